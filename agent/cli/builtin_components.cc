@@ -1,0 +1,19 @@
+#include "agent/cli/builtin_components.h"
+
+#include "agent/sources/file/file_config.h"
+#include "agent/sources/stdin/stdin_source.h"
+#include "outputs/blackhole/blackhole_output.h"
+#include "outputs/console/console_output.h"
+#include "outputs/file/file_output.h"
+
+namespace logship {
+
+void registerBuiltinComponents(Registry& registry) {
+  registerFileSource(registry);
+  registerStdinSource(registry);
+  registerFileOutput(registry);
+  registerConsoleOutput(registry);
+  registerBlackholeOutput(registry);
+}
+
+}  // namespace logship

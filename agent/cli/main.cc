@@ -1,0 +1,104 @@
+// logship: the command line.
+#include <unistd.h>
+
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "agent/cli/commands.h"
+#include "agent/core/log.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(logship - a log shipping agent
+
+usage: logship <command> [options]
+
+commands:
+  run        run the pipeline (the embedded default when no -c is given)
+  validate   check a pipeline file or directory and report every error
+  reference  print the configuration reference of every component type
+
+options:
+  -c, --config PATH   pipeline file, or directory of *.yaml files merged into one graph
+  --log-level LEVEL   debug | info | warn | error (default info)
+  -h, --help          help for a command
+  --version           print the version
+)";
+
+constexpr const char* kRunHelp = R"(usage: logship run [-c PATH] [--log-level LEVEL]
+
+Runs the pipeline until SIGTERM or SIGINT. On the first signal logship stops reading, waits up to
+shutdown_timeout (default 10s) for every output to acknowledge what was read, saves its state and
+exits 0; a second signal exits at once. Without -c it runs the embedded default pipeline.
+)";
+
+constexpr const char* kValidateHelp = R"(usage: logship validate [-c PATH]
+
+Loads and builds the whole pipeline without starting it. Prints every error as
+file:line:column: message on stderr and exits 1 if there is any, 0 otherwise.
+)";
+
+constexpr const char* kReferenceHelp = R"(usage: logship reference
+
+Prints the options of every source, transform and output type as Markdown.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    std::cout << "logship " << LOGSHIP_VERSION << "\n";
+    return 0;
+  }
+  std::string command = args[0];
+  const char* help = command == "run"         ? kRunHelp
+                     : command == "validate"  ? kValidateHelp
+                     : command == "reference" ? kReferenceHelp
+                                              : nullptr;
+  if (help == nullptr) {
+    std::cerr << "logship: unknown command '" << command << "'\n\n" << kUsage;
+    return 2;
+  }
+  logship::CommonOptions opts;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      std::cout << help;
+      return 0;
+    } else if ((a == "-c" || a == "--config") && i + 1 < args.size()) {
+      opts.config_path = args[++i];
+    } else if (a.starts_with("--config=")) {
+      opts.config_path = a.substr(9);
+    } else if (a == "--log-level" && i + 1 < args.size()) {
+      std::string level = args[++i];
+      using logship::LogLevel;
+      if (level == "debug") {
+        logship::setLogLevel(LogLevel::kDebug);
+      } else if (level == "info") {
+        logship::setLogLevel(LogLevel::kInfo);
+      } else if (level == "warn") {
+        logship::setLogLevel(LogLevel::kWarn);
+      } else if (level == "error") {
+        logship::setLogLevel(LogLevel::kError);
+      } else {
+        std::cerr << "logship: unknown log level '" << level << "'\n";
+        return 2;
+      }
+    } else if (!a.empty() && a[0] == '-') {
+      std::cerr << "logship " << command << ": unknown option '" << a << "'\n\n" << help;
+      return 2;
+    } else {
+      opts.args.push_back(a);
+    }
+  }
+  if (command == "run") return logship::runCommand(opts);
+  if (command == "validate") return logship::validateCommand(opts);
+  return logship::referenceCommand(opts);
+}

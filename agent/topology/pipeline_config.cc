@@ -1,0 +1,247 @@
+#include "agent/topology/pipeline_config.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace logship {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Loader {
+ public:
+  explicit Loader(Diagnostics& diag) : diag_(diag) {}
+
+  void addText(const std::string& text, const std::string& name) {
+    auto file = std::make_shared<const std::string>(name);
+    config_.files.push_back(name);
+    YAML::Node root;
+    try {
+      root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      diag_.error(Location{file, e.mark.line + 1, e.mark.column + 1}, e.msg);
+      return;
+    }
+    ConfigNode top(root, file);
+    if (!root.IsDefined() || root.IsNull()) return;  // an empty file adds nothing
+    if (!root.IsMap()) {
+      diag_.error(top.location(), "a pipeline file must be a map of sections");
+      return;
+    }
+    for (auto& [key, value] : top.entries()) {
+      std::string name = key.yaml().Scalar();
+      if (name == "sources") {
+        addComponents(value, ComponentKind::kSource);
+      } else if (name == "transforms") {
+        addComponents(value, ComponentKind::kTransform);
+      } else if (name == "outputs") {
+        addComponents(value, ComponentKind::kOutput);
+      } else if (name == "data_dir") {
+        setOnce(key, value, "data_dir", [&](const ConfigNode& v) {
+          readValue(v, config_.global.data_dir, diag_);
+        });
+      } else if (name == "admin") {
+        setOnce(key, value, "admin", [&](const ConfigNode& v) { readAdmin(v); });
+      } else if (name == "tiers") {
+        setOnce(key, value, "tiers", [&](const ConfigNode& v) { readTiers(v); });
+      } else if (name == "workers") {
+        setOnce(key, value, "workers", [&](const ConfigNode& v) {
+          int64_t n = 0;
+          if (readValue(v, n, diag_)) {
+            if (n < 0 || n > 256) {
+              diag_.error(v.location(), "workers must be between 0 (one per core) and 256");
+            } else {
+              config_.workers = static_cast<size_t>(n);
+            }
+          }
+        });
+      } else if (name == "shutdown_timeout") {
+        setOnce(key, value, "shutdown_timeout",
+                [&](const ConfigNode& v) { readValue(v, config_.shutdown_timeout, diag_); });
+      } else {
+        diag_.error(key.location(),
+                    "unknown section '" + name +
+                        "' (known: data_dir, admin, tiers, workers, shutdown_timeout, sources, "
+                        "transforms, outputs)");
+      }
+    }
+  }
+
+  PipelineConfig finish() { return std::move(config_); }
+
+ private:
+  template <class Fn>
+  void setOnce(const ConfigNode& key, const ConfigNode& value, const std::string& name, Fn fn) {
+    if (!set_.insert(name).second) {
+      diag_.error(key.location(), "'" + name + "' is set in more than one file");
+      return;
+    }
+    fn(value);
+  }
+
+  void readAdmin(const ConfigNode& v) {
+    if (!v.isMap()) {
+      diag_.error(v.location(), "admin must be a map like {address: 127.0.0.1:9555}");
+      return;
+    }
+    for (auto& [k, value] : v.entries()) {
+      std::string name = k.yaml().Scalar();
+      if (name == "address") {
+        readValue(value, config_.global.admin_address, diag_);
+      } else if (name == "enabled") {
+        readValue(value, config_.global.admin_enabled, diag_);
+      } else {
+        diag_.error(k.location(), "unknown option '" + name + "' (known: address, enabled)");
+      }
+    }
+  }
+
+  void readTiers(const ConfigNode& v) {
+    if (!v.isMap()) {
+      diag_.error(v.location(), "tiers must be a map like {audit: {retention: 7y}}");
+      return;
+    }
+    for (auto& [k, value] : v.entries()) {
+      TierSpec tier;
+      tier.name = k.yaml().Scalar();
+      if (!value.isMap()) {
+        diag_.error(value.location(), "tier '" + tier.name + "' must be a map like {retention: 30d}");
+        continue;
+      }
+      bool has_retention = false;
+      for (auto& [ok, ov] : value.entries()) {
+        std::string name = ok.yaml().Scalar();
+        if (name == "retention") {
+          has_retention = readValue(ov, tier.retention, diag_);
+        } else if (name == "legal_hold") {
+          readValue(ov, tier.legal_hold, diag_);
+        } else {
+          diag_.error(ok.location(), "unknown option '" + name + "' (known: retention, legal_hold)");
+        }
+      }
+      if (!has_retention) diag_.error(value.location(), "tier '" + tier.name + "' needs a retention");
+      if (config_.global.tierIndex(tier.name) >= 0) {
+        diag_.error(k.location(), "tier '" + tier.name + "' is defined twice");
+      } else if (config_.global.tiers.size() >= 250) {
+        diag_.error(k.location(), "too many tiers (at most 250)");
+      } else {
+        config_.global.tiers.push_back(std::move(tier));
+      }
+    }
+  }
+
+  void addComponents(const ConfigNode& section, ComponentKind kind) {
+    if (!section.defined()) return;
+    if (!section.isMap()) {
+      diag_.error(section.location(), std::string("'") + toString(kind) +
+                                          "s' must be a map of component ids to components");
+      return;
+    }
+    for (auto& [key, value] : section.entries()) {
+      ComponentConfig c;
+      c.id = key.yaml().Scalar();
+      c.kind = kind;
+      c.node = value;
+      c.id_node = key;
+      if (c.id.empty() || c.id.find('.') != std::string::npos) {
+        diag_.error(key.location(), "component id '" + c.id + "' must be non-empty and without '.'");
+        continue;
+      }
+      if (auto it = ids_.find(c.id); it != ids_.end()) {
+        diag_.error(key.location(), "component id '" + c.id + "' is already used at " + it->second);
+        continue;
+      }
+      ids_[c.id] = key.location().str();
+      if (!value.isMap()) {
+        diag_.error(value.location(), "component '" + c.id + "' must be a map with a type");
+        continue;
+      }
+      ConfigNode type = value["type"];
+      if (!type.defined()) {
+        diag_.error(value.location(), "component '" + c.id + "' has no type");
+        continue;
+      }
+      if (!readValue(type, c.type, diag_)) continue;
+      ConfigNode inputs = value["inputs"];
+      if (kind == ComponentKind::kSource) {
+        if (inputs.defined()) diag_.error(inputs.location(), "a source takes no inputs");
+      } else if (!inputs.defined()) {
+        diag_.error(value.location(), std::string(toString(kind)) + " '" + c.id +
+                                          "' needs inputs: [ids of sources or transforms]");
+      } else if (inputs.isScalar()) {
+        if (auto s = inputs.scalar(diag_)) c.inputs.push_back({*s, inputs});
+      } else if (inputs.isSequence()) {
+        for (const ConfigNode& item : inputs.items()) {
+          if (auto s = item.scalar(diag_)) c.inputs.push_back({*s, item});
+        }
+        if (c.inputs.empty()) diag_.error(inputs.location(), "inputs must not be empty");
+      } else {
+        diag_.error(inputs.location(), "inputs must be a list of component ids");
+      }
+      config_.components.push_back(std::move(c));
+    }
+  }
+
+  Diagnostics& diag_;
+  PipelineConfig config_;
+  std::set<std::string> set_;
+  std::map<std::string, std::string> ids_;
+};
+
+bool readFile(const std::string& path, std::string& out, Diagnostics& diag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diag.error(Location{std::make_shared<const std::string>(path), 0, 0},
+               std::string("cannot read: ") + std::strerror(errno));
+    return false;
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  out = s.str();
+  return true;
+}
+
+}  // namespace
+
+PipelineConfig loadPipelineConfig(const std::string& path, Diagnostics& diag) {
+  Loader loader(diag);
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    std::vector<std::string> files;
+    for (auto& entry : fs::directory_iterator(path, ec)) {
+      std::string ext = entry.path().extension().string();
+      if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
+        files.push_back(entry.path().string());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    if (files.empty()) {
+      diag.error(Location{std::make_shared<const std::string>(path), 0, 0},
+                 "directory holds no *.yaml files");
+    }
+    for (auto& f : files) {
+      std::string text;
+      if (readFile(f, text, diag)) loader.addText(text, f);
+    }
+  } else {
+    std::string text;
+    if (readFile(path, text, diag)) loader.addText(text, path);
+  }
+  return loader.finish();
+}
+
+PipelineConfig parsePipelineConfig(const std::string& text, const std::string& name,
+                                   Diagnostics& diag) {
+  Loader loader(diag);
+  loader.addText(text, name);
+  return loader.finish();
+}
+
+}  // namespace logship

@@ -1,0 +1,124 @@
+#include "outputs/file/file_output.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <cerrno>
+#include <cstring>
+
+#include "agent/core/log.h"
+
+namespace logship {
+
+const OptionTable<FileOutputConfig>& FileOutputConfig::options() {
+  static const OptionTable<FileOutputConfig> table = [] {
+    OptionTable<FileOutputConfig> t;
+    t.required("path", &FileOutputConfig::path, "File to append NDJSON events to.")
+        .optional("fsync", &FileOutputConfig::fsync,
+                  "fsync after every batch before acknowledging it.")
+        .optional("retry_interval", &FileOutputConfig::retry_interval,
+                  "Wait between attempts after a failed write.");
+    return t;
+  }();
+  return table;
+}
+
+FileOutput::FileOutput(FileOutputConfig config, BuildContext& ctx)
+    : config_(std::move(config)), encoder_(ctx.global) {}
+
+FileOutput::~FileOutput() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void FileOutput::start(ComponentContext& context) {
+  context_ = &context;
+  retry_timer_ = std::make_unique<boost::asio::steady_timer>(context.io());
+  openFile();
+}
+
+bool FileOutput::openFile() {
+  if (fd_ >= 0) return true;
+  fd_ = ::open(config_.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd_ < 0) {
+    logWarn("file output '" + std::string(context_->id()) + "': cannot open " + config_.path +
+            ": " + std::strerror(errno) + " (retrying)");
+    context_->metrics().error("open_failed");
+    healthy_ = false;
+    return false;
+  }
+  return true;
+}
+
+bool FileOutput::writeAll(const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (done > 0) {
+        // A partial line would corrupt the file: cut it back to what it was.
+        off_t end = ::lseek(fd_, 0, SEEK_END);
+        if (end >= static_cast<off_t>(done)) {
+          int ignored = ::ftruncate(fd_, end - static_cast<off_t>(done));
+          (void)ignored;
+        }
+      }
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return !config_.fsync || ::fdatasync(fd_) == 0;
+}
+
+void FileOutput::consume(SharedBatch batch, AckToken ack) {
+  pending_.emplace_back(std::move(batch), std::move(ack));
+  if (!retry_scheduled_) flush();
+}
+
+void FileOutput::flush() {
+  while (!pending_.empty()) {
+    auto& [batch, ack] = pending_.front();
+    buffer_.clear();
+    encoder_.encode(*batch, buffer_);
+    if (!openFile() || !writeAll(buffer_)) {
+      if (fd_ >= 0 && healthy_) {
+        logWarn("file output '" + std::string(context_->id()) + "': write to " + config_.path +
+                " failed: " + std::strerror(errno) + " (retrying)");
+      }
+      context_->metrics().error("write_failed");
+      healthy_ = false;
+      retry_scheduled_ = true;
+      retry_timer_->expires_after(config_.retry_interval);
+      retry_timer_->async_wait([this](const boost::system::error_code& ec) {
+        retry_scheduled_ = false;
+        if (!ec) flush();
+      });
+      return;
+    }
+    healthy_ = true;
+    context_->metrics().sent(batch->events().size(), buffer_.size());
+    ack.resolve(AckStatus::kDelivered);
+    pending_.pop_front();
+  }
+  if (buffer_.capacity() > (8u << 20)) std::string().swap(buffer_);
+}
+
+void FileOutput::stop() {
+  retry_timer_->cancel();
+  retry_scheduled_ = false;
+  flush();
+  pending_.clear();  // what could not be written stays unacknowledged (Errored): re-read later
+  if (fd_ >= 0) {
+    ::fdatasync(fd_);
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+void registerFileOutput(Registry& registry) {
+  registry.addOutput<FileOutputConfig, FileOutput>(
+      "file", "Appends events to a local file as NDJSON.");
+}
+
+}  // namespace logship

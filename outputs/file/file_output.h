@@ -1,0 +1,53 @@
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "agent/api/component.h"
+#include "agent/api/registry.h"
+#include "outputs/common/ndjson_encoder.h"
+
+namespace logship {
+
+struct FileOutputConfig {
+  std::string path;
+  bool fsync = false;
+  Duration retry_interval = std::chrono::seconds(1);
+
+  static const OptionTable<FileOutputConfig>& options();
+};
+
+// Appends events as NDJSON to a local file. A failed write (disk full, file system gone) keeps the
+// batches and retries them in order; acknowledgements follow the write (and fsync, if enabled).
+class FileOutput final : public Sink {
+ public:
+  FileOutput(FileOutputConfig config, BuildContext& ctx);
+  ~FileOutput() override;
+
+  void start(ComponentContext& context) override;
+  void consume(SharedBatch batch, AckToken ack) override;
+  std::string destination() const override { return config_.path; }
+  void stop() override;
+  bool healthy() const override { return healthy_; }
+
+ private:
+  bool openFile();
+  void flush();
+  bool writeAll(const std::string& data);
+
+  FileOutputConfig config_;
+  ComponentContext* context_ = nullptr;
+  NdjsonEncoder encoder_;
+  std::string buffer_;
+  int fd_ = -1;
+  std::deque<std::pair<SharedBatch, AckToken>> pending_;
+  std::unique_ptr<boost::asio::steady_timer> retry_timer_;
+  bool retry_scheduled_ = false;
+  std::atomic<bool> healthy_{true};
+};
+
+void registerFileOutput(Registry& registry);
+
+}  // namespace logship

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs logship on Debian 12. Installs what is missing with apt-get first.
+#   ./setup.sh run [ARGS...]   build Release and run the agent (embedded default pipeline)
+#   ./setup.sh test            build Release and run the whole test suite through ctest
+#   ./setup.sh build [PRESET]  build only (release, debug or asan)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Build tools and libraries, then the real peers the tests start on 127.0.0.1.
+packages=(
+  cmake pkg-config g++ ccache make
+  prometheus-cpp-dev libsimdjson-dev libre2-dev libzstd-dev librdkafka-dev libboost-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libsnappy-dev libprotobuf-dev
+  protobuf-compiler libsystemd-dev zlib1g-dev libssl-dev
+  python3 prometheus prometheus-alertmanager kcat
+)
+
+install_missing() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  local sudo=()
+  ((EUID == 0)) || sudo=(sudo)
+  echo "setup: installing ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build() {
+  local preset=${1:-release}
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$(nproc)"
+}
+
+command=${1:-}
+shift || true
+case "$command" in
+  run)
+    install_missing
+    build release
+    # Outside a package install, keep state and output under build/ of this checkout.
+    export LOGSHIP_DATA_DIR=${LOGSHIP_DATA_DIR:-$PWD/build/data}
+    exec build/release/logship run "$@"
+    ;;
+  test)
+    install_missing
+    build release
+    ctest --preset release -j "$(nproc)"
+    ;;
+  build)
+    install_missing
+    build "${1:-release}"
+    ;;
+  *)
+    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac

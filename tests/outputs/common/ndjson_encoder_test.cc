@@ -1,0 +1,88 @@
+#include "outputs/common/ndjson_encoder.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "outputs/common/json_writer.h"
+
+namespace logship {
+namespace {
+
+Batch batchOf(std::string_view text) {
+  auto raw = std::make_unique<char[]>(text.size());
+  std::memcpy(raw.get(), text.data(), text.size());
+  return Batch(std::move(raw), text.size(), AckToken());
+}
+
+TEST(JsonWriter, EscapesControlsQuotesAndInvalidUtf8) {
+  std::string out;
+  json::appendString(out, std::string_view("a\"b\\c\n\t\x01\x7f", 9));
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\t\\u0001\x7f\"");
+  out.clear();
+  json::appendString(out, std::string_view("nul\0end", 7));
+  EXPECT_EQ(out, "\"nul\\u0000end\"");
+  out.clear();
+  // Valid multi-byte sequences pass; a lone continuation byte, an overlong form, a truncated
+  // sequence and a surrogate each become U+FFFD.
+  json::appendString(out, "é〽️ \x80 \xC0\xAF \xE2\x82 \xED\xA0\x80");
+  EXPECT_EQ(out, "\"é〽️ \xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD "
+                 "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  out.clear();
+  std::string long_ascii(100, 'a');
+  long_ascii[70] = '"';
+  json::appendString(out, long_ascii);
+  EXPECT_EQ(out.size(), 100u + 3);
+  EXPECT_EQ(out.substr(70, 3), "a\\\"");
+}
+
+TEST(JsonWriter, Timestamps) {
+  std::string out;
+  json::appendTimestamp(out, 1'700'000'000'123'456'789);
+  EXPECT_EQ(out, "\"2023-11-14T22:13:20.123456789Z\"");
+}
+
+TEST(NdjsonEncoder, NestsDottedFieldsAndKeepsTheRawMessage) {
+  GlobalConfig global;
+  global.tiers = {{"audit", {}, false}, {"app", {}, false}};
+  Batch batch = batchOf("Failed password for root\n");
+  Event& e = batch.events().emplace_back();
+  e.timestamp_ns = 0;
+  e.message = batch.raw().substr(0, 24);
+  e.offset = 42;
+  e.severity = Severity::kHigh;
+  e.tier = 0;
+  e.correlation_id = "abc";
+  batch.addField(e, "event.action", FieldValue::string("ssh_failed_password"));
+  batch.addField(e, "event.category", FieldValue::string("authentication"));
+  batch.addField(e, "source.port", FieldValue::integer(22));
+  batch.addField(e, "geo.lat", FieldValue::real(1.5));
+  batch.addField(e, "ok", FieldValue::boolean(false));
+  batch.addSharedString("log.file.path", "/var/log/auth.log");
+  batch.addSharedString("host.name", "h1");
+  std::string out;
+  NdjsonEncoder(global).encode(batch, out);
+  EXPECT_EQ(out,
+            "{\"@timestamp\":\"1970-01-01T00:00:00.000000000Z\",\"correlation_id\":\"abc\","
+            "\"event\":{\"action\":\"ssh_failed_password\",\"category\":\"authentication\"},"
+            "\"geo\":{\"lat\":1.5},\"host\":{\"name\":\"h1\"},"
+            "\"log\":{\"file\":{\"path\":\"/var/log/auth.log\"},\"level\":\"high\",\"offset\":42},"
+            "\"message\":\"Failed password for root\",\"ok\":false,"
+            "\"source\":{\"port\":22},\"tier\":\"audit\"}\n");
+}
+
+TEST(NdjsonEncoder, EventFieldsWinOverSharedOnes) {
+  GlobalConfig global;
+  Batch batch = batchOf("x\n");
+  Event& e = batch.events().emplace_back();
+  e.message = "x";
+  batch.addSharedString("host.name", "shared");
+  batch.addField(e, "host.name", FieldValue::string("own"));
+  std::string out;
+  NdjsonEncoder(global).encode(batch, out);
+  EXPECT_NE(out.find("\"host\":{\"name\":\"own\"}"), std::string::npos) << out;
+  EXPECT_EQ(out.find("shared"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace logship
