@@ -5,12 +5,16 @@
 #include "outputs/blackhole/blackhole_output.h"
 #include "outputs/console/console_output.h"
 #include "outputs/file/file_output.h"
+#include "parsers/parsers.h"
+#include "pipelines/pipelines.h"
 
 namespace logship {
 
 void registerBuiltinComponents(Registry& registry) {
   registerFileSource(registry);
   registerStdinSource(registry);
+  registerParsers(registry);
+  registerPipelines(registry);
   registerFileOutput(registry);
   registerConsoleOutput(registry);
   registerBlackholeOutput(registry);

@@ -16,7 +16,8 @@ namespace logship {
 class OrderedAckTracker : public AckReceiver {
  public:
   using AdvanceFn = std::function<void(uint64_t end_offset)>;
-  explicit OrderedAckTracker(AdvanceFn on_advance = {}) : on_advance_(std::move(on_advance)) {}
+  explicit OrderedAckTracker(uint64_t start_offset = 0, AdvanceFn on_advance = {})
+      : checkpoint_(start_offset), on_advance_(std::move(on_advance)) {}
 
   // Registers a batch ending at `end_offset`; the token routes its final status back here.
   AckToken track(uint64_t end_offset);

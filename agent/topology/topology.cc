@@ -446,7 +446,9 @@ bool Topology::shutdown(std::chrono::nanoseconds timeout) {
   for (auto& on : outputs_) {
     runOn(*on->io, [&on] { on->sink->stop(); }, deadline + std::chrono::seconds(1));
   }
-  for (auto& sn : sources_) sn->source->saveState();
+  for (auto& sn : sources_) {
+    runOn(*sn->io, [&sn] { sn->source->saveState(); }, deadline + std::chrono::seconds(1));
+  }
   workers_->stop();
   return drained;
 }

@@ -1,6 +1,6 @@
 #include "parsers/timestamp/timestamp.h"
 
-#include <limits>
+#include <array>
 
 namespace logship::timestamp {
 namespace {
@@ -67,39 +67,36 @@ bool readFraction(std::string_view s, size_t& pos, int64_t& fraction_ns) {
   return true;
 }
 
+constexpr std::string_view kMonthNames[] = {"january",   "february", "march",    "april",
+                                            "may",       "june",     "july",     "august",
+                                            "september", "october",  "november", "december"};
+constexpr std::string_view kWeekdayNames[] = {"sunday",   "monday", "tuesday", "wednesday",
+                                              "thursday", "friday", "saturday"};
+
+constexpr uint32_t packLower3(char a, char b, char c) {
+  return static_cast<uint32_t>(static_cast<unsigned char>(toLower(a))) << 16 |
+         static_cast<uint32_t>(static_cast<unsigned char>(toLower(b))) << 8 |
+         static_cast<uint32_t>(static_cast<unsigned char>(toLower(c)));
+}
+
+// Month abbreviations packed into integers, so a lookup is a few integer compares.
+constexpr auto kMonthKeys = [] {
+  std::array<uint32_t, 12> keys{};
+  for (size_t i = 0; i < keys.size(); ++i) {
+    keys[i] = packLower3(kMonthNames[i][0], kMonthNames[i][1], kMonthNames[i][2]);
+  }
+  return keys;
+}();
+
 // English three-letter month abbreviation, case-insensitive; 0 when not a month.
 unsigned monthFromAbbrev(std::string_view s, size_t pos) {
   if (s.size() < pos + 3) return 0;
-  const uint32_t key = static_cast<uint32_t>(static_cast<unsigned char>(toLower(s[pos]))) << 16 |
-                       static_cast<uint32_t>(static_cast<unsigned char>(toLower(s[pos + 1])))
-                           << 8 |
-                       static_cast<uint32_t>(static_cast<unsigned char>(toLower(s[pos + 2])));
-  constexpr auto pack = [](const char* m) {
-    return static_cast<uint32_t>(m[0]) << 16 | static_cast<uint32_t>(m[1]) << 8 |
-           static_cast<uint32_t>(m[2]);
-  };
-  switch (key) {
-    case pack("jan"): return 1;
-    case pack("feb"): return 2;
-    case pack("mar"): return 3;
-    case pack("apr"): return 4;
-    case pack("may"): return 5;
-    case pack("jun"): return 6;
-    case pack("jul"): return 7;
-    case pack("aug"): return 8;
-    case pack("sep"): return 9;
-    case pack("oct"): return 10;
-    case pack("nov"): return 11;
-    case pack("dec"): return 12;
-    default: return 0;
+  const uint32_t key = packLower3(s[pos], s[pos + 1], s[pos + 2]);
+  for (size_t i = 0; i < kMonthKeys.size(); ++i) {
+    if (kMonthKeys[i] == key) return static_cast<unsigned>(i + 1);
   }
+  return 0;
 }
-
-constexpr std::string_view kMonthNames[] = {"january", "february", "march",     "april",
-                                            "may",     "june",     "july",      "august",
-                                            "september", "october", "november", "december"};
-constexpr std::string_view kWeekdayNames[] = {"sunday",   "monday", "tuesday", "wednesday",
-                                              "thursday", "friday", "saturday"};
 
 // Consumes the rest of a full English name after its three-letter prefix, if present.
 void skipFullNameTail(std::string_view s, size_t& pos, std::string_view full_name) {
@@ -190,8 +187,13 @@ void writeDigits(char* out, uint64_t value, int count) {
 
 // Writes "YYYY-MM-DDThh:mm:ss." and returns the sub-second part of ns.
 int64_t writeDateTime(int64_t ns, char* out) {
-  const int64_t seconds = floorDiv(ns, kNanosPerSecond);
-  const int64_t fraction = ns - seconds * kNanosPerSecond;
+  // Remainder first: seconds * 1e9 would overflow for instants just above INT64_MIN.
+  int64_t fraction = ns % kNanosPerSecond;
+  int64_t seconds = ns / kNanosPerSecond;
+  if (fraction < 0) {
+    fraction += kNanosPerSecond;
+    seconds -= 1;
+  }
   const int64_t days = floorDiv(seconds, kSecondsPerDay);
   const int64_t second_of_day = seconds - days * kSecondsPerDay;
   const CivilDate date = civilFromDays(days);
@@ -239,8 +241,7 @@ struct StrftimeFields {
   int64_t epoch_seconds = 0;
 };
 
-bool matchStrftime(std::string_view text, size_t& pos, std::string_view format,
-                   StrftimeFields& f) {
+bool matchStrftime(std::string_view text, size_t& pos, std::string_view format, StrftimeFields& f) {
   for (size_t i = 0; i < format.size(); ++i) {
     const char fc = format[i];
     if (isSpace(fc)) {
@@ -373,8 +374,7 @@ size_t scanRfc3339(std::string_view text, int32_t default_offset_seconds, int64_
   unsigned month = 0;
   unsigned day = 0;
   if (!readFixed(text, pos, 4, year) || !expect(text, pos, '-') ||
-      !readFixed(text, pos, 2, month) || !expect(text, pos, '-') ||
-      !readFixed(text, pos, 2, day)) {
+      !readFixed(text, pos, 2, month) || !expect(text, pos, '-') || !readFixed(text, pos, 2, day)) {
     return 0;
   }
   if (pos >= text.size() || (text[pos] != 'T' && text[pos] != 't' && text[pos] != ' ')) return 0;
@@ -537,11 +537,19 @@ std::optional<int64_t> parseEpoch(std::string_view text, Unit unit) {
   }
   int64_t scale = 1;
   switch (unit) {
-    case Unit::kSeconds: scale = kNanosPerSecond; break;
-    case Unit::kMillis: scale = 1'000'000; break;
-    case Unit::kMicros: scale = 1'000; break;
+    case Unit::kSeconds:
+      scale = kNanosPerSecond;
+      break;
+    case Unit::kMillis:
+      scale = 1'000'000;
+      break;
+    case Unit::kMicros:
+      scale = 1'000;
+      break;
     case Unit::kNanos:
-    case Unit::kAuto: scale = 1; break;
+    case Unit::kAuto:
+      scale = 1;
+      break;
   }
   int64_t fraction_ns = 0;
   int64_t place = scale / 10;
@@ -549,8 +557,7 @@ std::optional<int64_t> parseEpoch(std::string_view text, Unit unit) {
     fraction_ns += (fraction_digits[i] - '0') * place;
   }
   int64_t ns = 0;
-  if (__builtin_mul_overflow(integer, scale, &ns) ||
-      __builtin_add_overflow(ns, fraction_ns, &ns)) {
+  if (__builtin_mul_overflow(integer, scale, &ns) || __builtin_add_overflow(ns, fraction_ns, &ns)) {
     return std::nullopt;
   }
   return negative ? -ns : ns;

@@ -23,6 +23,15 @@ const OptionTable<FileSourceConfig>& FileSourceConfig::options() {
                   "How often the include patterns are expanded again to find new files.")
         .optional("idle_flush", &FileSourceConfig::idle_flush,
                   "A last line without a newline is shipped after this long without growth.")
+        .optional("fingerprint_bytes", &FileSourceConfig::fingerprint_bytes,
+                  "Bytes at the start of a file hashed, with device and inode, into its identity.")
+        .optional("checkpoint_interval", &FileSourceConfig::checkpoint_interval,
+                  "How often acknowledged positions are saved under data_dir (also at shutdown).")
+        .optional("rotate_wait", &FileSourceConfig::rotate_wait,
+                  "How long a deleted or rotated-away file is kept open after its end was read.")
+        .optional("copy_wait", &FileSourceConfig::copy_wait,
+                  "How long a new file that starts like a watched one waits to be recognised as "
+                  "its copytruncate copy before it is read as a file of its own.")
         .check([](const FileSourceConfig& c, const ConfigNode& node, Diagnostics& diag) {
           if (c.include.empty()) diag.error(node["include"].location(), "include is empty");
           for (const std::string& p : c.include) {
@@ -33,6 +42,10 @@ const OptionTable<FileSourceConfig>& FileSourceConfig::options() {
           }
           if (c.max_line_bytes.bytes < 16) {
             diag.error(node["max_line_bytes"].location(), "max_line_bytes must be at least 16");
+          }
+          if (c.fingerprint_bytes.bytes < 16 || c.fingerprint_bytes.bytes > 65536) {
+            diag.error(node["fingerprint_bytes"].location(),
+                       "fingerprint_bytes must be between 16 and 65536");
           }
           if (c.batch_bytes.bytes < 4096) {
             diag.error(node["batch_bytes"].location(), "batch_bytes must be at least 4KiB");

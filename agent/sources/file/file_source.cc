@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +13,7 @@
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "agent/core/log.h"
 #include "outputs/common/json_writer.h"
@@ -17,213 +21,447 @@
 namespace logship {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
 int64_t wallNowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+std::string keyOf(const struct stat& st) {
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+
 }  // namespace
 
-FileSource::FileSource(FileSourceConfig config, BuildContext&) : config_(std::move(config)) {}
+FileSource::FileSource(FileSourceConfig config, BuildContext& ctx)
+    : config_(std::move(config)), id_(ctx.id) {}
 
 FileSource::~FileSource() {
-  for (auto& [path, f] : files_) {
-    if (f->fd >= 0) ::close(f->fd);
-  }
+  for (auto& [key, t] : tails_) ::close(t->fd);
 }
 
 void FileSource::start(SourceContext& context) {
   context_ = &context;
-  timer_ = std::make_unique<boost::asio::steady_timer>(context.io());
+  read_timer_ = std::make_unique<boost::asio::steady_timer>(context.io());
+  checkpoint_timer_ = std::make_unique<boost::asio::steady_timer>(context.io());
+  auto& registry = context.metricsRegistry();
+  read_bytes_family_ = &prometheus::BuildCounter()
+                            .Name("logship_file_read_bytes_total")
+                            .Help("Bytes read from each file.")
+                            .Register(registry);
+  lag_family_ = &prometheus::BuildGauge()
+                     .Name("logship_file_lag_bytes")
+                     .Help("File size minus the acknowledged position, per file.")
+                     .Register(registry);
+  open_files_ = &prometheus::BuildGauge()
+                     .Name("logship_file_open_files")
+                     .Help("Files a file source holds open.")
+                     .Register(registry)
+                     .Add({{"component_id", id_}});
+  rotations_ = &prometheus::BuildCounter()
+                    .Name("logship_file_rotations_total")
+                    .Help("Rotations seen, by kind: rename, delete, truncate, copy.")
+                    .Register(registry);
+
+  std::string dir = context.global().data_dir + "/checkpoints";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  store_ = std::make_unique<CheckpointStore>(dir + "/" + id_ + ".json");
+  CheckpointStore::Loaded loaded = store_->load();
+  if (!loaded.problem.empty()) {
+    context.metrics().error("checkpoint_corrupt");
+    logWarn("file source '" + id_ + "': checkpoint file " + store_->path() + " is unusable (" +
+            loaded.problem + "); " +
+            (loaded.checkpoints.empty() && loaded.from_previous
+                 ? "starting without checkpoints"
+                 : "using the previous copy"));
+  }
+  saved_ = std::move(loaded.checkpoints);
+
+  watcher_ = std::make_unique<FileWatcher>(context.io(), [this](bool rescan) {
+    rescan_requested_ = rescan_requested_ || rescan;
+    if (!stopped_ && timer_armed_) {
+      timer_armed_ = false;
+      read_timer_->cancel();
+      pumpSoon();
+    }
+  });
+  if (!watcher_->available()) {
+    logWarn("file source '" + id_ + "': inotify unavailable; polling every " +
+            formatDuration(config_.poll_interval));
+  }
   scan();
   pump();
+  scheduleCheckpoint();
 }
 
 void FileSource::stop() {
   stopped_ = true;
-  if (timer_) timer_->cancel();
+  timer_armed_ = false;
+  if (read_timer_) read_timer_->cancel();
+  if (checkpoint_timer_) checkpoint_timer_->cancel();
+  if (watcher_) watcher_->stop();
 }
 
 bool FileSource::excluded(const std::string& path) const {
+  std::string name = path.substr(path.rfind('/') + 1);
   for (const std::string& pattern : config_.exclude) {
-    if (fnmatch(pattern.c_str(), path.c_str(), 0) == 0) return true;
-    // "*.gz" also matches by file name, as users write it.
-    std::string name = path.substr(path.rfind('/') + 1);
-    if (fnmatch(pattern.c_str(), name.c_str(), 0) == 0) return true;
+    // A pattern matches the whole path, or the file name ("*.gz"), as users write it.
+    if (fnmatch(pattern.c_str(), path.c_str(), FNM_PATHNAME) == 0 ||
+        fnmatch(pattern.c_str(), name.c_str(), 0) == 0) {
+      return true;
+    }
   }
   return false;
 }
 
 void FileSource::scan() {
-  last_scan_ = std::chrono::steady_clock::now();
+  last_scan_ = Clock::now();
+  rescan_requested_ = false;
+  std::vector<std::pair<std::string, struct stat>> found;
+  std::set<std::string> seen_keys;
   for (const std::string& pattern : config_.include) {
+    for (const std::string& dir : directoriesOf(pattern)) watcher_->watch(dir);
     glob_t g{};
-    int rc = ::glob(pattern.c_str(), GLOB_NOSORT, nullptr, &g);
-    if (rc == 0) {
+    if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
       for (size_t i = 0; i < g.gl_pathc; ++i) {
         std::string path = g.gl_pathv[i];
-        if (files_.count(path) || excluded(path)) continue;
         struct stat st{};
-        if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-        // Files that appear after the first scan are new: read them whole.
-        open(path, !first_scan_ || config_.start_at == "beginning");
+        if (excluded(path) || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        std::string key = keyOf(st);
+        if (!seen_keys.insert(key).second) continue;  // two names of one file
+        if (auto it = tails_.find(key); it != tails_.end()) {
+          Tail& t = *it->second;
+          if (t.path != path && !t.gone) {
+            std::lock_guard lock(mutex_);
+            t.path = path;  // renamed to another watched name: same file, same position
+          }
+          continue;
+        }
+        found.emplace_back(path, st);
       }
     }
     globfree(&g);
   }
+  // Known identities first, so a copy is never taken for the file it was copied from.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (auto& [path, st] : found) place(path, st, first_scan_, pass);
+  }
   first_scan_ = false;
+  if (open_files_) open_files_->Set(static_cast<double>(tails_.size()));
 }
 
-void FileSource::open(const std::string& path, bool from_start) {
+void FileSource::place(const std::string& path, const struct stat& st, bool startup, int pass) {
+  std::string key = keyOf(st);
+  if (tails_.count(key)) return;
+  auto saved = saved_.find(key);
+  if (pass == 0 && saved == saved_.end()) return;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    // Reported once per path; the next scan retries.
     if (reported_errors_.insert(path).second) {
-      logWarn("file source '" + std::string(context_->id()) + "': cannot open " + path + ": " +
-              std::strerror(errno) + " (will retry)");
+      logWarn("file source '" + id_ + "': cannot open " + path + ": " + std::strerror(errno) +
+              " (will retry)");
       context_->metrics().error("open_failed");
     }
     return;
   }
   reported_errors_.erase(path);
-  struct stat st{};
-  ::fstat(fd, &st);
-  auto f = std::make_unique<OpenFile>();
-  f->path = path;
-  f->fd = fd;
-  f->dev = st.st_dev;
-  f->ino = st.st_ino;
-  uint64_t start = from_start ? 0 : static_cast<uint64_t>(st.st_size);
-  if (start) ::lseek(fd, static_cast<off_t>(start), SEEK_SET);
-  f->reader = std::make_unique<LineReader>(config_.max_line_bytes.bytes, start);
-  f->tracker = std::make_unique<OrderedAckTracker>();
-  f->last_growth = std::chrono::steady_clock::now();
-  std::lock_guard lock(status_mutex_);
-  files_[path] = std::move(f);
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  Head head;
+  readHead(fd, static_cast<uint32_t>(config_.fingerprint_bytes.bytes), head);
+
+  if (pass == 0) {
+    Head saved_head;
+    bool same = Head::parse(saved->second.cursor, saved_head) && hasHead(fd, saved_head);
+    if (same && size >= saved->second.offset) {
+      uint64_t offset = saved->second.offset;
+      saved_.erase(saved);
+      openTail(path, fd, st, head, offset, std::make_shared<OrderedAckTracker>(offset),
+               "resuming at the saved position");
+      return;
+    }
+    ::close(fd);
+    return;  // rewritten, truncated or a reused inode: decided in the second pass
+  }
+
+  // A copytruncate copy continues the stream of the file it was copied from.
+  if (head.length > 0) {
+    for (auto it = predecessors_.begin(); it != predecessors_.end(); ++it) {
+      if (it->head.length > 0 && hasHead(fd, it->head) && size >= it->consumed) {
+        Predecessor p = std::move(*it);
+        predecessors_.erase(it);
+        rotations_->Add({{"component_id", id_}, {"kind", "copy"}}).Increment();
+        openTail(path, fd, st, head, p.consumed, std::move(p.tracker),
+                 "a copytruncate copy; continuing where its original was read to");
+        return;
+      }
+    }
+    for (auto it = saved_.begin(); it != saved_.end(); ++it) {
+      Head saved_head;
+      if (it->first == key || !Head::parse(it->second.cursor, saved_head) ||
+          saved_head.length == 0 || it->second.offset > size || !hasHead(fd, saved_head)) {
+        continue;
+      }
+      uint64_t offset = it->second.offset;
+      saved_.erase(it);
+      openTail(path, fd, st, head, offset, std::make_shared<OrderedAckTracker>(offset),
+               "a copy of a file read before the restart; resuming at its saved position");
+      return;
+    }
+    // Starts like a file being read: perhaps a copytruncate copy whose truncation comes next.
+    for (auto& [k, t] : tails_) {
+      if (t->head.length == 0 || !hasHead(fd, t->head)) continue;
+      auto first = candidates_.emplace(path, Clock::now()).first->second;
+      if (Clock::now() - first < config_.copy_wait) {
+        ::close(fd);
+        return;
+      }
+      break;
+    }
+  }
+  candidates_.erase(path);
+  if (saved != saved_.end()) saved_.erase(saved);  // that identity's old content is gone
+  uint64_t offset = (startup && config_.start_at == "end") ? size : 0;
+  openTail(path, fd, st, head, offset, std::make_shared<OrderedAckTracker>(offset),
+           offset ? "new; starting at its end" : "new; reading from the start");
 }
 
-void FileSource::closeFile(std::map<std::string, std::unique_ptr<OpenFile>>::iterator it) {
-  ::close(it->second->fd);
-  std::lock_guard lock(status_mutex_);
-  files_.erase(it);
+void FileSource::openTail(const std::string& path, int fd, const struct stat& st, const Head& head,
+                          uint64_t offset, std::shared_ptr<OrderedAckTracker> tracker,
+                          const char* why) {
+  if (offset) ::lseek(fd, static_cast<off_t>(offset), SEEK_SET);
+  auto t = std::make_unique<Tail>();
+  t->key = keyOf(st);
+  t->path = path;
+  t->fd = fd;
+  t->dev = st.st_dev;
+  t->ino = st.st_ino;
+  t->head = head;
+  t->reader = std::make_unique<LineReader>(config_.max_line_bytes.bytes, offset);
+  t->tracker = std::move(tracker);
+  t->last_growth = Clock::now();
+  t->read_bytes = &read_bytes_family_->Add({{"component_id", id_}, {"path", path}});
+  t->lag_bytes = &lag_family_->Add({{"component_id", id_}, {"path", path}});
+  logInfo("file source '" + id_ + "': " + path + ": " + why +
+          (offset ? " (offset " + std::to_string(offset) + ")" : ""));
+  std::lock_guard lock(mutex_);
+  tails_[t->key] = std::move(t);
 }
 
-bool FileSource::readOnce(OpenFile& file) {
+void FileSource::closeTail(const std::string& key) {
+  auto it = tails_.find(key);
+  Tail& t = *it->second;
+  ::close(t.fd);
+  if (t.tracker->pending() > 0) retired_.push_back(t.tracker);
+  read_bytes_family_->Remove(t.read_bytes);
+  lag_family_->Remove(t.lag_bytes);
+  std::lock_guard lock(mutex_);
+  tails_.erase(it);
+}
+
+void FileSource::emitChunk(Tail& tail, LineReader::Chunk& chunk) {
+  context_->metrics().received(chunk.batch.events().size(), chunk.batch.raw().size());
+  if (chunk.truncated_lines) {
+    context_->metrics().discarded("truncated_line", chunk.truncated_lines);
+  }
+  Batch& batch = chunk.batch;
+  batch.ack() = tail.tracker->track(chunk.end_offset);
+  batch.addSharedString("log.file.path", tail.path);
+  batch.addSharedString("host.name", context_->global().host_name);
+  context_->emit(std::move(batch));
+}
+
+bool FileSource::readOnce(Tail& tail) {
   ssize_t n = 0;
-  int64_t now = wallNowNs();
-  auto chunk = file.reader->read(file.fd, config_.batch_bytes.bytes, now, &n);
+  auto chunk = tail.reader->read(tail.fd, config_.batch_bytes.bytes, wallNowNs(), &n);
   if (!chunk) {
     if (n < 0 && errno != EAGAIN && errno != EINTR) {
       context_->metrics().error("read_failed");
-      logWarn("file source: read error on " + file.path + ": " + std::strerror(errno));
+      if (reported_errors_.insert(tail.path).second) {
+        logWarn("file source '" + id_ + "': read error on " + tail.path + ": " +
+                std::strerror(errno));
+      }
     }
-    file.at_eof = true;
+    tail.at_eof = true;
     return false;
   }
-  file.at_eof = false;
-  file.last_growth = std::chrono::steady_clock::now();
-  context_->metrics().received(chunk->batch.events().size(), static_cast<uint64_t>(n));
-  if (chunk->truncated_lines) context_->metrics().discarded("truncated_line", chunk->truncated_lines);
-  Batch& batch = chunk->batch;
-  batch.ack() = file.tracker->track(chunk->end_offset);
-  batch.addSharedString("log.file.path", file.path);
-  batch.addSharedString("host.name", context_->global().host_name);
-  context_->emit(std::move(batch));
+  tail.at_eof = false;
+  tail.last_growth = Clock::now();
+  tail.read_bytes->Increment(static_cast<double>(n));
+  emitChunk(tail, *chunk);
   return true;
 }
 
-void FileSource::checkAtEof(OpenFile& file) {
+void FileSource::truncated(Tail& tail, const char* how) {
+  logInfo("file source '" + id_ + "': " + tail.path + " was " + how +
+          "; reading it again from the start");
+  rotations_->Add({{"component_id", id_}, {"kind", "truncate"}}).Increment();
+  predecessors_.push_back(
+      Predecessor{tail.head, tail.reader->consumedOffset(), std::move(tail.tracker), Clock::now()});
+  tail.tracker = std::make_shared<OrderedAckTracker>(0);
+  ::lseek(tail.fd, 0, SEEK_SET);
+  tail.reader->reset(0);
+  readHead(tail.fd, static_cast<uint32_t>(config_.fingerprint_bytes.bytes), tail.head);
+  tail.at_eof = false;
+}
+
+void FileSource::checkAtEof(Tail& tail) {
   struct stat by_fd{};
-  if (::fstat(file.fd, &by_fd) == 0 &&
-      static_cast<uint64_t>(by_fd.st_size) < file.reader->readOffset()) {
-    // Truncated in place (copytruncate or `> file`): start over from the beginning.
-    logInfo("file source: " + file.path + " was truncated; reading it again from the start");
-    ::lseek(file.fd, 0, SEEK_SET);
-    file.reader->reset(0);
-    file.at_eof = false;
+  if (::fstat(tail.fd, &by_fd) != 0) return;
+  uint64_t size = static_cast<uint64_t>(by_fd.st_size);
+  if (size < tail.reader->readOffset()) {
+    truncated(tail, "truncated");
     return;
   }
-  auto idle = std::chrono::steady_clock::now() - file.last_growth;
-  if (file.reader->hasPartial() && idle >= config_.idle_flush) {
-    if (auto chunk = file.reader->flushPartial(wallNowNs())) {
-      Batch& batch = chunk->batch;
-      batch.ack() = file.tracker->track(chunk->end_offset);
-      batch.addSharedString("log.file.path", file.path);
-      batch.addSharedString("host.name", context_->global().host_name);
-      context_->emit(std::move(batch));
+  if (tail.head.length > 0 && !hasHead(tail.fd, tail.head)) {
+    truncated(tail, "truncated and rewritten");
+    return;
+  }
+  if (tail.head.length < config_.fingerprint_bytes.bytes && size > tail.head.length) {
+    readHead(tail.fd, static_cast<uint32_t>(config_.fingerprint_bytes.bytes), tail.head);
+  }
+  uint64_t acked = tail.tracker->checkpoint();
+  tail.lag_bytes->Set(size > acked ? static_cast<double>(size - acked) : 0);
+  if (tail.reader->hasPartial() && Clock::now() - tail.last_growth >= config_.idle_flush) {
+    if (auto chunk = tail.reader->flushPartial(wallNowNs())) emitChunk(tail, *chunk);
+  }
+  if (!tail.gone) {
+    struct stat by_path{};
+    bool exists = ::stat(tail.path.c_str(), &by_path) == 0;
+    if (!exists || by_path.st_ino != tail.ino || by_path.st_dev != tail.dev) {
+      tail.gone = true;
+      tail.gone_since = Clock::now();
+      rescan_requested_ = true;  // the path may name a new file now
+      rotations_->Add({{"component_id", id_}, {"kind", exists ? "rename" : "delete"}}).Increment();
     }
   }
-  if (file.replaced) return;
-  struct stat by_path{};
-  if (::stat(file.path.c_str(), &by_path) != 0) return;  // deleted: keep draining what is open
-  if (by_path.st_ino != file.ino || by_path.st_dev != file.dev) file.replaced = true;
 }
 
 void FileSource::pump() {
   if (stopped_) return;
   if (context_->downstreamFull()) {
-    scheduleAfter(std::chrono::milliseconds(5));
+    scheduleRead(std::chrono::milliseconds(5));
     return;
   }
-  if (std::chrono::steady_clock::now() - last_scan_ >= config_.glob_interval) scan();
+  if (rescan_requested_ || Clock::now() - last_scan_ >= config_.glob_interval) scan();
   bool progress = false;
-  std::vector<std::string> rotated;
-  for (auto it = files_.begin(); it != files_.end();) {
-    OpenFile& f = *it->second;
-    if (readOnce(f)) {
+  bool waiting = !candidates_.empty() || !predecessors_.empty();
+  std::vector<std::string> keys;
+  for (auto& [key, t] : tails_) keys.push_back(key);
+  for (const std::string& key : keys) {
+    Tail& t = *tails_.at(key);
+    if (readOnce(t)) {
       progress = true;
-      ++it;
       continue;
     }
-    checkAtEof(f);
-    if (f.replaced && f.at_eof && !f.reader->hasPartial()) {
-      // Fully drained the rotated-away file; its successor is picked up by the scan below.
-      logInfo("file source: " + f.path + " was rotated; following the new file");
-      rotated.push_back(f.path);
-      it = (closeFile(it), files_.lower_bound(rotated.back()));
+    checkAtEof(t);
+    if (t.gone && t.at_eof && !t.reader->hasPartial() &&
+        Clock::now() - t.gone_since >= config_.rotate_wait) {
+      logInfo("file source '" + id_ + "': released " + t.path + " (rotated away or deleted)");
+      closeTail(key);
       continue;
     }
-    ++it;
+    waiting = waiting || t.gone || t.reader->hasPartial();
   }
-  if (!rotated.empty()) {
-    for (const std::string& path : rotated) {
-      if (!excluded(path)) open(path, true);
-    }
-    progress = true;
-  }
+  // Streams of truncated files wait for their copy a while, and for their acks.
+  std::erase_if(predecessors_, [&](const Predecessor& p) {
+    return Clock::now() - p.since >= config_.copy_wait + config_.rotate_wait &&
+           p.tracker->pending() == 0;
+  });
+  std::erase_if(retired_, [](auto& tracker) { return tracker->pending() == 0; });
+  if (open_files_) open_files_->Set(static_cast<double>(tails_.size()));
   if (progress) {
-    boost::asio::post(context_->io(), [this] { pump(); });
-  } else {
-    scheduleAfter(config_.poll_interval);
+    pumpSoon();
+    return;
   }
+  // inotify announces writes; the timer is then only a safety net, except while something waits
+  // on time (a partial last line, a rotated file, a possible copy).
+  Duration idle = config_.poll_interval;
+  if (watcher_->available() && !waiting) idle = std::max<Duration>(idle, std::chrono::seconds(1));
+  scheduleRead(idle);
 }
 
-void FileSource::scheduleAfter(Duration delay) {
-  timer_->expires_after(delay);
-  timer_->async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) pump();
+void FileSource::pumpSoon() {
+  if (pump_posted_) return;
+  pump_posted_ = true;
+  boost::asio::post(context_->io(), [this] {
+    pump_posted_ = false;
+    pump();
   });
 }
 
+void FileSource::scheduleRead(Duration delay) {
+  timer_armed_ = true;
+  read_timer_->expires_after(delay);
+  read_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec || !timer_armed_) return;
+    timer_armed_ = false;
+    pump();
+  });
+}
+
+void FileSource::scheduleCheckpoint() {
+  checkpoint_timer_->expires_after(config_.checkpoint_interval);
+  checkpoint_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    saveState();
+    scheduleCheckpoint();
+  });
+}
+
+CheckpointStore::Map FileSource::snapshot() const {
+  CheckpointStore::Map map;
+  std::lock_guard lock(mutex_);
+  for (auto& [key, t] : tails_) {
+    map[key] = Checkpoint{t->tracker->checkpoint(), t->path, t->head.str()};
+  }
+  // Positions of files not found now (unreadable for a while, or an unmounted volume) are kept as
+  // long as their path exists.
+  for (auto& [key, cp] : saved_) {
+    if (!map.count(key) && ::access(cp.path.c_str(), F_OK) == 0) map[key] = cp;
+  }
+  return map;
+}
+
+void FileSource::saveState() {
+  if (!store_) return;
+  CheckpointStore::Map map = snapshot();
+  std::string text = CheckpointStore::serialize(map);
+  if (text == last_saved_) return;
+  try {
+    store_->save(map);
+    last_saved_ = std::move(text);
+  } catch (const std::exception& e) {
+    context_->metrics().error("checkpoint_save_failed");
+    logWarn("file source '" + id_ + "': cannot save checkpoints: " + e.what());
+  }
+}
+
 std::string FileSource::statusJson() const {
-  std::lock_guard lock(status_mutex_);
+  std::lock_guard lock(mutex_);
   std::string out = "{\"files\":[";
   bool first = true;
-  for (auto& [key, f] : files_) {
+  for (auto& [key, t] : tails_) {
     if (!first) out += ',';
     first = false;
     struct stat st{};
-    int64_t size = ::fstat(f->fd, &st) == 0 ? st.st_size : 0;
-    uint64_t acked = f->tracker->checkpoint();
+    uint64_t size = ::fstat(t->fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+    uint64_t acked = t->tracker->checkpoint();
     out += "{\"path\":";
-    json::appendString(out, f->path);
-    out += ",\"read_offset\":" + std::to_string(f->reader->readOffset());
+    json::appendString(out, t->path);
+    out += ",\"identity\":\"" + key + ":" + t->head.str() + "\"";
+    out += ",\"size\":" + std::to_string(size);
+    out += ",\"read_offset\":" + std::to_string(t->reader->readOffset());
     out += ",\"acknowledged_offset\":" + std::to_string(acked);
-    out += ",\"lag_bytes\":" + std::to_string(size > static_cast<int64_t>(acked) ? size - acked : 0);
-    out += "}";
+    out += ",\"lag_bytes\":" + std::to_string(size > acked ? size - acked : 0);
+    out += t->gone ? ",\"rotated\":true}" : "}";
   }
   out += "]}";
   return out;
 }
+
 
 }  // namespace logship

@@ -8,17 +8,29 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "agent/api/component.h"
 #include "agent/core/ack_tracker.h"
+#include "agent/core/checkpoint_store.h"
 #include "agent/core/line_reader.h"
 #include "agent/sources/file/file_config.h"
+#include "agent/sources/file/file_watcher.h"
+#include "agent/sources/file/fingerprint.h"
+
+namespace prometheus {
+class Counter;
+class Gauge;
+template <class T>
+class Family;
+}  // namespace prometheus
 
 namespace logship {
 
-// Reads files matched by globs and follows appends, rename rotation and truncation. Each file's
-// batches are tracked by an ordered ack tracker, so its acknowledged offset only ever covers
-// delivered lines.
+// The file tailer. Files are identified by device + inode and the hash of their first bytes, so
+// renames, copytruncate, truncation and inode reuse neither lose nor repeat lines. Each file's
+// batches go through an ordered ack tracker; only acknowledged positions are saved, so after a
+// crash reading resumes at the first line some output had not yet accepted.
 class FileSource final : public Source {
  public:
   FileSource(FileSourceConfig config, BuildContext& ctx);
@@ -26,41 +38,78 @@ class FileSource final : public Source {
 
   void start(SourceContext& context) override;
   void stop() override;
+  void saveState() override;
   std::string statusJson() const override;
 
  private:
-  struct OpenFile {
+  // One open file.
+  struct Tail {
+    std::string key;  // "dev:ino"
     std::string path;
     int fd = -1;
     dev_t dev = 0;
     ino_t ino = 0;
+    Head head;
     std::unique_ptr<LineReader> reader;
-    std::unique_ptr<OrderedAckTracker> tracker;
+    std::shared_ptr<OrderedAckTracker> tracker;
     std::chrono::steady_clock::time_point last_growth;
+    std::chrono::steady_clock::time_point gone_since;
     bool at_eof = false;
-    bool replaced = false;  // the path now names another file: drain this one, then close
+    bool gone = false;  // the path no longer names this file: drain it, then close
+    prometheus::Counter* read_bytes = nullptr;
+    prometheus::Gauge* lag_bytes = nullptr;
+  };
+  // The stream of a file before it was truncated in place: a copytruncate copy continues it.
+  struct Predecessor {
+    Head head;
+    uint64_t consumed = 0;
+    std::shared_ptr<OrderedAckTracker> tracker;
+    std::chrono::steady_clock::time_point since;
   };
 
   void scan();
-  void open(const std::string& path, bool from_start);
-  void closeFile(std::map<std::string, std::unique_ptr<OpenFile>>::iterator it);
-  // Reads one batch from `file`; returns true when it made progress.
-  bool readOnce(OpenFile& file);
-  void checkAtEof(OpenFile& file);
+  void place(const std::string& path, const struct stat& st, bool startup, int pass);
+  void openTail(const std::string& path, int fd, const struct stat& st, const Head& head,
+                uint64_t offset, std::shared_ptr<OrderedAckTracker> tracker, const char* why);
+  void closeTail(const std::string& key);
+  bool readOnce(Tail& tail);
+  void emitChunk(Tail& tail, LineReader::Chunk& chunk);
+  void checkAtEof(Tail& tail);
+  void truncated(Tail& tail, const char* how);
   void pump();
-  void scheduleAfter(Duration delay);
+  void scheduleRead(Duration delay);
+  void pumpSoon();
+  void scheduleCheckpoint();
   bool excluded(const std::string& path) const;
+  CheckpointStore::Map snapshot() const;
 
   FileSourceConfig config_;
+  std::string id_;
   SourceContext* context_ = nullptr;
-  std::unique_ptr<boost::asio::steady_timer> timer_;
-  // Keyed by path; a rotated-away file is re-keyed "<path>#<inode>" while it drains.
-  std::map<std::string, std::unique_ptr<OpenFile>> files_;
-  mutable std::mutex status_mutex_;  // guards files_ against /status readers
+  std::unique_ptr<CheckpointStore> store_;
+  std::unique_ptr<FileWatcher> watcher_;
+  std::unique_ptr<boost::asio::steady_timer> read_timer_;
+  std::unique_ptr<boost::asio::steady_timer> checkpoint_timer_;
+  bool pump_posted_ = false;
+  bool timer_armed_ = false;
+  bool rescan_requested_ = false;
+
+  std::map<std::string, std::unique_ptr<Tail>> tails_;  // by key
+  mutable std::mutex mutex_;                           // tails_ against /status and saveState
+  CheckpointStore::Map saved_;                         // loaded, not yet matched to a file
+  std::vector<Predecessor> predecessors_;
+  std::map<std::string, std::chrono::steady_clock::time_point> candidates_;  // path -> first seen
+  std::vector<std::shared_ptr<OrderedAckTracker>> retired_;  // closed files with acks in flight
   std::set<std::string> reported_errors_;
+  std::string last_saved_;
   std::chrono::steady_clock::time_point last_scan_;
   bool first_scan_ = true;
   bool stopped_ = false;
+
+  prometheus::Family<prometheus::Counter>* read_bytes_family_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* lag_family_ = nullptr;
+  prometheus::Gauge* open_files_ = nullptr;
+  prometheus::Family<prometheus::Counter>* rotations_ = nullptr;
 };
 
 }  // namespace logship

@@ -11,7 +11,7 @@ namespace {
 
 TEST(OrderedAckTracker, AdvancesOnlyOverAContiguousRun) {
   std::vector<uint64_t> advanced;
-  OrderedAckTracker tracker([&](uint64_t off) { advanced.push_back(off); });
+  OrderedAckTracker tracker(0, [&](uint64_t off) { advanced.push_back(off); });
   AckToken a = tracker.track(100);
   AckToken b = tracker.track(200);
   AckToken c = tracker.track(300);

@@ -1,0 +1,168 @@
+#include "agent/core/checkpoint_store.h"
+
+#include <fcntl.h>
+#include <simdjson.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "outputs/common/json_writer.h"
+
+namespace logship {
+namespace {
+
+constexpr std::string_view kTrailer = "\ncrc32 ";
+
+uint32_t crcOf(std::string_view text) {
+  return static_cast<uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size())));
+}
+
+std::optional<std::string> readWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void throwErrno(const std::string& what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+void writeAllOrThrow(int fd, const std::string& data, const std::string& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throwErrno("write " + path);
+    done += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+std::string CheckpointStore::serialize(const Map& checkpoints) {
+  std::string body = "{\"version\":1,\"checkpoints\":[";
+  bool first = true;
+  for (auto& [key, cp] : checkpoints) {
+    if (!first) body += ',';
+    first = false;
+    body += "\n{\"key\":";
+    json::appendString(body, key);
+    body += ",\"offset\":" + std::to_string(cp.offset) + ",\"path\":";
+    json::appendString(body, cp.path);
+    body += ",\"cursor\":";
+    json::appendString(body, cp.cursor);
+    body += '}';
+  }
+  body += "\n]}";
+  char trailer[32];
+  std::snprintf(trailer, sizeof trailer, "%08x\n", crcOf(body));
+  return body + std::string(kTrailer) + trailer;
+}
+
+std::optional<CheckpointStore::Map> CheckpointStore::parse(std::string_view text,
+                                                           std::string* problem) {
+  size_t at = text.rfind(kTrailer);
+  if (at == std::string_view::npos) {
+    *problem = "no checksum trailer (torn write?)";
+    return std::nullopt;
+  }
+  std::string_view body = text.substr(0, at);
+  std::string_view hex = text.substr(at + kTrailer.size());
+  while (!hex.empty() && (hex.back() == '\n' || hex.back() == ' ')) hex.remove_suffix(1);
+  char expected[16];
+  std::snprintf(expected, sizeof expected, "%08x", crcOf(body));
+  if (hex != expected) {
+    *problem = "checksum mismatch";
+    return std::nullopt;
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(body.data(), body.size()).get(root)) {
+    *problem = "not valid JSON";
+    return std::nullopt;
+  }
+  int64_t version = 0;
+  if (root["version"].get(version) || version != 1) {
+    *problem = "unknown version";
+    return std::nullopt;
+  }
+  simdjson::dom::array list;
+  if (root["checkpoints"].get(list)) {
+    *problem = "no checkpoints list";
+    return std::nullopt;
+  }
+  Map out;
+  for (simdjson::dom::element item : list) {
+    std::string_view key, path, cursor;
+    uint64_t offset = 0;
+    if (item["key"].get(key) || item["offset"].get(offset) || item["path"].get(path) ||
+        item["cursor"].get(cursor)) {
+      *problem = "malformed checkpoint entry";
+      return std::nullopt;
+    }
+    out[std::string(key)] = Checkpoint{offset, std::string(path), std::string(cursor)};
+  }
+  return out;
+}
+
+CheckpointStore::Loaded CheckpointStore::load() const {
+  Loaded result;
+  auto current = readWhole(path_);
+  if (!current) return result;  // never saved: a first start
+  if (auto map = parse(*current, &result.problem)) {
+    result.checkpoints = std::move(*map);
+    return result;
+  }
+  std::string first_problem = result.problem;
+  result.from_previous = true;
+  auto previous = readWhole(path_ + ".prev");
+  std::string prev_problem = "missing";
+  if (previous) {
+    if (auto map = parse(*previous, &prev_problem)) {
+      result.checkpoints = std::move(*map);
+      result.problem = first_problem;
+      return result;
+    }
+  }
+  result.problem = first_problem + "; previous copy: " + prev_problem;
+  return result;
+}
+
+void CheckpointStore::save(const Map& checkpoints) const {
+  std::string data = serialize(checkpoints);
+  std::string tmp = path_ + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) throwErrno("open " + tmp);
+  try {
+    writeAllOrThrow(fd, data, tmp);
+    if (::fsync(fd) != 0) throwErrno("fsync " + tmp);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  // Keep the last good copy: link it aside before the rename replaces it.
+  std::string prev = path_ + ".prev";
+  if (::access(path_.c_str(), F_OK) == 0) {
+    ::unlink(prev.c_str());
+    if (::link(path_.c_str(), prev.c_str()) != 0) throwErrno("link " + prev);
+  }
+  if (::rename(tmp.c_str(), path_.c_str()) != 0) throwErrno("rename " + tmp);
+  std::string dir = path_.substr(0, path_.rfind('/') + 1);
+  if (dir.empty()) dir = ".";
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+}  // namespace logship

@@ -1,0 +1,7 @@
+#include "parsers/parsers.h"
+
+namespace logship {
+
+void registerParsers(Registry& registry) {}
+
+}  // namespace logship

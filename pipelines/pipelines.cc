@@ -1,0 +1,7 @@
+#include "pipelines/pipelines.h"
+
+namespace logship {
+
+void registerPipelines(Registry& registry) {}
+
+}  // namespace logship
