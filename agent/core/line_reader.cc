@@ -99,12 +99,24 @@ std::optional<LineReader::Chunk> LineReader::flushPartial(int64_t now_ns) {
   std::memcpy(buffer.get(), carry_.data(), size);
   carry_.clear();
   Chunk chunk{Batch(std::move(buffer), size, AckToken()), read_, 0};
-  Event& e = chunk.batch.events().emplace_back();
-  e.timestamp_ns = now_ns;
-  e.message = chunk.batch.raw();
-  e.offset = read_ - size;
+  std::string_view text = chunk.batch.raw();
+  uint64_t base = read_ - size;
+  splitLines(text, base, now_ns, chunk.batch.events());
+  size_t last_nl = text.rfind('\n');
+  size_t tail_start = last_nl == std::string_view::npos ? 0 : last_nl + 1;
+  if (tail_start < size) {
+    Event& e = chunk.batch.events().emplace_back();
+    e.timestamp_ns = now_ns;
+    e.message = text.substr(tail_start);
+    e.offset = base + tail_start;
+  }
   consumed_ = read_;
   return chunk;
+}
+
+void LineReader::unread(std::string_view bytes) {
+  carry_.insert(0, bytes);
+  consumed_ -= bytes.size();
 }
 
 void LineReader::reset(uint64_t offset) {

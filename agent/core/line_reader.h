@@ -34,8 +34,11 @@ class LineReader {
   // partial line arrived or an over-long line is being skipped). `*bytes_read` receives what
   // read() returned.
   std::optional<Chunk> read(int fd, size_t want, int64_t now_ns, ssize_t* bytes_read);
-  // Emits the partial line held back (a last line with no newline, after the idle timeout).
+  // Emits what is held back (a last line with no newline, or lines a multiline group kept back)
+  // after the idle timeout: one event per line, the unterminated last one included.
   std::optional<Chunk> flushPartial(int64_t now_ns);
+  // Gives back the last `bytes` of what was consumed: they are read again, first, next time.
+  void unread(std::string_view bytes);
 
   bool hasPartial() const { return !carry_.empty(); }
   uint64_t consumedOffset() const { return consumed_; }

@@ -30,7 +30,8 @@ def free_port():
 class Agent:
     """One logship run over a file source writing NDJSON to out.ndjson in `work`."""
 
-    def __init__(self, work, include, extra_source="", output_extra="", out=None):
+    def __init__(self, work, include, extra_source="", output_extra="", out=None,
+                 idle_flush="300ms"):
         self.work = work
         self.out = out or os.path.join(work, "out.ndjson")
         self.config = os.path.join(work, "p.yaml")
@@ -43,7 +44,7 @@ sources:
     include: {json.dumps(include)}
     poll_interval: 50ms
     glob_interval: 200ms
-    idle_flush: 300ms
+    idle_flush: {idle_flush}
     checkpoint_interval: 100ms
     rotate_wait: 1s
     copy_wait: 1s
@@ -285,6 +286,52 @@ def s10_huge_line_and_binary_junk(w):
     assert len(msgs) == 4
 
 
+def s11_multiline_with_timeout(w):
+    log = os.path.join(w, "app.log")
+    trace = ["2024-05-01 10:00:00 ERROR boom", "Traceback (most recent call last):",
+             '  File "app.py", line 3, in <module>', "ValueError: bad"]
+    write(log, trace + ["2024-05-01 10:00:01 INFO next"])
+    a = Agent(w, [log], extra_source="    multiline: {start: '^\\d{4}-\\d{2}-\\d{2} ', "
+                                      "timeout: 400ms, max_lines: 3}").start()
+    assert a.wait_for(1)
+    # The trace is cut at max_lines; the last event is only complete once the timeout passed.
+    assert a.wait_for(3, timeout=5)
+    a.settle(0.2)
+    write(log, ["  continued after a while", "2024-05-01 10:00:02 INFO last"])
+    assert a.wait_for(4, timeout=5)
+    a.settle(1.0)
+    a.stop()
+    same(a.messages(), ["\n".join(trace[:3]), trace[3], "2024-05-01 10:00:01 INFO next",
+                        "  continued after a while", "2024-05-01 10:00:02 INFO last"])
+
+
+def s15_cri_partial_lines(w):
+    pod_dir = os.path.join(w, "var/log/pods/payments_api-7d9f_0f1e2d3c/app")
+    os.makedirs(pod_dir)
+    log = os.path.join(pod_dir, "0.log")
+    write(log, ["2024-05-01T10:00:00.000000001Z stdout F plain line",
+                "2024-05-01T10:00:01.5Z stdout P first half, ",
+                "2024-05-01T10:00:01.6Z stdout P second half, "])
+    a = Agent(w, [os.path.join(w, "var/log/pods/*/*/*.log")],
+              extra_source="    format: cri", idle_flush="3s").start()
+    assert a.wait_for(1)
+    a.settle(0.3)
+    write(log, ["2024-05-01T10:00:01.7Z stdout F end", "not a cri line",
+                "2024-05-01T10:00:02Z stderr F on stderr"])
+    assert a.wait_for(4)
+    a.settle()
+    a.stop()
+    same(a.messages(), ["plain line", "first half, second half, end", "not a cri line",
+                        "on stderr"])
+    events = [json.loads(l) for l in open(a.out)]
+    joined = events[1]
+    assert joined["@timestamp"] == "2024-05-01T10:00:01.500000000Z", joined["@timestamp"]
+    assert joined["kubernetes"] == {"namespace": "payments", "pod": {"name": "api-7d9f", "uid":
+                                   "0f1e2d3c"}, "container": {"name": "app"}}, joined
+    assert events[3]["stream"] == "stderr"
+    assert events[2]["event"]["parse_error"] == "not a CRI log line"
+
+
 def s12_kill9_while_shipping(w):
     log = os.path.join(w, "app.log")
     want = gen("line", 200000)
@@ -357,8 +404,9 @@ def s14_output_blocked_memory_bounded(w):
 SCENARIOS = [s01_rename_create_rotation, s02_copytruncate, s03_truncate_while_running,
              s04_truncate_while_stopped_bigger, s05_rotations_while_stopped, s06_inode_reuse,
              s07_identical_first_lines, s08_empty_then_growing_and_no_newline,
-             s09_deleted_while_open, s10_huge_line_and_binary_junk, s12_kill9_while_shipping,
-             s13_corrupt_checkpoint, s14_output_blocked_memory_bounded]
+             s09_deleted_while_open, s10_huge_line_and_binary_junk, s11_multiline_with_timeout,
+             s12_kill9_while_shipping,
+             s13_corrupt_checkpoint, s14_output_blocked_memory_bounded, s15_cri_partial_lines]
 
 
 def main():

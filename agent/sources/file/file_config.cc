@@ -1,6 +1,7 @@
 #include "agent/sources/file/file_config.h"
 
 #include "agent/sources/file/file_source.h"
+#include "agent/sources/file/line_assembler.h"
 
 namespace logship {
 
@@ -32,7 +33,17 @@ const OptionTable<FileSourceConfig>& FileSourceConfig::options() {
         .optional("copy_wait", &FileSourceConfig::copy_wait,
                   "How long a new file that starts like a watched one waits to be recognised as "
                   "its copytruncate copy before it is read as a file of its own.")
+        .oneOf("format", &FileSourceConfig::format, {"lines", "cri"},
+               "lines: one event per line; cri: container runtime lines (Kubernetes), partial "
+               "lines joined, pod metadata taken from /var/log/pods/ paths.")
+        .optional("multiline", &FileSourceConfig::multiline,
+                  "Join lines into one event: {start: RE2 | continue: RE2, timeout: 1s, "
+                  "max_lines: 500, max_bytes: 1MiB}.")
         .check([](const FileSourceConfig& c, const ConfigNode& node, Diagnostics& diag) {
+          if (c.multiline.defined()) {
+            MultilineConfig m;
+            readMultiline(c.multiline, m, diag);
+          }
           if (c.include.empty()) diag.error(node["include"].location(), "include is empty");
           for (const std::string& p : c.include) {
             if (p.empty() || p.front() != '/') {

@@ -21,6 +21,8 @@ struct FileSourceConfig {
   Duration checkpoint_interval = std::chrono::seconds(1);
   Duration rotate_wait = std::chrono::seconds(5);
   Duration copy_wait = std::chrono::seconds(2);
+  std::string format = "lines";
+  ConfigNode multiline;
 
   static const OptionTable<FileSourceConfig>& options();
 };

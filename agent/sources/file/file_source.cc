@@ -37,7 +37,16 @@ std::string keyOf(const struct stat& st) {
 }  // namespace
 
 FileSource::FileSource(FileSourceConfig config, BuildContext& ctx)
-    : config_(std::move(config)), id_(ctx.id) {}
+    : config_(std::move(config)), id_(ctx.id), flush_after_(config_.idle_flush) {
+  if (config_.format == "cri") assemblers_.push_back(std::make_unique<CriAssembler>());
+  if (config_.multiline.defined()) {
+    MultilineConfig m;
+    Diagnostics ignored;  // validated by the option table already
+    readMultiline(config_.multiline, m, ignored);
+    assemblers_.push_back(std::make_unique<MultilineAssembler>(m));
+    flush_after_ = m.timeout;
+  }
+}
 
 FileSource::~FileSource() {
   for (auto& [key, t] : tails_) ::close(t->fd);
@@ -262,7 +271,21 @@ void FileSource::closeTail(const std::string& key) {
   tails_.erase(it);
 }
 
-void FileSource::emitChunk(Tail& tail, LineReader::Chunk& chunk) {
+void FileSource::emitChunk(Tail& tail, LineReader::Chunk& chunk, bool final) {
+  // Lines that may still be joined by what comes next are given back to the reader.
+  for (auto& assembler : assemblers_) {
+    if (auto held = assembler->assemble(chunk.batch, final)) {
+      uint64_t base = tail.reader->readOffset() - chunk.batch.raw().size();
+      std::string_view raw = chunk.batch.raw();
+      size_t from = static_cast<size_t>(*held - base);
+      if (from < raw.size()) {
+        // Bytes past the consumed end (a partial line) are already back in the reader.
+        size_t consumed_end = static_cast<size_t>(chunk.end_offset - base);
+        tail.reader->unread(raw.substr(from, consumed_end - from));
+        chunk.end_offset = *held;
+      }
+    }
+  }
   context_->metrics().received(chunk.batch.events().size(), chunk.batch.raw().size());
   if (chunk.truncated_lines) {
     context_->metrics().discarded("truncated_line", chunk.truncated_lines);
@@ -271,6 +294,7 @@ void FileSource::emitChunk(Tail& tail, LineReader::Chunk& chunk) {
   batch.ack() = tail.tracker->track(chunk.end_offset);
   batch.addSharedString("log.file.path", tail.path);
   batch.addSharedString("host.name", context_->global().host_name);
+  if (config_.format == "cri") addPodFields(batch, tail.path);
   context_->emit(std::move(batch));
 }
 
@@ -291,7 +315,7 @@ bool FileSource::readOnce(Tail& tail) {
   tail.at_eof = false;
   tail.last_growth = Clock::now();
   tail.read_bytes->Increment(static_cast<double>(n));
-  emitChunk(tail, *chunk);
+  emitChunk(tail, *chunk, false);
   return true;
 }
 
@@ -325,8 +349,8 @@ void FileSource::checkAtEof(Tail& tail) {
   }
   uint64_t acked = tail.tracker->checkpoint();
   tail.lag_bytes->Set(size > acked ? static_cast<double>(size - acked) : 0);
-  if (tail.reader->hasPartial() && Clock::now() - tail.last_growth >= config_.idle_flush) {
-    if (auto chunk = tail.reader->flushPartial(wallNowNs())) emitChunk(tail, *chunk);
+  if (tail.reader->hasPartial() && Clock::now() - tail.last_growth >= flush_after_) {
+    if (auto chunk = tail.reader->flushPartial(wallNowNs())) emitChunk(tail, *chunk, true);
   }
   if (!tail.gone) {
     struct stat by_path{};
@@ -379,7 +403,7 @@ void FileSource::pump() {
   }
   // inotify announces writes; the timer is then only a safety net, except while something waits
   // on time (a partial last line, a rotated file, a possible copy).
-  Duration idle = config_.poll_interval;
+  Duration idle = waiting ? std::min(config_.poll_interval, flush_after_) : config_.poll_interval;
   if (watcher_->available() && !waiting) idle = std::max<Duration>(idle, std::chrono::seconds(1));
   scheduleRead(idle);
 }

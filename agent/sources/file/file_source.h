@@ -17,6 +17,7 @@
 #include "agent/sources/file/file_config.h"
 #include "agent/sources/file/file_watcher.h"
 #include "agent/sources/file/fingerprint.h"
+#include "agent/sources/file/line_assembler.h"
 
 namespace prometheus {
 class Counter;
@@ -73,7 +74,7 @@ class FileSource final : public Source {
                 uint64_t offset, std::shared_ptr<OrderedAckTracker> tracker, const char* why);
   void closeTail(const std::string& key);
   bool readOnce(Tail& tail);
-  void emitChunk(Tail& tail, LineReader::Chunk& chunk);
+  void emitChunk(Tail& tail, LineReader::Chunk& chunk, bool final);
   void checkAtEof(Tail& tail);
   void truncated(Tail& tail, const char* how);
   void pump();
@@ -85,6 +86,8 @@ class FileSource final : public Source {
 
   FileSourceConfig config_;
   std::string id_;
+  std::vector<std::unique_ptr<LineAssembler>> assemblers_;  // CRI, then multiline
+  Duration flush_after_;  // a held-back partial line or group is shipped after this idle time
   SourceContext* context_ = nullptr;
   std::unique_ptr<CheckpointStore> store_;
   std::unique_ptr<FileWatcher> watcher_;
