@@ -12,7 +12,7 @@ packages=(
   prometheus-cpp-dev libsimdjson-dev libre2-dev libzstd-dev librdkafka-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libsnappy-dev libprotobuf-dev
   protobuf-compiler libsystemd-dev zlib1g-dev libssl-dev
-  python3 prometheus prometheus-alertmanager kcat
+  python3 prometheus prometheus-alertmanager kcat systemd-journal-remote
 )
 
 install_missing() {

@@ -15,6 +15,8 @@ extern const char* const kDefaultConfigText;
 struct CommonOptions {
   std::string config_path;  // empty: the embedded default
   std::vector<std::string> args;
+  std::string address;  // admin server of a running agent
+  bool json = false;
 };
 
 // Loads the pipeline named by `opts` (or the embedded default), filling in the host name.
@@ -24,5 +26,6 @@ void printDiagnostics(const Diagnostics& diag);
 int runCommand(const CommonOptions& opts);
 int validateCommand(const CommonOptions& opts);
 int referenceCommand(const CommonOptions& opts);
+int statusCommand(const CommonOptions& opts);
 
 }  // namespace logship

@@ -18,6 +18,7 @@ usage: logship <command> [options]
 commands:
   run        run the pipeline (the embedded default when no -c is given)
   validate   check a pipeline file or directory and report every error
+  status     show what a running agent reads and where it ships (from its admin server)
   reference  print the configuration reference of every component type
 
 options:
@@ -40,6 +41,13 @@ Loads and builds the whole pipeline without starting it. Prints every error as
 file:line:column: message on stderr and exits 1 if there is any, 0 otherwise.
 )";
 
+constexpr const char* kStatusHelp = R"(usage: logship status [-c PATH] [--address HOST:PORT] [--json]
+
+Asks the running agent's admin server (the address from the pipeline's admin section, or
+--address) for its state and prints every source's files with their read and acknowledged
+offsets and lag, and every output's health and queued bytes.
+)";
+
 constexpr const char* kReferenceHelp = R"(usage: logship reference
 
 Prints the options of every source, transform and output type as Markdown.
@@ -60,6 +68,7 @@ int main(int argc, char** argv) {
   std::string command = args[0];
   const char* help = command == "run"         ? kRunHelp
                      : command == "validate"  ? kValidateHelp
+                     : command == "status"    ? kStatusHelp
                      : command == "reference" ? kReferenceHelp
                                               : nullptr;
   if (help == nullptr) {
@@ -74,6 +83,10 @@ int main(int argc, char** argv) {
       return 0;
     } else if ((a == "-c" || a == "--config") && i + 1 < args.size()) {
       opts.config_path = args[++i];
+    } else if (a == "--address" && i + 1 < args.size()) {
+      opts.address = args[++i];
+    } else if (a == "--json") {
+      opts.json = true;
     } else if (a.starts_with("--config=")) {
       opts.config_path = a.substr(9);
     } else if (a == "--log-level" && i + 1 < args.size()) {
@@ -100,5 +113,6 @@ int main(int argc, char** argv) {
   }
   if (command == "run") return logship::runCommand(opts);
   if (command == "validate") return logship::validateCommand(opts);
+  if (command == "status") return logship::statusCommand(opts);
   return logship::referenceCommand(opts);
 }

@@ -35,6 +35,8 @@ get /status >"$work/status.json"
 check "/status lists the file with its offsets" python3 -c 'import json,sys
 f = json.load(open(sys.argv[1]))["sources"][0]["state"]["files"][0]
 sys.exit(0 if f["path"].endswith("in.log") and f["acknowledged_offset"] == f["read_offset"] > 0 and f["lag_bytes"] == 0 else 1)' "$work/status.json"
+"$bin" status -c "$work/p.yaml" >"$work/status.txt" 2>&1
+check "logship status lists the file and the output" bash -c "grep -qE 'in.log  read [0-9]+  acknowledged [0-9]+  lag 0 B' '$work/status.txt' && grep -qF 'sink (blackhole)  healthy  queued 0 B' '$work/status.txt'"
 ! get /nope >/dev/null 2>&1; check "unknown path is 404" test $? = 0
 kill -TERM "$pid"
 if wait_exit "$pid" 10; then check "exit 0" test "$exit_code" = 0; else no "stops within 10 s"; fi

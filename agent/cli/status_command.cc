@@ -1,0 +1,106 @@
+// `logship status`: the state of a running agent, read from its admin server.
+#include <simdjson.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "agent/cli/commands.h"
+
+namespace logship {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+
+// GET http://address/path; throws on connection errors.
+std::string httpGet(const std::string& address, const std::string& path) {
+  size_t colon = address.rfind(':');
+  std::string host = address.substr(0, colon);
+  boost::asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.expires_after(std::chrono::seconds(5));
+  stream.connect(tcp::resolver(io).resolve(host, address.substr(colon + 1)));
+  http::request<http::empty_body> req{http::verb::get, path, 11};
+  req.set(http::field::host, host);
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  return res.body();
+}
+
+std::string human(uint64_t bytes) {
+  char buf[32];
+  if (bytes >= (1u << 30)) {
+    std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / 1073741824.0);
+  } else if (bytes >= (1u << 20)) {
+    std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / 1048576.0);
+  } else if (bytes >= 1024) {
+    std::snprintf(buf, sizeof buf, "%.1f KiB", bytes / 1024.0);
+  } else {
+    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
+  }
+  return buf;
+}
+
+}  // namespace
+
+int statusCommand(const CommonOptions& opts) {
+  std::string address = opts.address;
+  if (address.empty()) {
+    Diagnostics diag;
+    PipelineConfig config = loadConfig(opts, diag);
+    if (!diag.ok()) {
+      printDiagnostics(diag);
+      return 1;
+    }
+    address = config.global.admin_address;
+  }
+  std::string body;
+  try {
+    body = httpGet(address, "/status");
+  } catch (const std::exception& e) {
+    std::cerr << "logship status: no agent answers on " << address << ": " << e.what() << "\n";
+    return 1;
+  }
+  if (opts.json) {
+    std::cout << body;
+    return 0;
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(body).get(root)) {
+    std::cerr << "logship status: the agent answered something that is not JSON\n";
+    return 1;
+  }
+  std::cout << "sources\n";
+  for (simdjson::dom::element s : root["sources"].get_array()) {
+    std::cout << "  " << std::string_view(s["id"]) << " (" << std::string_view(s["type"]) << ")\n";
+    simdjson::dom::array files;
+    if (!s["state"]["files"].get(files)) {
+      for (simdjson::dom::element f : files) {
+        std::cout << "    " << std::string_view(f["path"])
+                  << "  read " << uint64_t(f["read_offset"])
+                  << "  acknowledged " << uint64_t(f["acknowledged_offset"])
+                  << "  lag " << human(uint64_t(f["lag_bytes"])) << "\n";
+      }
+    } else {
+      std::cout << "    " << simdjson::to_string(s["state"]) << "\n";
+    }
+  }
+  std::cout << "outputs\n";
+  for (simdjson::dom::element o : root["outputs"].get_array()) {
+    std::cout << "  " << std::string_view(o["id"]) << " (" << std::string_view(o["type"]) << ")  "
+              << (bool(o["healthy"]) ? "healthy" : "FAILING") << "  queued "
+              << human(uint64_t(o["queue_bytes"])) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace logship
