@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Raw path end to end: a generated file of SIZE_MB megabytes of syslog lines, read from the start
-# by the real agent into the blackhole output. Reports wall-clock MB/s, MB per CPU-second
-# (user+sys of the agent) and peak RSS.
-#   usage: bench/e2e/raw_throughput.sh PATH/TO/logship [SIZE_MB] [WORKERS]
+# Raw path end to end: SIZE_MB megabytes of syslog lines in FILES files, read from the start by the
+# real agent into the blackhole output. Reports wall-clock MB/s, MB per CPU-second (user+sys of
+# the agent) and peak RSS.
+#   usage: bench/e2e/raw_throughput.sh PATH/TO/logship [SIZE_MB] [WORKERS] [FILES]
 set -euo pipefail
 bin=$(readlink -f "${1:?usage: $0 PATH/TO/logship [SIZE_MB] [WORKERS]}")
 size_mb=${2:-1024}
 workers=${3:-1}
+files=${4:-1}
 work=$(mktemp -d)
 trap 'kill -9 $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 pid=""
@@ -16,18 +17,22 @@ corpus="$(dirname "$0")/../../../shared/corpus/linux_syslog_2k.log"
 if [[ -f $corpus ]]; then tr -d '\r' <"$corpus" >"$work/seed"; echo >>"$work/seed"; else
   for i in $(seq 2000); do echo "Jun 14 15:16:01 combo sshd(pam_unix)[$i]: authentication failure; rhost=10.0.0.$((i % 250))"; done >"$work/seed"
 fi
-python3 - "$work/seed" "$work/in.log" "$size_mb" <<'PY'
+mkdir -p "$work/logs"
+python3 - "$work/seed" "$work/logs" "$size_mb" "$files" <<'PY'
 import sys
 seed = open(sys.argv[1], "rb").read()
-target = int(sys.argv[3]) << 20
-with open(sys.argv[2], "wb") as out:
-    written = 0
-    while written < target:
-        out.write(seed); written += len(seed)
+files = int(sys.argv[4])
+target = (int(sys.argv[3]) << 20) // files
+for i in range(files):
+    with open(f"{sys.argv[2]}/in{i}.log", "wb") as out:
+        # A first line of its own, so no file looks like a copy of another.
+        written = out.write(f"file {i} of the raw throughput benchmark\n".encode())
+        while written < target:
+            out.write(seed); written += len(seed)
 PY
-bytes=$(stat -c %s "$work/in.log")
-lines=$(wc -l <"$work/in.log")
-cat "$work/in.log" >/dev/null  # warm the page cache: this measures the agent, not the disk
+bytes=$(cat "$work"/logs/*.log | wc -c)
+lines=$(cat "$work"/logs/*.log | wc -l)
+cat "$work"/logs/*.log >/dev/null  # warm the page cache: this measures the agent, not the disk
 
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 cat >"$work/p.yaml" <<YAML
@@ -35,7 +40,7 @@ data_dir: $work/data
 workers: $workers
 admin: {address: 127.0.0.1:$port}
 sources:
-  in: {type: file, include: [$work/in.log], start_at: beginning}
+  in: {type: file, include: [$work/logs/*.log], start_at: beginning}
 outputs:
   sink: {type: blackhole, inputs: [in]}
 YAML
@@ -57,7 +62,7 @@ import sys
 b, lines, t0, t1, ut, st, tck, hwm, workers = sys.argv[1:]
 b = int(b); lines = int(lines); wall = float(t1) - float(t0); cpu = (int(ut) + int(st)) / int(tck)
 mb = b / 1e6
-print(f"raw file -> blackhole, {mb:.0f} MB, {lines} lines, {workers} worker(s)")
+print(f"raw files -> blackhole, {mb:.0f} MB, {lines} lines, {workers} worker(s)")
 print(f"  wall {wall:.2f} s: {mb / wall:.0f} MB/s, {lines / wall / 1e6:.2f} M lines/s (includes start-up and 50 ms polling)")
 print(f"  cpu  {cpu:.2f} s (user+sys): {mb / cpu:.0f} MB per CPU-second")
 print(f"  peak RSS {int(hwm) / 1024:.0f} MiB")

@@ -19,7 +19,8 @@ const OptionTable<FileSourceConfig>& FileSourceConfig::options() {
         .optional("batch_bytes", &FileSourceConfig::batch_bytes,
                   "Bytes read from one file into one batch at most.")
         .optional("poll_interval", &FileSourceConfig::poll_interval,
-                  "How often files at their end are checked for new data.")
+                  "How often files at their end are checked for new data without inotify (with "
+                  "inotify, a safety sweep runs every 5s or this interval, whichever is longer).")
         .optional("glob_interval", &FileSourceConfig::glob_interval,
                   "How often the include patterns are expanded again to find new files.")
         .optional("idle_flush", &FileSourceConfig::idle_flush,

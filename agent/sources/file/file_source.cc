@@ -22,8 +22,6 @@ namespace logship {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 int64_t wallNowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -90,8 +88,14 @@ void FileSource::start(SourceContext& context) {
   }
   saved_ = std::move(loaded.checkpoints);
 
-  watcher_ = std::make_unique<FileWatcher>(context.io(), [this](bool rescan) {
+  watcher_ = std::make_unique<FileWatcher>(context.io(), [this](const std::string& path,
+                                                                bool rescan) {
     rescan_requested_ = rescan_requested_ || rescan;
+    if (path.empty()) {
+      for (auto& [key, t] : tails_) t->active = true;
+    } else if (auto it = key_by_path_.find(path); it != key_by_path_.end()) {
+      if (auto t = tails_.find(it->second); t != tails_.end()) t->second->active = true;
+    }
     if (!stopped_ && timer_armed_) {
       timer_armed_ = false;
       read_timer_->cancel();
@@ -146,7 +150,9 @@ void FileSource::scan() {
           Tail& t = *it->second;
           if (t.path != path && !t.gone) {
             std::lock_guard lock(mutex_);
+            key_by_path_.erase(t.path);
             t.path = path;  // renamed to another watched name: same file, same position
+            key_by_path_[path] = key;
           }
           continue;
         }
@@ -257,6 +263,7 @@ void FileSource::openTail(const std::string& path, int fd, const struct stat& st
   logInfo("file source '" + id_ + "': " + path + ": " + why +
           (offset ? " (offset " + std::to_string(offset) + ")" : ""));
   std::lock_guard lock(mutex_);
+  key_by_path_[path] = t->key;
   tails_[t->key] = std::move(t);
 }
 
@@ -268,6 +275,9 @@ void FileSource::closeTail(const std::string& key) {
   read_bytes_family_->Remove(t.read_bytes);
   lag_family_->Remove(t.lag_bytes);
   std::lock_guard lock(mutex_);
+  if (auto p = key_by_path_.find(t.path); p != key_by_path_.end() && p->second == key) {
+    key_by_path_.erase(p);
+  }
   tails_.erase(it);
 }
 
@@ -330,6 +340,7 @@ void FileSource::truncated(Tail& tail, const char* how) {
   tail.reader->reset(0);
   readHead(tail.fd, static_cast<uint32_t>(config_.fingerprint_bytes.bytes), tail.head);
   tail.at_eof = false;
+  tail.active = true;
 }
 
 void FileSource::checkAtEof(Tail& tail) {
@@ -357,6 +368,9 @@ void FileSource::checkAtEof(Tail& tail) {
     bool exists = ::stat(tail.path.c_str(), &by_path) == 0;
     if (!exists || by_path.st_ino != tail.ino || by_path.st_dev != tail.dev) {
       tail.gone = true;
+      if (auto p = key_by_path_.find(tail.path); p != key_by_path_.end() && p->second == tail.key) {
+        key_by_path_.erase(p);
+      }
       tail.gone_since = Clock::now();
       rescan_requested_ = true;  // the path may name a new file now
       rotations_->Add({{"component_id", id_}, {"kind", exists ? "rename" : "delete"}}).Increment();
@@ -370,25 +384,44 @@ void FileSource::pump() {
     scheduleRead(std::chrono::milliseconds(5));
     return;
   }
-  if (rescan_requested_ || Clock::now() - last_scan_ >= config_.glob_interval) scan();
+  // Files held back as possible copies are decided once their wait is over.
+  bool candidate_due = false;
+  for (auto& [path, since] : candidates_) {
+    candidate_due = candidate_due || Clock::now() - since >= config_.copy_wait;
+  }
+  if (rescan_requested_ || candidate_due || Clock::now() - last_scan_ >= config_.glob_interval) {
+    scan();
+  }
+  // One batch per call, from the files in turn: every file gets its share, and the outputs on this
+  // worker run between batches instead of after a whole round. Files at their end are looked at
+  // again when inotify reports a change, or on the poll interval (a sweep over all of them).
+  bool sweep = Clock::now() - last_sweep_ >= sweepInterval();
+  if (sweep) {
+    last_sweep_ = Clock::now();
+    for (auto& [key, t] : tails_) t->active = true;
+  }
   bool progress = false;
-  bool waiting = !candidates_.empty() || !predecessors_.empty();
-  std::vector<std::string> keys;
-  for (auto& [key, t] : tails_) keys.push_back(key);
-  for (const std::string& key : keys) {
-    Tail& t = *tails_.at(key);
+  auto it = tails_.upper_bound(last_read_key_);
+  for (size_t visited = 0; visited < tails_.size() && !progress; ++visited) {
+    if (it == tails_.end()) it = tails_.begin();
+    Tail& t = *it->second;
+    std::string key = it->first;
+    ++it;
+    if (!t.active) continue;
     if (readOnce(t)) {
       progress = true;
+      last_read_key_ = key;
       continue;
     }
+    t.active = false;
     checkAtEof(t);
     if (t.gone && t.at_eof && !t.reader->hasPartial() &&
         Clock::now() - t.gone_since >= config_.rotate_wait) {
       logInfo("file source '" + id_ + "': released " + t.path + " (rotated away or deleted)");
+      it = tails_.upper_bound(key);
       closeTail(key);
       continue;
     }
-    waiting = waiting || t.gone || t.reader->hasPartial();
   }
   // Streams of truncated files wait for their copy a while, and for their acks.
   std::erase_if(predecessors_, [&](const Predecessor& p) {
@@ -401,11 +434,18 @@ void FileSource::pump() {
     pumpSoon();
     return;
   }
-  // inotify announces writes; the timer is then only a safety net, except while something waits
-  // on time (a partial last line, a rotated file, a possible copy).
-  Duration idle = waiting ? std::min(config_.poll_interval, flush_after_) : config_.poll_interval;
-  if (watcher_->available() && !waiting) idle = std::max<Duration>(idle, std::chrono::seconds(1));
-  scheduleRead(idle);
+  Duration until_sweep = sweepInterval() - (Clock::now() - last_sweep_);
+  scheduleRead(std::max<Duration>(until_sweep, std::chrono::milliseconds(1)));
+}
+
+Duration FileSource::sweepInterval() const {
+  // inotify announces writes, so sweeps are a safety net, except while something waits on time
+  // (a partial last line, a rotated file, a possible copy).
+  bool waiting = !candidates_.empty() || !predecessors_.empty();
+  for (auto& [key, t] : tails_) waiting = waiting || t->gone || t->reader->hasPartial();
+  if (waiting) return std::min(config_.poll_interval, flush_after_);
+  if (watcher_->available()) return std::max<Duration>(config_.poll_interval, std::chrono::seconds(5));
+  return config_.poll_interval;
 }
 
 void FileSource::pumpSoon() {

@@ -28,6 +28,8 @@ class Family;
 
 namespace logship {
 
+using Clock = std::chrono::steady_clock;
+
 // The file tailer. Files are identified by device + inode and the hash of their first bytes, so
 // renames, copytruncate, truncation and inode reuse neither lose nor repeat lines. Each file's
 // batches go through an ordered ack tracker; only acknowledged positions are saved, so after a
@@ -56,6 +58,9 @@ class FileSource final : public Source {
     std::chrono::steady_clock::time_point last_growth;
     std::chrono::steady_clock::time_point gone_since;
     bool at_eof = false;
+    // Worth a read now: it had data last time, or inotify reported a change. Idle files are only
+    // looked at on the poll interval.
+    bool active = true;
     bool gone = false;  // the path no longer names this file: drain it, then close
     prometheus::Counter* read_bytes = nullptr;
     prometheus::Gauge* lag_bytes = nullptr;
@@ -80,6 +85,7 @@ class FileSource final : public Source {
   void pump();
   void scheduleRead(Duration delay);
   void pumpSoon();
+  Duration sweepInterval() const;
   void scheduleCheckpoint();
   bool excluded(const std::string& path) const;
   CheckpointStore::Map snapshot() const;
@@ -98,6 +104,9 @@ class FileSource final : public Source {
   bool rescan_requested_ = false;
 
   std::map<std::string, std::unique_ptr<Tail>> tails_;  // by key
+  std::string last_read_key_;                          // where the round-robin continues
+  std::map<std::string, std::string> key_by_path_;     // for inotify events
+  Clock::time_point last_sweep_;                       // last time every file was looked at
   mutable std::mutex mutex_;                           // tails_ against /status and saveState
   CheckpointStore::Map saved_;                         // loaded, not yet matched to a file
   std::vector<Predecessor> predecessors_;

@@ -6,7 +6,7 @@
 
 namespace logship {
 
-FileWatcher::FileWatcher(boost::asio::io_context& io, std::function<void(bool)> on_change)
+FileWatcher::FileWatcher(boost::asio::io_context& io, OnChange on_change)
     : on_change_(std::move(on_change)) {
   int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0) return;
@@ -21,8 +21,10 @@ bool FileWatcher::watch(const std::string& dir) {
   if (watched_.count(dir)) return true;
   constexpr uint32_t kMask = IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
                              IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
-  if (::inotify_add_watch(stream_->native_handle(), dir.c_str(), kMask) < 0) return false;
+  int wd = ::inotify_add_watch(stream_->native_handle(), dir.c_str(), kMask);
+  if (wd < 0) return false;
   watched_.insert(dir);
+  dirs_[wd] = dir;
   return true;
 }
 
@@ -38,20 +40,23 @@ void FileWatcher::read() {
       boost::asio::buffer(buffer_, sizeof buffer_),
       [this](const boost::system::error_code& ec, size_t n) {
         if (ec) return;  // closed
-        bool rescan = false;
         for (size_t at = 0; at + sizeof(inotify_event) <= n;) {
           auto* e = reinterpret_cast<const inotify_event*>(buffer_ + at);
-          if (e->mask & (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_Q_OVERFLOW |
-                         IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_ATTRIB)) {
-            rescan = true;
-          }
-          if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
-            watched_.clear();  // re-added by the next scan
-          }
           at += sizeof(inotify_event) + e->len;
+          bool rescan = e->mask & (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+                                   IN_Q_OVERFLOW | IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED |
+                                   IN_ATTRIB);
+          if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
+            watched_.erase(dirs_[e->wd]);  // re-added by the next scan if it comes back
+            dirs_.erase(e->wd);
+          }
+          auto dir = dirs_.find(e->wd);
+          std::string path;
+          if (e->len > 0 && dir != dirs_.end()) path = dir->second + "/" + e->name;
+          on_change_(path, rescan);
+          if (!stream_) return;  // stopped from the callback
         }
-        on_change_(rescan);
-        if (stream_) read();
+        read();
       });
 }
 

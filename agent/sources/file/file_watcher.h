@@ -15,9 +15,10 @@ namespace logship {
 // or the watch limit reached) the source falls back to polling and periodic globbing.
 class FileWatcher {
  public:
-  // `on_change(rescan)`: something was written (rescan=false) or a file was created, moved or
-  // deleted (rescan=true).
-  FileWatcher(boost::asio::io_context& io, std::function<void(bool rescan)> on_change);
+  // `on_change(path, rescan)`: the file at `path` changed (written, or created, moved, deleted:
+  // then rescan is true). An empty path means "anything may have changed" (queue overflow).
+  using OnChange = std::function<void(const std::string& path, bool rescan)>;
+  FileWatcher(boost::asio::io_context& io, OnChange on_change);
   ~FileWatcher();
 
   bool available() const { return stream_ != nullptr; }
@@ -28,9 +29,10 @@ class FileWatcher {
  private:
   void read();
 
-  std::function<void(bool)> on_change_;
+  OnChange on_change_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> stream_;
   std::set<std::string> watched_;
+  std::map<int, std::string> dirs_;  // watch descriptor -> directory
   alignas(8) char buffer_[16384];
 };
 
