@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "agent/api/config.h"
+#include "agent/api/registry.h"
+
+namespace logship {
+
+struct ScrubPiiConfig {
+  ConfigNode rules;  // names of built-ins, or {name, pattern, action} maps
+  std::string action = "redact";
+  std::string key_file;
+  std::vector<std::string> fields;
+  int64_t hash_length = 16;
+
+  static const OptionTable<ScrubPiiConfig>& options();
+};
+
+void registerScrubPii(Registry& registry);
+
+}  // namespace logship
