@@ -76,12 +76,11 @@ std::string substrateLine(std::mt19937_64& rng, const std::vector<std::string>& 
   if (!real.empty() && rng() % 4 == 0) return real[rng() % real.size()];
   const unsigned block = 1000 + rng() % 900000;
   return "2021-05-30 17:0" + std::to_string(rng() % 10) + ":" + std::to_string(10 + rng() % 50) +
-         " [Relaychain] \xE2\x9C\xA8 Imported #" + std::to_string(block) + " (0x" +
-         hex(rng, 4) + "\xE2\x80\xA6" + hex(rng, 4) + "), best: #" + std::to_string(block) +
-         " (0x" + hex(rng, 4) + "\xE2\x80\xA6" + hex(rng, 4) + "), finalized #" +
-         std::to_string(block - 2) + ", \xE2\xAC\x87 " + std::to_string(rng() % 100) +
-         ".5kiB/s \xE2\xAC\x86 " + std::to_string(rng() % 100) + ".1kiB/s (" +
-         std::to_string(rng() % 50) + " peers)";
+         " [Relaychain] \xE2\x9C\xA8 Imported #" + std::to_string(block) + " (0x" + hex(rng, 4) +
+         "\xE2\x80\xA6" + hex(rng, 4) + "), best: #" + std::to_string(block) + " (0x" +
+         hex(rng, 4) + "\xE2\x80\xA6" + hex(rng, 4) + "), finalized #" + std::to_string(block - 2) +
+         ", \xE2\xAC\x87 " + std::to_string(rng() % 100) + ".5kiB/s \xE2\xAC\x86 " +
+         std::to_string(rng() % 100) + ".1kiB/s (" + std::to_string(rng() % 50) + " peers)";
 }
 
 struct Corpus {
@@ -131,9 +130,8 @@ void runScrub(benchmark::State& state, const PiiScrubber& scrubber) {
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * c.bytes));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * c.lines.size()));
-  state.counters["scrubbed_lines_pct"] =
-      100.0 * static_cast<double>(scrubbed) /
-      static_cast<double>(state.iterations() * c.lines.size());
+  state.counters["scrubbed_lines_pct"] = 100.0 * static_cast<double>(scrubbed) /
+                                         static_cast<double>(state.iterations() * c.lines.size());
 }
 
 void BM_AllBuiltinRulesRedact(benchmark::State& state) {
@@ -193,4 +191,3 @@ BENCHMARK(BM_BaselineMemchrNewline)->Unit(benchmark::kMillisecond);
 }  // namespace
 }  // namespace logship::scrub_pii
 
-BENCHMARK_MAIN();

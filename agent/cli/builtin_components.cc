@@ -3,9 +3,7 @@
 #include "agent/sources/file/file_config.h"
 #include "agent/sources/journald/journald_source.h"
 #include "agent/sources/stdin/stdin_source.h"
-#include "outputs/blackhole/blackhole_output.h"
-#include "outputs/console/console_output.h"
-#include "outputs/file/file_output.h"
+#include "outputs/outputs.h"
 #include "parsers/parsers.h"
 #include "pipelines/pipelines.h"
 
@@ -17,9 +15,7 @@ void registerBuiltinComponents(Registry& registry) {
   registerStdinSource(registry);
   registerParsers(registry);
   registerPipelines(registry);
-  registerFileOutput(registry);
-  registerConsoleOutput(registry);
-  registerBlackholeOutput(registry);
+  registerOutputs(registry);
 }
 
 }  // namespace logship

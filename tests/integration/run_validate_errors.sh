@@ -28,8 +28,15 @@ check "the embedded default config is valid" "$bin" validate
 
 port=$(free_port)
 python3 -c 'import socket,sys,time
-s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(30)' "$port" & pids+=($!)
-sleep 0.5
+s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(60)' "$port" & pids+=($!)
+# Wait until the port is really taken (python may start slowly on a loaded machine).
+python3 -c 'import socket,sys,time
+for _ in range(200):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close(); sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)' "$port"
 cat >"$work/port.yaml" <<YAML
 data_dir: $work/data
 admin: {address: 127.0.0.1:$port}
