@@ -190,4 +190,3 @@ BENCHMARK(BM_BaselineMemchrNewline)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace logship::scrub_pii
-

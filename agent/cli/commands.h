@@ -27,5 +27,6 @@ int runCommand(const CommonOptions& opts);
 int validateCommand(const CommonOptions& opts);
 int referenceCommand(const CommonOptions& opts);
 int statusCommand(const CommonOptions& opts);
+int archiveCommand(const CommonOptions& opts);
 
 }  // namespace logship

@@ -19,6 +19,7 @@ commands:
   run        run the pipeline (the embedded default when no -c is given)
   validate   check a pipeline file or directory and report every error
   status     show what a running agent reads and where it ships (from its admin server)
+  archive    verify the tamper-evident archive, or print its events
   reference  print the configuration reference of every component type
 
 options:
@@ -48,6 +49,15 @@ Asks the running agent's admin server (the address from the pipeline's admin sec
 offsets and lag, and every output's health and queued bytes.
 )";
 
+constexpr const char* kArchiveHelp = R"(usage: logship archive verify PATH [--key-file FILE]
+       logship archive cat PATH --tier TIER [--since TIME] [--until TIME]
+
+verify checks every tier's MANIFEST chain (and its HMAC with --key-file) and every segment's
+size and SHA-256; it names each segment that was changed, removed, reordered or truncated and
+exits 1 if any was. cat decompresses a tier's segments in order and prints their events (NDJSON),
+optionally only those with @timestamp between two RFC 3339 times.
+)";
+
 constexpr const char* kReferenceHelp = R"(usage: logship reference
 
 Prints the options of every source, transform and output type as Markdown.
@@ -69,6 +79,7 @@ int main(int argc, char** argv) {
   const char* help = command == "run"         ? kRunHelp
                      : command == "validate"  ? kValidateHelp
                      : command == "status"    ? kStatusHelp
+                     : command == "archive"   ? kArchiveHelp
                      : command == "reference" ? kReferenceHelp
                                               : nullptr;
   if (help == nullptr) {
@@ -83,6 +94,9 @@ int main(int argc, char** argv) {
       return 0;
     } else if ((a == "-c" || a == "--config") && i + 1 < args.size()) {
       opts.config_path = args[++i];
+    } else if (command == "archive" && a.starts_with("--") && i + 1 < args.size()) {
+      opts.args.push_back(a.substr(2));  // archive options are read by the command
+      opts.args.push_back(args[++i]);
     } else if (a == "--address" && i + 1 < args.size()) {
       opts.address = args[++i];
     } else if (a == "--json") {
@@ -114,5 +128,6 @@ int main(int argc, char** argv) {
   if (command == "run") return logship::runCommand(opts);
   if (command == "validate") return logship::validateCommand(opts);
   if (command == "status") return logship::statusCommand(opts);
+  if (command == "archive") return logship::archiveCommand(opts);
   return logship::referenceCommand(opts);
 }

@@ -19,7 +19,7 @@ enum : uint16_t {
   kLabel = 1 << 6,        // [A-Za-z0-9-], a DNS label
   kBase64Url = 1 << 7,    // [A-Za-z0-9_-]
   kUserinfo = 1 << 8,     // RFC 3986 userinfo: unreserved, sub-delims, ':' and '%'
-  kToken68 = 1 << 9,     // RFC 7235 token68 (bearer/basic credentials)
+  kToken68 = 1 << 9,      // RFC 7235 token68 (bearer/basic credentials)
   kValueEnd = 1 << 10,    // ends an unquoted secret value
   kUpperAlnum = 1 << 11,  // [A-Z0-9]
 };
@@ -56,12 +56,16 @@ constexpr std::array<uint16_t, 256> makeClasses() {
 
 constexpr std::array<uint16_t, 256> kClasses = makeClasses();
 
-inline bool is(char c, uint16_t cls) { return (kClasses[static_cast<unsigned char>(c)] & cls) != 0; }
+inline bool is(char c, uint16_t cls) {
+  return (kClasses[static_cast<unsigned char>(c)] & cls) != 0;
+}
 inline bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Bounds-checked reads. NUL belongs to no class, so out-of-range reads look like a boundary.
 inline char peek(std::string_view t, size_t i) { return i < t.size() ? t[i] : '\0'; }
-inline char before(std::string_view t, size_t i) { return i > 0 && i <= t.size() ? t[i - 1] : '\0'; }
+inline char before(std::string_view t, size_t i) {
+  return i > 0 && i <= t.size() ? t[i - 1] : '\0';
+}
 
 inline char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
 
@@ -199,8 +203,8 @@ bool isVersionContext(std::string_view t, size_t pos, size_t end) {
   size_t w = k;
   while (w > 0 && k - w < 9 && is(t[w - 1], kAlpha)) --w;
   if (w == k || is(before(t, w), kAlpha)) return false;
-  static constexpr std::string_view kVersionWords[] = {
-      "version", "ver", "v", "release", "build", "firmware", "fw", "rev", "revision"};
+  static constexpr std::string_view kVersionWords[] = {"version",  "ver", "v",   "release", "build",
+                                                       "firmware", "fw",  "rev", "revision"};
   const std::string_view word = t.substr(w, k - w);
   for (std::string_view candidate : kVersionWords) {
     if (equalsIgnoreCase(word, candidate)) return true;
@@ -357,7 +361,7 @@ bool issuerAcceptsLength(const char* d, size_t n) {
       return n == 13 || n == 16 || n == 19;
     case '5': {
       const unsigned p2 = prefix(2);
-      if (p2 >= 51 && p2 <= 55) return n == 16;  // Mastercard
+      if (p2 >= 51 && p2 <= 55) return n == 16;   // Mastercard
       return p2 == 50 || (p2 >= 56 && p2 <= 58);  // Maestro
     }
     case '6':  // Discover, UnionPay, Maestro, RuPay
@@ -412,8 +416,7 @@ bool card(std::string_view t, size_t pos, Span& span) {
     if (groups == kMaxGroups) break;
     // One separator kind throughout, single, and followed by digits.
     const char c = peek(t, p);
-    if ((c == ' ' || c == '-') && (separator == 0 || c == separator) &&
-        isDigit(peek(t, p + 1))) {
+    if ((c == ' ' || c == '-') && (separator == 0 || c == separator) && isDigit(peek(t, p + 1))) {
       separator = c;
       ++p;
       continue;
@@ -602,8 +605,8 @@ namespace {
 
 // Authorization schemes whose credentials are a single token68, and those with parameter
 // lists that run to the end of the header.
-constexpr std::string_view kTokenSchemes[] = {"bearer", "basic",     "token",
-                                              "apikey", "negotiate", "ntlm",  "dpop"};
+constexpr std::string_view kTokenSchemes[] = {"bearer",    "basic", "token", "apikey",
+                                              "negotiate", "ntlm",  "dpop"};
 constexpr std::string_view kParameterSchemes[] = {"digest", "aws4-hmac-sha256"};
 
 // The keyword that the key ending at `key_end` ends with, or empty. Dispatching on the last
@@ -690,7 +693,7 @@ bool secretKeyValue(std::string_view t, size_t separator, Span& span) {
     const char p = before(t, separator);
     if (p == '=' || p == '!' || p == '<' || p == '>') return false;
   } else {
-    if (peek(t, v) == '/' && peek(t, v + 1) == '/') return false;  // a URL, see below
+    if (peek(t, v) == '/' && peek(t, v + 1) == '/') return false;        // a URL, see below
     if (peek(t, v) == ':' || before(t, separator) == ':') return false;  // "Token::Kind"
   }
 

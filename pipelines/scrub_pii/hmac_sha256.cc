@@ -53,8 +53,8 @@ EVP_MAC_CTX* HmacSha256::newContext() const {
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
       OSSL_PARAM_construct_end(),
   };
-  if (EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key_.data()), key_.size(),
-                   params) != 1) {
+  if (EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key_.data()), key_.size(), params) !=
+      1) {
     EVP_MAC_CTX_free(ctx);
     return nullptr;
   }
@@ -90,8 +90,7 @@ bool HmacSha256::Context::digest(std::string_view data, Sha256Digest& out) {
     return false;
   }
   size_t written = 0;
-  if (EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=
-          1 ||
+  if (EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
       EVP_MAC_final(ctx_, out.data(), &written, out.size()) != 1 || written != out.size()) {
     // The context may be half-used now; start over with a fresh one next time.
     EVP_MAC_CTX_free(ctx_);

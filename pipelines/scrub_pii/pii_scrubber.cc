@@ -601,7 +601,8 @@ bool PiiScrubber::Impl::Scan::run() {
 }
 
 inline void PiiScrubber::Impl::Scan::onTrigger(size_t i) {
-  const Trigger trigger = static_cast<Trigger>(impl_.triggers[static_cast<unsigned char>(text_[i])]);
+  const Trigger trigger =
+      static_cast<Trigger>(impl_.triggers[static_cast<unsigned char>(text_[i])]);
   if (trigger == kNoTrigger) return;
   // Nothing this or any later trigger finds starts before `limit`, so pending matches that do
   // are final. Custom-rule matches join only once they are final too: offered in text order,
@@ -685,8 +686,7 @@ inline void PiiScrubber::Impl::Scan::onTrigger(size_t i) {
 
 // ---------------------------------------------------------------------------------------------
 
-PiiScrubber::PiiScrubber(ScrubberOptions options)
-    : impl_(std::make_unique<const Impl>(options)) {}
+PiiScrubber::PiiScrubber(ScrubberOptions options) : impl_(std::make_unique<const Impl>(options)) {}
 
 PiiScrubber::~PiiScrubber() = default;
 PiiScrubber::PiiScrubber(PiiScrubber&&) noexcept = default;

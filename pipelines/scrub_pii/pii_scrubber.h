@@ -79,7 +79,10 @@ struct MatchCounts {
 // 32-hex trace ids, libp2p peer ids, versions ("v1.2.3.4", "version 1.2.3.4", "1.2.3.4.5",
 // "Chrome/120.0.0.0"), timestamps, epoch numbers, ports and pids. A dotted quad is an IPv4
 // address when every octet is 0-255 and it is not glued to word characters or other dots; a
-// trailing ".letters" is allowed because reverse-DNS host names embed the client's address.
+// trailing ".letters" is allowed because reverse-DNS host names embed the client's address
+// ("static-059.45.101.203.isp.net"). A quad glued to letters on its left is not taken
+// ("host129.206.196.21.isp.com"): that is the same rule that keeps "v1.2.3.4", and host names
+// need a rule of their own.
 // Cards must have an issuer prefix and length (Visa, Mastercard, Amex, Diners, JCB, Discover,
 // UnionPay, Maestro) and pass Luhn, which keeps epoch-millisecond and nanosecond numbers out.
 class PiiScrubber {
@@ -90,6 +93,7 @@ class PiiScrubber {
   // hash_hex_chars outside [8, 64].
   explicit PiiScrubber(ScrubberOptions options);
   ~PiiScrubber();
+  // A moved-from scrubber may only be destroyed or assigned to.
   PiiScrubber(PiiScrubber&&) noexcept;
   PiiScrubber& operator=(PiiScrubber&&) noexcept;
 

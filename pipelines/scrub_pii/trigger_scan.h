@@ -79,9 +79,9 @@ class BlockScanner {
     const __m128i l = _mm_sub_epi8(_mm_or_si128(v, case_bit_), letter_bias_);
     const __m128i letter = _mm_cmpeq_epi8(_mm_min_epu8(l, twenty_five_), l);
     const __m128i word = _mm_or_si128(_mm_or_si128(digit, letter), _mm_cmpeq_epi8(v, underscore_));
-    const __m128i anywhere = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(v, anywhere0_), _mm_cmpeq_epi8(v, anywhere1_)),
-        _mm_or_si128(_mm_cmpeq_epi8(v, anywhere2_), _mm_cmpeq_epi8(v, anywhere3_)));
+    const __m128i anywhere =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, anywhere0_), _mm_cmpeq_epi8(v, anywhere1_)),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, anywhere2_), _mm_cmpeq_epi8(v, anywhere3_)));
     const __m128i start = _mm_or_si128(
         _mm_and_si128(digit, digit_enable_),
         _mm_or_si128(_mm_cmpeq_epi8(v, start0_),

@@ -1,0 +1,443 @@
+#include "outputs/archive/archive_output.h"
+
+#include <fcntl.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "agent/core/log.h"
+#include "parsers/timestamp/timestamp.h"
+
+namespace logship {
+
+namespace fs = std::filesystem;
+using archive::Record;
+
+namespace {
+
+constexpr const char* kUntiered = "_untiered";
+constexpr const char* kOpenSuffix = ".open";
+
+std::string dayOf(int64_t ns) {
+  int64_t days = ns / (timestamp::kNanosPerSecond * timestamp::kSecondsPerDay);
+  if (ns < 0 && ns % (timestamp::kNanosPerSecond * timestamp::kSecondsPerDay) != 0) --days;
+  timestamp::CivilDate d = timestamp::civilFromDays(days);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(d.year), d.month,
+                d.day);
+  return buf;
+}
+
+int64_t wallNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool writeAll(int fd, std::string_view data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+void fsyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+}  // namespace
+
+ArchiveOutput::ArchiveOutput(ArchiveOutputConfig config, BuildContext& ctx)
+    : config_(std::move(config)), tier_specs_(ctx.global.tiers), encoder_(ctx.global),
+      clock_(wallNowNs) {
+  if (!config_.key_file.empty()) {
+    std::ifstream in(config_.key_file, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    hmac_key_ = s.str();
+    while (!hmac_key_.empty() && (hmac_key_.back() == '\n' || hmac_key_.back() == '\r')) {
+      hmac_key_.pop_back();
+    }
+    if (hmac_key_.empty()) {
+      ctx.diag.error(ctx.node["key_file"].location(),
+                     "key_file " + config_.key_file + " cannot be read or is empty");
+    }
+  }
+  zstd_ = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(zstd_, ZSTD_c_compressionLevel, static_cast<int>(config_.compression_level));
+  ZSTD_CCtx_setParameter(zstd_, ZSTD_c_checksumFlag, 1);
+}
+
+ArchiveOutput::~ArchiveOutput() {
+  for (auto& [key, s] : open_) {
+    if (s.fd >= 0) ::close(s.fd);
+  }
+  ZSTD_freeCCtx(zstd_);
+}
+
+void ArchiveOutput::start(ComponentContext& context) {
+  context_ = &context;
+  auto& registry = context.metricsRegistry();
+  std::string id(context.id());
+  ratio_ = &prometheus::BuildGauge()
+                .Name("logship_archive_compression_ratio")
+                .Help("Raw NDJSON bytes per compressed byte written by the archive.")
+                .Register(registry)
+                .Add({{"component_id", id}});
+  segments_sealed_ = &prometheus::BuildCounter()
+                          .Name("logship_archive_segments_sealed_total")
+                          .Help("Archive segments sealed into their tier's manifest.")
+                          .Register(registry)
+                          .Add({{"component_id", id}});
+  deletions_ = &prometheus::BuildCounter()
+                    .Name("logship_archive_retention_deletions_total")
+                    .Help("Archive segments deleted because their tier's retention passed.")
+                    .Register(registry)
+                    .Add({{"component_id", id}});
+  std::error_code ec;
+  fs::create_directories(config_.path, ec);
+  fsync_timer_ = std::make_unique<boost::asio::steady_timer>(context.io());
+  sweep_timer_ = std::make_unique<boost::asio::steady_timer>(context.io());
+  // Tiers already on disk get their chain back and their unsealed segments sealed.
+  for (auto& entry : fs::directory_iterator(config_.path, ec)) {
+    if (!entry.is_directory()) continue;
+    std::string name = entry.path().filename().string();
+    int index = -1;
+    for (size_t i = 0; i < tier_specs_.size(); ++i) {
+      if (tier_specs_[i].name == name) index = static_cast<int>(i);
+    }
+    if (index >= 0 || name == kUntiered) tierFor(index < 0 ? kNoTier : static_cast<uint8_t>(index));
+  }
+  scheduleSweep();
+}
+
+ArchiveOutput::Tier& ArchiveOutput::tierFor(uint8_t index) {
+  std::string name = index < tier_specs_.size() ? tier_specs_[index].name : kUntiered;
+  auto it = tiers_.find(name);
+  if (it != tiers_.end()) return it->second;
+  Tier& t = tiers_[name];
+  t.name = name;
+  t.dir = config_.path + "/" + name;
+  if (index < tier_specs_.size()) {
+    t.retention = tier_specs_[index].retention;
+    t.legal_hold = tier_specs_[index].legal_hold;
+  }
+  auto& written = prometheus::BuildCounter()
+                      .Name("logship_archive_written_bytes_total")
+                      .Help("Compressed bytes the archive wrote, per tier.")
+                      .Register(context_->metricsRegistry());
+  auto& raw = prometheus::BuildCounter()
+                  .Name("logship_archive_raw_bytes_total")
+                  .Help("NDJSON bytes the archive compressed, per tier.")
+                  .Register(context_->metricsRegistry());
+  t.written_bytes = &written.Add({{"component_id", std::string(context_->id())}, {"tier", name}});
+  t.raw_bytes = &raw.Add({{"component_id", std::string(context_->id())}, {"tier", name}});
+  loadTier(t);
+  return t;
+}
+
+void ArchiveOutput::loadTier(Tier& tier) {
+  std::error_code ec;
+  fs::create_directories(tier.dir, ec);
+  std::string error;
+  tier.records = archive::readManifest(tier.dir, &error);
+  if (!error.empty()) {
+    logWarn("archive '" + std::string(context_->id()) + "': " + tier.dir + "/MANIFEST " + error);
+  }
+  for (const Record& r : tier.records) {
+    tier.next_seq = std::max(tier.next_seq, r.seq + 1);
+    tier.chain = r.chain;
+  }
+  recoverOpenSegments(tier);
+}
+
+void ArchiveOutput::recoverOpenSegments(Tier& tier) {
+  std::error_code ec;
+  for (auto& day : fs::directory_iterator(tier.dir, ec)) {
+    if (!day.is_directory()) continue;
+    for (auto& f : fs::directory_iterator(day.path(), ec)) {
+      std::string name = f.path().filename().string();
+      if (!name.ends_with(kOpenSuffix)) continue;
+      // Keep the whole frames; a frame cut by a crash is dropped (its batch was never acked).
+      std::ifstream in(f.path(), std::ios::binary);
+      std::string data((std::istreambuf_iterator<char>(in)), {});
+      size_t valid = 0;
+      Segment s;
+      s.tier = tier.name;
+      s.day = day.path().filename().string();
+      s.rel = s.day + "/" + name.substr(0, name.size() - std::strlen(kOpenSuffix));
+      s.seq = std::strtoull(name.c_str(), nullptr, 10);
+      std::string plain;
+      while (valid < data.size()) {
+        size_t n = ZSTD_findFrameCompressedSize(data.data() + valid, data.size() - valid);
+        if (ZSTD_isError(n)) break;
+        unsigned long long raw = ZSTD_getFrameContentSize(data.data() + valid, n);
+        if (raw == ZSTD_CONTENTSIZE_ERROR || raw == ZSTD_CONTENTSIZE_UNKNOWN) break;
+        plain.resize(raw);
+        if (ZSTD_isError(ZSTD_decompress(plain.data(), raw, data.data() + valid, n))) break;
+        s.raw_bytes += raw;
+        for (size_t at = 0; at < plain.size();) {
+          size_t nl = plain.find('\n', at);
+          if (nl == std::string::npos) break;
+          ++s.events;
+          // Lines start with {"@timestamp":"<RFC 3339>"; keys are sorted.
+          if (auto ts = timestamp::parseRfc3339(std::string_view(plain).substr(at + 15, 30))) {
+            if (s.first_ns == 0 || *ts < s.first_ns) s.first_ns = *ts;
+            s.last_ns = std::max(s.last_ns, *ts);
+          }
+          at = nl + 1;
+        }
+        valid += n;
+      }
+      if (valid < data.size()) {
+        logWarn("archive: " + f.path().string() + ": dropped " +
+                std::to_string(data.size() - valid) + " bytes of a frame cut short");
+        ::truncate(f.path().c_str(), static_cast<off_t>(valid));
+      }
+      s.bytes = valid;
+      s.fd = ::open(f.path().c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+      tier.next_seq = std::max(tier.next_seq, s.seq + 1);
+      seal(s);
+    }
+  }
+}
+
+ArchiveOutput::Segment& ArchiveOutput::segmentFor(Tier& tier, const std::string& day) {
+  std::string key = tier.name + "/" + day;
+  auto it = open_.find(key);
+  if (it != open_.end()) {
+    Segment& s = it->second;
+    bool full = s.bytes >= config_.max_segment_bytes.bytes;
+    bool old = clock_() - s.opened_ns >= config_.max_segment_age.count();
+    if (!full && !old) return s;
+    seal(s);
+    open_.erase(it);
+  }
+  Segment s;
+  s.tier = tier.name;
+  s.day = day;
+  s.seq = tier.next_seq++;
+  char name[32];
+  std::snprintf(name, sizeof name, "%08llu.ndjson.zst", static_cast<unsigned long long>(s.seq));
+  s.rel = day + "/" + name;
+  std::error_code ec;
+  fs::create_directories(tier.dir + "/" + day, ec);
+  std::string path = tier.dir + "/" + s.rel + kOpenSuffix;
+  s.fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  s.opened_ns = clock_();
+  return open_[key] = s;
+}
+
+bool ArchiveOutput::appendFrame(Segment& segment, std::string_view ndjson, size_t events,
+                                int64_t first, int64_t last) {
+  if (segment.fd < 0) return false;
+  frame_buffer_.resize(ZSTD_compressBound(ndjson.size()));
+  size_t n = ZSTD_compress2(zstd_, frame_buffer_.data(), frame_buffer_.size(), ndjson.data(),
+                            ndjson.size());
+  if (ZSTD_isError(n)) return false;
+  if (!writeAll(segment.fd, std::string_view(frame_buffer_.data(), n))) {
+    // Never leave half a frame behind: cut the segment back to where it was.
+    int ignored = ::ftruncate(segment.fd, static_cast<off_t>(segment.bytes));
+    (void)ignored;
+    return false;
+  }
+  segment.bytes += n;
+  segment.raw_bytes += ndjson.size();
+  segment.events += events;
+  if (segment.first_ns == 0 || first < segment.first_ns) segment.first_ns = first;
+  segment.last_ns = std::max(segment.last_ns, last);
+  Tier& tier = tiers_[segment.tier];
+  tier.written_bytes->Increment(static_cast<double>(n));
+  tier.raw_bytes->Increment(static_cast<double>(ndjson.size()));
+  total_raw_ += ndjson.size();
+  total_written_ += n;
+  ratio_->Set(static_cast<double>(total_raw_) / static_cast<double>(total_written_));
+  dirty_fds_.push_back(segment.fd);
+  return true;
+}
+
+void ArchiveOutput::consume(SharedBatch batch, AckToken ack) {
+  // Group the batch by tier and day; nearly always a single group.
+  struct Group {
+    uint8_t tier;
+    std::string day;
+    std::vector<const Event*> events;
+  };
+  std::vector<Group> groups;
+  for (const Event& e : batch->events()) {
+    std::string day = dayOf(e.timestamp_ns);
+    Group* g = nullptr;
+    for (Group& candidate : groups) {
+      if (candidate.tier == e.tier && candidate.day == day) g = &candidate;
+    }
+    if (g == nullptr) g = &groups.emplace_back(Group{e.tier, day, {}});
+    g->events.push_back(&e);
+  }
+  for (Group& g : groups) {
+    line_buffer_.clear();
+    int64_t first = g.events.front()->timestamp_ns, last = first;
+    for (const Event* e : g.events) {
+      encoder_.encodeEvent(*batch, *e, line_buffer_);
+      first = std::min(first, e->timestamp_ns);
+      last = std::max(last, e->timestamp_ns);
+    }
+    Tier& tier = tierFor(g.tier);
+    Segment& segment = segmentFor(tier, g.day);
+    if (!appendFrame(segment, line_buffer_, g.events.size(), first, last)) {
+      // Disk full or gone: the batch stays unacknowledged and is read again after a restart;
+      // the output reports itself unhealthy so /readyz and the alert rules show it.
+      healthy_ = false;
+      context_->metrics().error("write_failed");
+      logWarn("archive '" + std::string(context_->id()) + "': cannot write " + tier.dir + "/" +
+              segment.rel + ": " + std::strerror(errno));
+      ack.resolve(AckStatus::kErrored);
+      return;
+    }
+  }
+  healthy_ = true;
+  context_->metrics().sent(batch->events().size(), line_buffer_.size());
+  unsynced_.push_back(std::move(ack));
+  if (config_.fsync_interval.count() == 0) {
+    flushAcks();
+  } else {
+    scheduleFsync();
+  }
+}
+
+void ArchiveOutput::flushAcks() {
+  std::sort(dirty_fds_.begin(), dirty_fds_.end());
+  dirty_fds_.erase(std::unique(dirty_fds_.begin(), dirty_fds_.end()), dirty_fds_.end());
+  for (int fd : dirty_fds_) ::fdatasync(fd);
+  dirty_fds_.clear();
+  for (AckToken& a : unsynced_) a.resolve(AckStatus::kDelivered);
+  unsynced_.clear();
+}
+
+void ArchiveOutput::scheduleFsync() {
+  if (fsync_scheduled_) return;
+  fsync_scheduled_ = true;
+  fsync_timer_->expires_after(config_.fsync_interval);
+  fsync_timer_->async_wait([this](const boost::system::error_code& ec) {
+    fsync_scheduled_ = false;
+    if (!ec) flushAcks();
+  });
+}
+
+void ArchiveOutput::scheduleSweep() {
+  sweep_timer_->expires_after(config_.retention_check_interval);
+  sweep_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    sweepRetention();
+    scheduleSweep();
+  });
+}
+
+void ArchiveOutput::seal(Segment& segment) {
+  if (segment.fd >= 0) {
+    ::fdatasync(segment.fd);
+    std::erase(dirty_fds_, segment.fd);
+    ::close(segment.fd);
+    segment.fd = -1;
+  }
+  Tier& tier = tiers_[segment.tier];
+  std::string open_path = tier.dir + "/" + segment.rel + kOpenSuffix;
+  std::string path = tier.dir + "/" + segment.rel;
+  if (segment.events == 0) {
+    ::unlink(open_path.c_str());
+    return;
+  }
+  ::rename(open_path.c_str(), path.c_str());
+  fsyncDir(tier.dir + "/" + segment.day);
+  Record r;
+  r.seq = segment.seq;
+  r.file = segment.rel;
+  r.sha256 = archive::fileSha256(path, &r.bytes).value_or("");
+  r.raw_bytes = segment.raw_bytes;
+  r.events = segment.events;
+  r.first_ns = segment.first_ns;
+  r.last_ns = segment.last_ns;
+  r.at_ns = clock_();
+  appendRecord(tier, std::move(r));
+  if (segments_sealed_) segments_sealed_->Increment();
+}
+
+void ArchiveOutput::appendRecord(Tier& tier, Record record) {
+  record.chain = archive::chainNext(tier.chain, record);
+  std::string manifest = tier.dir + "/" + archive::kManifestName;
+  int fd = ::open(manifest.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  std::string line = record.toJson() + "\n";
+  if (fd < 0 || !writeAll(fd, line) || ::fdatasync(fd) != 0) {
+    logError("archive: cannot append to " + manifest + ": " + std::strerror(errno));
+    healthy_ = false;
+  }
+  if (fd >= 0) ::close(fd);
+  tier.chain = record.chain;
+  tier.records.push_back(std::move(record));
+  if (!hmac_key_.empty()) {
+    std::ifstream in(manifest, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    std::string tmp = tier.dir + "/" + archive::kManifestHmacName + ".tmp";
+    std::ofstream(tmp, std::ios::trunc) << archive::hmacSha256Hex(hmac_key_, text) << "\n";
+    ::rename(tmp.c_str(), (tier.dir + "/" + archive::kManifestHmacName).c_str());
+  }
+}
+
+void ArchiveOutput::sealAll() {
+  for (auto& [key, s] : open_) seal(s);
+  open_.clear();
+  flushAcks();
+}
+
+size_t ArchiveOutput::sweepRetention() {
+  size_t deleted = 0;
+  int64_t now = clock_();
+  for (auto& [name, tier] : tiers_) {
+    if (tier.retention.count() <= 0 || tier.legal_hold) continue;
+    std::map<std::string, Record> live;
+    for (const Record& r : tier.records) {
+      if (r.kind == Record::Kind::kSegment) {
+        live[r.file] = r;
+      } else {
+        live.erase(r.file);
+      }
+    }
+    for (auto& [file, r] : live) {
+      if (r.last_ns >= now - tier.retention.count()) continue;
+      ::unlink((tier.dir + "/" + file).c_str());
+      Record d;
+      d.kind = Record::Kind::kDeleted;
+      d.seq = r.seq;
+      d.file = file;
+      d.at_ns = now;
+      d.reason = "retention";
+      appendRecord(tier, std::move(d));
+      if (deletions_) deletions_->Increment();
+      ++deleted;
+    }
+  }
+  return deleted;
+}
+
+void ArchiveOutput::stop() {
+  if (fsync_timer_) fsync_timer_->cancel();
+  if (sweep_timer_) sweep_timer_->cancel();
+  sealAll();
+}
+
+}  // namespace logship
