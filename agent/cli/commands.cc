@@ -143,7 +143,13 @@ int runCommand(const CommonOptions& opts) {
     }
   }
 
-  topology->start(metrics);
+  try {
+    topology->start(metrics);
+  } catch (const std::exception& e) {
+    std::cerr << "logship: " << e.what() << "\n";
+    topology->shutdown(std::chrono::seconds(1));
+    return 1;
+  }
   logInfo(std::string("logship ") + LOGSHIP_VERSION + " running " +
           (opts.config_path.empty() ? "the embedded default pipeline" : opts.config_path) +
           "; data_dir " + global.data_dir +

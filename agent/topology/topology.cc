@@ -13,6 +13,7 @@
 #include "agent/core/log.h"
 #include "agent/core/metrics.h"
 #include "agent/core/worker_pool.h"
+#include "agent/topology/buffered_output.h"
 #include "outputs/common/json_writer.h"
 
 namespace logship {
@@ -67,6 +68,8 @@ class ComponentContextImpl final : public ComponentContext, ContextBase {
 struct Topology::OutputNode final : Node, AckReceiver {
   std::unique_ptr<Sink> sink;
   std::unique_ptr<ComponentContextImpl> context;
+  BufferOptions buffer_options;
+  std::unique_ptr<BufferedOutput> buffered;  // with `buffer: {type: disk}`
   std::atomic<int64_t> queue_bytes{0};
   size_t max_queue_bytes = kDefaultOutputQueueBytes;
   prometheus::Gauge* queue_gauge = nullptr;
@@ -89,7 +92,11 @@ struct Topology::OutputNode final : Node, AckReceiver {
     auto* pending = new Pending{std::move(upstream), bytes};
     AckToken token(this, reinterpret_cast<uint64_t>(pending));
     asio::post(*io, [this, batch = std::move(batch), token = std::move(token)]() mutable {
-      sink->consume(std::move(batch), std::move(token));
+      if (buffered) {
+        buffered->accept(std::move(batch), std::move(token));
+      } else {
+        sink->consume(std::move(batch), std::move(token));
+      }
     });
   }
 
@@ -215,12 +222,10 @@ std::unique_ptr<Topology> Topology::build(PipelineConfig config, const Registry&
         auto n = std::make_unique<OutputNode>();
         fill(*n);
         if (factory) n->sink = factory->build_sink(ctx);
-        ConfigNode buffer = c.node["buffer"];
-        if (buffer.defined()) {
-          // Memory buffer bound; other buffer kinds are options of their own outputs.
-          ByteSize max{};
-          ConfigNode max_node = buffer["max_bytes"];
-          if (max_node.defined() && readValue(max_node, max, diag)) n->max_queue_bytes = max.bytes;
+        n->buffer_options = readBufferOptions(c.node["buffer"], diag);
+        // A memory buffer bounds the queue; a disk buffer's own bound is its size on disk.
+        if (n->buffer_options.type == "memory" && n->buffer_options.max_bytes) {
+          n->max_queue_bytes = n->buffer_options.max_bytes;
         }
         by_id[c.id] = n.get();
         t->outputs_.push_back(std::move(n));
@@ -404,6 +409,14 @@ void Topology::start(Metrics& metrics) {
     on->context =
         std::make_unique<ComponentContextImpl>(on->id, global, *on->metrics, metrics, *on->io);
     on->sink->start(*on->context);
+    if (on->buffer_options.type == "disk") {
+      on->buffered = std::make_unique<BufferedOutput>(*on->sink, *on->context, on->buffer_options,
+                                                      on->max_queue_bytes);
+      std::string error;
+      if (!on->buffered->open(&error)) {
+        throw std::runtime_error("output '" + on->id + "': " + error);
+      }
+    }
   }
   finite_sources_running_ = sources_.size();
   workers_->start();
@@ -444,7 +457,13 @@ bool Topology::shutdown(std::chrono::nanoseconds timeout) {
   bool drained = outstandingBytes() == 0;
   if (!drained) logWarn("shutdown deadline passed with undelivered batches; they will be re-read");
   for (auto& on : outputs_) {
-    runOn(*on->io, [&on] { on->sink->stop(); }, deadline + std::chrono::seconds(1));
+    runOn(
+        *on->io,
+        [&on] {
+          on->sink->stop();
+          if (on->buffered) on->buffered->stop();
+        },
+        deadline + std::chrono::seconds(1));
   }
   for (auto& sn : sources_) {
     runOn(*sn->io, [&sn] { sn->source->saveState(); }, deadline + std::chrono::seconds(1));

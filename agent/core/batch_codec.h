@@ -1,0 +1,18 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "agent/api/batch.h"
+
+namespace logship {
+
+// A batch's events in a compact binary form (for the disk buffer): every event member, its fields
+// and the batch's shared fields, strings length-prefixed. Decoding builds a batch whose raw buffer
+// is the encoded bytes, so the decoded strings are views into it and nothing is copied per event.
+void encodeBatch(const Batch& batch, std::string& out);
+// nullopt when `bytes` is not a well-formed encoding (never trusts lengths it reads).
+std::optional<Batch> decodeBatch(std::string bytes);
+
+}  // namespace logship

@@ -1,0 +1,201 @@
+#include "agent/core/disk_buffer.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "agent/core/batch_codec.h"
+#include "agent/core/crc32c.h"
+
+namespace logship {
+namespace {
+
+namespace fs = std::filesystem;
+
+Batch makeBatch(int first, int count) {
+  std::string text;
+  for (int i = first; i < first + count; ++i) text += "event " + std::to_string(i) + "\n";
+  auto raw = std::make_unique<char[]>(text.size());
+  std::memcpy(raw.get(), text.data(), text.size());
+  Batch b(std::move(raw), text.size(), AckToken());
+  size_t at = 0;
+  for (int i = 0; i < count; ++i) {
+    size_t nl = b.raw().find('\n', at);
+    Event& e = b.events().emplace_back();
+    e.message = b.raw().substr(at, nl - at);
+    e.timestamp_ns = 1000 + first + i;
+    e.offset = at;
+    at = nl + 1;
+  }
+  return b;
+}
+
+std::vector<std::string> messages(const Batch& b) {
+  std::vector<std::string> out;
+  for (const Event& e : b.events()) out.emplace_back(e.message);
+  return out;
+}
+
+class DiskBufferTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("logship-buffer-" + std::to_string(getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::unique_ptr<DiskBuffer> open(uint64_t max_bytes = 1 << 30, uint64_t segment = 32 << 20) {
+    auto b = std::make_unique<DiskBuffer>(DiskBuffer::Options{dir_.string(), max_bytes, segment});
+    std::string error;
+    EXPECT_TRUE(b->open(&error)) << error;
+    return b;
+  }
+  fs::path dir_;
+};
+
+TEST(Crc32c, KnownVectors) {
+  // RFC 3720 B.4: 32 bytes of zeros, and "123456789".
+  std::string zeros(32, '\0');
+  EXPECT_EQ(crc32c(zeros.data(), zeros.size()), 0x8A9136AAu);
+  EXPECT_EQ(crc32c("123456789", 9), 0xE3069283u);
+}
+
+TEST(BatchCodec, RoundTripsEveryEventMemberAndField) {
+  Batch b = makeBatch(0, 2);
+  Event& e = b.events()[0];
+  e.severity = Severity::kHigh;
+  e.tier = 2;
+  e.flags = Event::kTruncated;
+  e.correlation_id = "corr-1";
+  b.addField(e, "source.ip", FieldValue::string("10.0.0.1"));
+  b.addField(e, "source.port", FieldValue::integer(22));
+  b.addField(e, "ratio", FieldValue::real(0.5));
+  b.addField(e, "ok", FieldValue::boolean(true));
+  b.addSharedString("host.name", "h1");
+  std::string bytes;
+  encodeBatch(b, bytes);
+  auto d = decodeBatch(bytes);
+  ASSERT_TRUE(d);
+  ASSERT_EQ(d->events().size(), 2u);
+  const Event& r = d->events()[0];
+  EXPECT_EQ(r.message, "event 0");
+  EXPECT_EQ(r.timestamp_ns, 1000);
+  EXPECT_EQ(r.severity, Severity::kHigh);
+  EXPECT_EQ(r.tier, 2);
+  EXPECT_EQ(r.flags, Event::kTruncated);
+  EXPECT_EQ(r.correlation_id, "corr-1");
+  EXPECT_EQ(d->findField(r, "source.ip")->value.string_value, "10.0.0.1");
+  EXPECT_EQ(d->findField(r, "source.port")->value.int_value, 22);
+  EXPECT_EQ(d->findField(r, "ratio")->value.double_value, 0.5);
+  EXPECT_TRUE(d->findField(r, "ok")->value.bool_value);
+  EXPECT_EQ(d->findField(d->events()[1], "host.name")->value.string_value, "h1");
+  // Every truncation of the encoding is rejected, never read past its end.
+  for (size_t n = 0; n < bytes.size(); ++n) EXPECT_FALSE(decodeBatch(bytes.substr(0, n))) << n;
+}
+
+TEST_F(DiskBufferTest, ReplaysInOrderAndForgetsWhatWasDelivered) {
+  auto buf = open();
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(buf->append(makeBatch(i * 10, 10), i), DiskBuffer::Append::kOk);
+  EXPECT_EQ(buf->stats().events, 50u);
+  std::vector<AckToken> acks;
+  for (int i = 0; i < 5; ++i) {
+    auto b = buf->next();
+    ASSERT_TRUE(b);
+    EXPECT_EQ(messages(*b).front(), "event " + std::to_string(i * 10));
+    acks.push_back(b->takeAck());
+  }
+  EXPECT_FALSE(buf->next());
+  acks[0].resolve(AckStatus::kDelivered);
+  acks[1].resolve(AckStatus::kDelivered);
+  acks[3].resolve(AckStatus::kDelivered);  // out of order: done only up to 2
+  buf->collect();
+  EXPECT_EQ(buf->stats().events, 30u);
+  acks.clear();  // frames 3 and 5 were never delivered (token dropped = errored)
+  buf.reset();
+  auto again = open();
+  std::vector<std::string> replayed;
+  while (auto b = again->next()) {
+    for (auto& m : messages(*b)) replayed.push_back(m);
+    b->ack().resolve(AckStatus::kDelivered);
+  }
+  ASSERT_EQ(replayed.size(), 30u);  // frames 3, 4 (delivered but after a gap) and 5
+  EXPECT_EQ(replayed.front(), "event 20");
+  EXPECT_EQ(again->stats().frames_replayed, 3u);
+  again->collect();
+  EXPECT_TRUE(again->empty());
+  again.reset();
+  auto third = open();
+  EXPECT_FALSE(third->next());  // nothing repeats once delivered and collected
+}
+
+TEST_F(DiskBufferTest, CorruptFrameIsSkippedAndCounted) {
+  {
+    auto buf = open();
+    for (int i = 0; i < 3; ++i) buf->append(makeBatch(i * 10, 10), i);
+    buf->sync();
+  }
+  fs::path seg;
+  for (auto& e : fs::directory_iterator(dir_)) {
+    if (e.path().extension() == ".seg" && fs::file_size(e.path()) > 0) seg = e.path();
+  }
+  auto size = fs::file_size(seg);
+  {
+    std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 2));  // inside the second frame
+    char c;
+    f.read(&c, 1);
+    f.seekp(static_cast<std::streamoff>(size / 2));
+    c ^= 0x5a;
+    f.write(&c, 1);
+  }
+  auto buf = open();
+  std::vector<std::string> got;
+  while (auto b = buf->next()) {
+    for (auto& m : messages(*b)) got.push_back(m);
+  }
+  EXPECT_EQ(got.size(), 20u);
+  EXPECT_EQ(got.front(), "event 0");
+  EXPECT_EQ(got.back(), "event 29");
+  EXPECT_EQ(buf->stats().corrupt_frames, 1u);
+}
+
+TEST_F(DiskBufferTest, TornTailAfterACrashIsDropped) {
+  {
+    auto buf = open();
+    for (int i = 0; i < 2; ++i) buf->append(makeBatch(i * 10, 10), i);
+  }
+  fs::path seg;
+  for (auto& e : fs::directory_iterator(dir_)) {
+    if (e.path().extension() == ".seg" && fs::file_size(e.path()) > 0) seg = e.path();
+  }
+  fs::resize_file(seg, fs::file_size(seg) - 7);
+  auto buf = open();
+  int batches = 0;
+  while (buf->next()) ++batches;
+  EXPECT_EQ(batches, 1);
+  EXPECT_EQ(buf->stats().corrupt_frames, 1u);
+}
+
+TEST_F(DiskBufferTest, FullWhenOverItsBoundAndSegmentsRollAndGo) {
+  auto buf = open(/*max_bytes=*/4096, /*segment=*/512);
+  int ok = 0;
+  DiskBuffer::Append r;
+  while ((r = buf->append(makeBatch(ok * 50, 50), ok)) == DiskBuffer::Append::kOk) ++ok;
+  EXPECT_EQ(r, DiskBuffer::Append::kFull);
+  EXPECT_GT(ok, 2);
+  size_t segments = 0;
+  for (auto& e : fs::directory_iterator(dir_)) segments += e.path().extension() == ".seg";
+  EXPECT_GT(segments, 2u);
+  while (auto b = buf->next()) b->ack().resolve(AckStatus::kDelivered);
+  buf->collect();
+  EXPECT_EQ(buf->append(makeBatch(0, 50), 0), DiskBuffer::Append::kOk);
+  size_t left = 0;
+  for (auto& e : fs::directory_iterator(dir_)) left += e.path().extension() == ".seg";
+  EXPECT_LE(left, 2u);  // finished segments were deleted
+}
+
+}  // namespace
+}  // namespace logship
