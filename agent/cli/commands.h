@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,6 +9,9 @@
 #include "agent/topology/pipeline_config.h"
 
 namespace logship {
+
+class Registry;
+class Topology;
 
 // The embedded conf/default.yaml, used when no -c is given.
 extern const char* const kDefaultConfigText;
@@ -22,6 +26,8 @@ struct CommonOptions {
 // Loads the pipeline named by `opts` (or the embedded default), filling in the host name.
 PipelineConfig loadConfig(const CommonOptions& opts, Diagnostics& diag);
 void printDiagnostics(const Diagnostics& diag);
+// Loads and builds the pipeline, printing every problem; nullptr when there was any.
+std::unique_ptr<Topology> buildTopology(const CommonOptions& opts, const Registry& registry);
 
 int runCommand(const CommonOptions& opts);
 int validateCommand(const CommonOptions& opts);

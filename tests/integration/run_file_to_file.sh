@@ -48,6 +48,6 @@ l = json.loads(open(sys.argv[1]).readline())
 sys.exit(0 if l["log"]["file"]["path"].endswith(".log") and l["host"]["name"] and "@timestamp" in l else 1)' "$work/out.ndjson"
 
 kill -TERM "$pid"
-if wait_exit "$pid" 10; then check "SIGTERM drains and exits 0" test "$exit_code" = 0; else no "SIGTERM stops within 10 s"; fi
+if wait_exit "$pid" 10; then check "SIGTERM drains and exits 0 (exit code $exit_code)" test "$exit_code" = 0; else no "SIGTERM stops within 10 s"; fi
 check "agent log says where events went" grep -q "output 'out' (file) -> $work/out.ndjson" "$work/agent.log"
 finish

@@ -258,8 +258,15 @@ void FileSource::openTail(const std::string& path, int fd, const struct stat& st
   t->reader = std::make_unique<LineReader>(config_.max_line_bytes.bytes, offset);
   t->tracker = std::move(tracker);
   t->last_growth = Clock::now();
-  t->read_bytes = &read_bytes_family_->Add({{"component_id", id_}, {"path", path}});
-  t->lag_bytes = &lag_family_->Add({{"component_id", id_}, {"path", path}});
+  // A rotated-away file and its successor share one path, and so one set of per-path metrics.
+  PathMetrics& m = path_metrics_[path];
+  if (m.refs++ == 0) {
+    m.read_bytes = &read_bytes_family_->Add({{"component_id", id_}, {"path", path}});
+    m.lag_bytes = &lag_family_->Add({{"component_id", id_}, {"path", path}});
+  }
+  t->metrics_path = path;
+  t->read_bytes = m.read_bytes;
+  t->lag_bytes = m.lag_bytes;
   logInfo("file source '" + id_ + "': " + path + ": " + why +
           (offset ? " (offset " + std::to_string(offset) + ")" : ""));
   std::lock_guard lock(mutex_);
@@ -272,8 +279,12 @@ void FileSource::closeTail(const std::string& key) {
   Tail& t = *it->second;
   ::close(t.fd);
   if (t.tracker->pending() > 0) retired_.push_back(t.tracker);
-  read_bytes_family_->Remove(t.read_bytes);
-  lag_family_->Remove(t.lag_bytes);
+  auto m = path_metrics_.find(t.metrics_path);
+  if (--m->second.refs == 0) {
+    read_bytes_family_->Remove(m->second.read_bytes);
+    lag_family_->Remove(m->second.lag_bytes);
+    path_metrics_.erase(m);
+  }
   std::lock_guard lock(mutex_);
   if (auto p = key_by_path_.find(t.path); p != key_by_path_.end() && p->second == key) {
     key_by_path_.erase(p);

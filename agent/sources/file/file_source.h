@@ -62,8 +62,14 @@ class FileSource final : public Source {
     // looked at on the poll interval.
     bool active = true;
     bool gone = false;  // the path no longer names this file: drain it, then close
+    std::string metrics_path;  // the path its metrics are labelled with (where it was opened)
     prometheus::Counter* read_bytes = nullptr;
     prometheus::Gauge* lag_bytes = nullptr;
+  };
+  struct PathMetrics {
+    prometheus::Counter* read_bytes = nullptr;
+    prometheus::Gauge* lag_bytes = nullptr;
+    int refs = 0;
   };
   // The stream of a file before it was truncated in place: a copytruncate copy continues it.
   struct Predecessor {
@@ -118,6 +124,7 @@ class FileSource final : public Source {
   bool first_scan_ = true;
   bool stopped_ = false;
 
+  std::map<std::string, PathMetrics> path_metrics_;
   prometheus::Family<prometheus::Counter>* read_bytes_family_ = nullptr;
   prometheus::Family<prometheus::Gauge>* lag_family_ = nullptr;
   prometheus::Gauge* open_files_ = nullptr;

@@ -1,0 +1,209 @@
+// `logship run`: the agent's life: start, serve the admin endpoints, reload, drain on signals.
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+
+#include <atomic>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "agent/cli/builtin_components.h"
+#include "agent/cli/commands.h"
+#include "agent/core/admin_server.h"
+#include "agent/core/log.h"
+#include "agent/core/metrics.h"
+#include "agent/topology/topology.h"
+
+namespace logship {
+
+namespace {
+
+// The running pipeline, swapped whole by a reload.
+class RunningPipeline {
+ public:
+  RunningPipeline(const CommonOptions& opts, const Registry& registry, Metrics& metrics,
+                  std::unique_ptr<Topology> first)
+      : opts_(opts), registry_(registry), metrics_(metrics), topology_(std::move(first)) {}
+
+  template <class Fn>
+  auto with(Fn fn) {
+    std::lock_guard lock(mutex_);
+    return fn(*topology_);
+  }
+
+  // Reads and validates the configuration again. An invalid one is refused and the running
+  // pipeline goes on untouched. A valid one replaces it: the old one stops reading, drains every
+  // batch in flight to its outputs and saves its positions, then the new one starts from them,
+  // so no line is lost or repeated across the switch.
+  bool reload(std::string* report) {
+    Diagnostics diag;
+    PipelineConfig config = loadConfig(opts_, diag);
+    std::unique_ptr<Topology> next = Topology::build(std::move(config), registry_, diag);
+    if (!next) {
+      *report = "reload refused, the running pipeline goes on: " +
+                std::to_string(diag.errors().size()) + " errors";
+      for (const std::string& e : diag.errors()) *report += "\n  " + e;
+      logWarn(*report);
+      return false;
+    }
+    std::lock_guard lock(mutex_);
+    if (next->config().global.admin_address != topology_->config().global.admin_address) {
+      logWarn("reload: a new admin address takes effect only after a restart");
+    }
+    sd_notify(0, "RELOADING=1");
+    topology_->shutdown(topology_->config().shutdown_timeout);
+    try {
+      next->start(metrics_);
+    } catch (const std::exception& e) {
+      // The new pipeline cannot start (a disk buffer cannot open...): bring the old one back.
+      *report = std::string("reload failed, restarting the previous pipeline: ") + e.what();
+      logError(*report);
+      Diagnostics again;
+      topology_ = Topology::build(topology_->config(), registry_, again);
+      topology_->start(metrics_);
+      sd_notify(0, "READY=1");
+      return false;
+    }
+    topology_ = std::move(next);
+    sd_notify(0, "READY=1\nSTATUS=shipping");
+    *report = "reloaded: " + topology_->describeOutputs();
+    logInfo(*report);
+    return true;
+  }
+
+ private:
+  const CommonOptions& opts_;
+  const Registry& registry_;
+  Metrics& metrics_;
+  std::mutex mutex_;
+  std::unique_ptr<Topology> topology_;
+};
+
+}  // namespace
+
+int runCommand(const CommonOptions& opts) {
+  // Signals are taken synchronously by this thread only; every other thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  Registry registry;
+  registerBuiltinComponents(registry);
+  std::unique_ptr<Topology> first = buildTopology(opts, registry);
+  if (!first) return 1;
+  const GlobalConfig global = first->config().global;
+
+  std::error_code ec;
+  std::filesystem::create_directories(global.data_dir, ec);
+  if (ec) {
+    std::cerr << "logship: cannot create data_dir " << global.data_dir << ": " << ec.message()
+              << "\n";
+    return 1;
+  }
+
+  Metrics metrics;
+  try {
+    first->start(metrics);
+  } catch (const std::exception& e) {
+    std::cerr << "logship: " << e.what() << "\n";
+    first->shutdown(std::chrono::seconds(1));
+    return 1;
+  }
+  std::string outputs = first->describeOutputs();
+  RunningPipeline pipeline(opts, registry, metrics, std::move(first));
+
+  std::unique_ptr<AdminServer> admin;
+  if (global.admin_enabled) {
+    admin = std::make_unique<AdminServer>(global.admin_address);
+    admin->route("/metrics", [&metrics](const AdminServer::Request&) {
+      return AdminServer::Response{200, "text/plain; version=0.0.4; charset=utf-8",
+                                   metrics.render()};
+    });
+    admin->route("/healthz", [](const AdminServer::Request&) {
+      return AdminServer::Response{200, "text/plain; charset=utf-8", "ok\n"};
+    });
+    admin->route("/readyz", [&pipeline](const AdminServer::Request&) {
+      bool ready = pipeline.with([](Topology& t) { return t.ready(); });
+      return AdminServer::Response{ready ? 200 : 503, "text/plain; charset=utf-8",
+                                   ready ? "ready\n" : "not ready\n"};
+    });
+    admin->route("/status", [&pipeline](const AdminServer::Request&) {
+      return AdminServer::Response{200, "application/json",
+                                   pipeline.with([](Topology& t) { return t.statusJson(); }) + "\n"};
+    });
+    admin->route("/reload", [&pipeline](const AdminServer::Request& req) {
+      if (req.method != "POST") return AdminServer::Response{405, "text/plain", "use POST\n"};
+      std::string report;
+      bool ok = pipeline.reload(&report);
+      return AdminServer::Response{ok ? 200 : 400, "text/plain; charset=utf-8", report + "\n"};
+    });
+    try {
+      admin->start();
+    } catch (const std::exception& e) {
+      std::cerr << "logship: " << e.what() << "\n";
+      pipeline.with([](Topology& t) { return t.shutdown(std::chrono::seconds(1)); });
+      return 1;
+    }
+  }
+  logInfo(std::string("logship ") + LOGSHIP_VERSION + " running " +
+          (opts.config_path.empty() ? "the embedded default pipeline" : opts.config_path) +
+          "; data_dir " + global.data_dir +
+          (admin ? "; admin on http://" +
+                       global.admin_address.substr(0, global.admin_address.rfind(':')) + ":" +
+                       std::to_string(admin->port())
+                 : std::string()));
+  logInfo(outputs);
+  // Under systemd (Type=notify): ready now, and a watchdog ping at half of WatchdogSec.
+  sd_notify(0, "READY=1\nSTATUS=shipping");
+  uint64_t watchdog_usec = 0;
+  bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  auto last_ping = std::chrono::steady_clock::now();
+
+  std::atomic<bool> shutting_down{false};
+  std::atomic<bool> shutdown_done{false};
+  std::thread drainer;
+  auto beginShutdown = [&](const char* why) {
+    if (shutting_down.exchange(true)) return;
+    sd_notify(0, "STOPPING=1");
+    drainer = std::thread([&, why] {
+      pipeline.with([why](Topology& t) {
+        logInfo(std::string(why) + ": draining (up to " +
+                formatDuration(t.config().shutdown_timeout) + ")");
+        return t.shutdown(t.config().shutdown_timeout);
+      });
+      shutdown_done = true;
+    });
+  };
+  while (!shutdown_done) {
+    timespec tick{0, 100'000'000};
+    int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (watchdog && std::chrono::steady_clock::now() - last_ping >=
+                        std::chrono::microseconds(watchdog_usec / 2)) {
+      sd_notify(0, "WATCHDOG=1");
+      last_ping = std::chrono::steady_clock::now();
+    }
+    if (sig == SIGINT || sig == SIGTERM) {
+      if (shutting_down) {
+        logWarn("second signal: exiting now");
+        std::_Exit(128 + sig);
+      }
+      beginShutdown(sig == SIGINT ? "SIGINT" : "SIGTERM");
+    } else if (sig == SIGHUP && !shutting_down) {
+      std::string report;
+      pipeline.reload(&report);
+    } else if (!shutting_down && pipeline.with([](Topology& t) { return t.allSourcesFinished(); })) {
+      beginShutdown("all sources finished");
+    }
+  }
+  drainer.join();
+  if (admin) admin->stop();
+  logInfo("stopped");
+  return 0;
+}
+
+}  // namespace logship
