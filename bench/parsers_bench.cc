@@ -1,0 +1,308 @@
+// Throughput of the parse_* transforms on batches shaped as the file source cuts them (whole lines,
+// 512 KiB), over inputs larger than the caches: typical application JSON lines, the Loghub Linux
+// syslog corpus through parse_syslog + parse_auth, Substrate node output, logfmt and the Apache
+// error log through parse_regex. Heap allocations made inside process() are counted (see malloc
+// below) and reported per event: the steady state should make none.
+
+#include <benchmark/benchmark.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <new>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/api/batch.h"
+#include "agent/api/component.h"
+#include "agent/api/registry.h"
+#include "parsers/parsers.h"
+
+#ifndef LOGSHIP_CORPUS_DIR
+#error "LOGSHIP_CORPUS_DIR must name the directory holding the real-log corpus"
+#endif
+
+// Heap allocations are counted at the global operator new, which every C++ allocation (simdjson's
+// and RE2's included) goes through. pipeline_bench.cc counts at malloc beneath it: a program has
+// one replacement of each, so the two benches of this binary take one each.
+namespace {
+// Counted only while a transform runs, on the benchmark's thread.
+thread_local bool t_counting = false;
+thread_local uint64_t t_allocations = 0;
+
+void* countedAllocate(std::size_t size) {
+  if (t_counting) ++t_allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+}  // namespace
+
+void* operator new(std::size_t size) { return countedAllocate(size); }
+void* operator new[](std::size_t size) { return countedAllocate(size); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace logship {
+namespace {
+
+constexpr size_t kTargetBytes = 16 * 1024 * 1024;
+constexpr size_t kBatchBytes = 512 * 1024;  // the file source's default batch_bytes
+// The Loghub corpora are from mid-2005; the read time keeps RFC 3164 year inference realistic.
+constexpr int64_t kReadTimeNs = 1'122'854'400'000'000'000;
+
+// Lines replicated to kTargetBytes and cut into batch-sized chunks of whole lines.
+struct Input {
+  std::string text;
+  std::vector<std::pair<size_t, size_t>> chunks;  // [begin, end) of each batch in text
+  size_t lines = 0;
+};
+
+Input replicate(const std::vector<std::string>& lines) {
+  Input input;
+  if (lines.empty()) return input;
+  while (input.text.size() < kTargetBytes) {
+    for (const std::string& line : lines) {
+      input.text += line;
+      input.text += '\n';
+      ++input.lines;
+    }
+  }
+  size_t begin = 0;
+  while (begin < input.text.size()) {
+    size_t end = std::min(begin + kBatchBytes, input.text.size());
+    if (end < input.text.size()) end = input.text.rfind('\n', end - 1) + 1;
+    input.chunks.emplace_back(begin, end);
+    begin = end;
+  }
+  return input;
+}
+
+std::vector<std::string> corpusLines(const char* name) {
+  std::ifstream in(std::string(LOGSHIP_CORPUS_DIR) + "/" + name, std::ios::binary);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+// Application JSON as services log it: structured loggers (ECS-ish and pino), nested request
+// objects, escapes in messages and stack traces, ids that differ on every line.
+std::vector<std::string> appJsonLines() {
+  std::vector<std::string> lines;
+  static const char* const kPaths[] = {"/api/v1/users/", "/api/v1/orders/",
+                                       "/healthz?id=", "/static/app.js?v="};
+  for (int i = 0; i < 1000; ++i) {
+    const std::string n = std::to_string(i * 7919 % 100000);
+    switch (i % 4) {
+      case 0:
+        lines.push_back(
+            R"({"@timestamp":"2024-05-01T10:00:)" + std::to_string(10 + i % 50) +
+            R"(.123Z","level":"info","logger":"http.server","msg":"request completed",)"
+            R"("http":{"method":"GET","path":")" +
+            kPaths[i % 4] + n + R"(","status":200,"bytes":)" + n +
+            R"(},"latency_ms":12.5,"user_agent":"Mozilla/5.0 (X11; Linux x86_64) Firefox/126.0",)"
+            R"("trace_id":"4bf92f3577b34da6a3ce929d0e0e)" +
+            std::to_string(1000 + i % 9000) +
+            R"(","span_id":"00f067aa0ba902b7","env":"prod","region":"eu-west-1"})");
+        break;
+      case 1:
+        lines.push_back(R"({"level":30,"time":17145576)" + std::to_string(10000 + i) +
+                        R"(,"pid":4242,"hostname":"web-1","reqId":"req-)" + n +
+                        R"(","msg":"incoming request","req":{"method":"POST","url":"/login",)"
+                        R"("remoteAddress":"10.0.)" +
+                        std::to_string(i % 256) + R"(.5","remotePort":)" +
+                        std::to_string(30000 + i) + "}}");
+        break;
+      case 2:
+        lines.push_back(R"({"ts":"2024-05-01T10:00:00.5Z","level":"warn","msg":"user \"bob)" + n +
+                        R"(\" retried login\n","attempt":3,"user":{"id":)" + n +
+                        R"(,"name":"bob","roles":["admin","dev"]},"cached":false,"ratio":0.75})");
+        break;
+      default:
+        lines.push_back(
+            R"json({"time":"2024-05-01T10:00:01Z","level":"error","msg":"payment failed",)json"
+            R"json("order_id":)json" +
+            n +
+            R"json(,"err":{"type":"TimeoutError","message":"upstream timed out after 3000ms",)json"
+            R"json("stack":"TimeoutError: upstream timed out\n    at charge (/app/pay.js:41:11)\n)json"
+            R"json(    at process (/app/queue.js:12:3)"},"service":"payments","retry":true})json");
+        break;
+    }
+  }
+  return lines;
+}
+
+std::vector<std::string> logfmtLines() {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string n = std::to_string(i * 7919 % 100000);
+    lines.push_back("ts=2024-05-01T10:00:00.123Z level=" + std::string(i % 3 ? "info" : "warn") +
+                    " msg=\"request \\\"" + n + "\\\" done\" method=GET path=/api/v1/users/" + n +
+                    " status=200 duration=12.5ms user=bob" + n + " cached");
+  }
+  return lines;
+}
+
+std::unique_ptr<Transform> build(const std::string& type, const std::string& options) {
+  static const Registry* registry = [] {
+    auto* r = new Registry();
+    registerParsers(*r);
+    return r;
+  }();
+  static const GlobalConfig global;
+  Diagnostics diag;
+  const ConfigNode node(YAML::Load(options.empty() ? "{}" : options),
+                        std::make_shared<const std::string>("bench.yaml"));
+  BuildContext ctx{"bench", global, diag, node};
+  const ComponentFactory* factory = registry->find(ComponentKind::kTransform, type);
+  return factory == nullptr ? nullptr : factory->build_transform(ctx);
+}
+
+Batch makeBatch(const Input& input, size_t chunk) {
+  const auto [begin, end] = input.chunks[chunk];
+  auto raw = std::make_unique_for_overwrite<char[]>(end - begin);
+  std::memcpy(raw.get(), input.text.data() + begin, end - begin);
+  Batch batch(std::move(raw), end - begin, AckToken());
+  const std::string_view text = batch.raw();
+  batch.events().reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')));
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t nl = text.find('\n', pos);
+    Event& e = batch.events().emplace_back();
+    e.message = text.substr(pos, nl - pos);
+    e.offset = pos;
+    e.timestamp_ns = kReadTimeNs;
+    pos = nl + 1;
+  }
+  return batch;
+}
+
+class SlotEmitter final : public Emitter {
+ public:
+  void emit(Batch&& batch, std::string_view) override { slot.emplace(std::move(batch)); }
+  std::optional<Batch> slot;
+};
+
+// Runs every chunk of `input` through `chain` (the output of one transform is the input of the
+// next) per iteration; only process() is timed and counted.
+void runChain(benchmark::State& state, const Input& input,
+              const std::vector<std::unique_ptr<Transform>>& chain) {
+  for (const auto& t : chain) {
+    if (t == nullptr) {
+      state.SkipWithError("transform did not build");
+      return;
+    }
+  }
+  if (input.chunks.empty()) {
+    state.SkipWithError("corpus not readable");
+    return;
+  }
+  uint64_t allocations = 0;
+  uint64_t counted_events = 0;
+  uint64_t parse_errors = 0;
+  uint64_t fields = 0;
+  bool warm = false;
+  for (auto _ : state) {
+    for (size_t c = 0; c < input.chunks.size(); ++c) {
+      state.PauseTiming();
+      Batch batch = makeBatch(input, c);
+      const size_t events = batch.events().size();
+      state.ResumeTiming();
+      t_allocations = 0;
+      t_counting = true;
+      SlotEmitter out;
+      for (const auto& t : chain) {
+        t->process(batch, out);
+        batch = std::move(*out.slot);
+        out.slot.reset();
+      }
+      t_counting = false;
+      state.PauseTiming();
+      // The first pass warms per-thread scratch (simdjson buffers, RE2 copies); count the rest.
+      if (warm) {
+        allocations += t_allocations;
+        counted_events += events;
+      }
+      for (const Event& e : batch.events()) {
+        parse_errors += (e.flags & Event::kParseError) != 0;
+        fields += e.field_count;
+      }
+      benchmark::DoNotOptimize(batch.events().data());
+      state.ResumeTiming();
+    }
+    warm = true;
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * input.text.size()));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * input.lines));
+  const double passes = static_cast<double>(state.iterations());
+  state.counters["allocs_per_event"] =
+      counted_events ? static_cast<double>(allocations) / static_cast<double>(counted_events) : 0.0;
+  state.counters["parse_errors_per_pass"] = static_cast<double>(parse_errors) / passes;
+  state.counters["fields_per_event"] =
+      static_cast<double>(fields) / (passes * static_cast<double>(input.lines));
+}
+
+void BM_ParseJson(benchmark::State& state) {
+  static const Input input = replicate(appJsonLines());
+  std::vector<std::unique_ptr<Transform>> chain;
+  chain.push_back(build("parse_json", ""));
+  runChain(state, input, chain);
+}
+BENCHMARK(BM_ParseJson)->Unit(benchmark::kMillisecond);
+
+void BM_ParseSyslogThenAuth(benchmark::State& state) {
+  static const Input input = replicate(corpusLines("linux_syslog_2k.log"));
+  std::vector<std::unique_ptr<Transform>> chain;
+  chain.push_back(build("parse_syslog", ""));
+  chain.push_back(build("parse_auth", ""));
+  runChain(state, input, chain);
+}
+BENCHMARK(BM_ParseSyslogThenAuth)->Unit(benchmark::kMillisecond);
+
+// parse_auth reading raw auth.log lines itself (the CONFIG.md example's shape).
+void BM_ParseAuthRaw(benchmark::State& state) {
+  static const Input input = replicate(corpusLines("linux_syslog_2k.log"));
+  std::vector<std::unique_ptr<Transform>> chain;
+  chain.push_back(build("parse_auth", ""));
+  runChain(state, input, chain);
+}
+BENCHMARK(BM_ParseAuthRaw)->Unit(benchmark::kMillisecond);
+
+void BM_ParseSubstrate(benchmark::State& state) {
+  static const Input input = replicate(corpusLines("substrate_node_sample.log"));
+  std::vector<std::unique_ptr<Transform>> chain;
+  chain.push_back(build("parse_substrate", ""));
+  runChain(state, input, chain);
+}
+BENCHMARK(BM_ParseSubstrate)->Unit(benchmark::kMillisecond);
+
+void BM_ParseLogfmt(benchmark::State& state) {
+  static const Input input = replicate(logfmtLines());
+  std::vector<std::unique_ptr<Transform>> chain;
+  chain.push_back(build("parse_logfmt", ""));
+  runChain(state, input, chain);
+}
+BENCHMARK(BM_ParseLogfmt)->Unit(benchmark::kMillisecond);
+
+void BM_ParseRegexApache(benchmark::State& state) {
+  static const Input input = replicate(corpusLines("apache_error_2k.log"));
+  std::vector<std::unique_ptr<Transform>> chain;
+  chain.push_back(build(
+      "parse_regex",
+      "patterns: ['^\\[(?P<timestamp>[^\\]]+)\\] \\[(?P<level>[a-z]+)\\] (?P<message>.*)$']"));
+  runChain(state, input, chain);
+}
+BENCHMARK(BM_ParseRegexApache)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace logship

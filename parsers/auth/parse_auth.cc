@@ -1,0 +1,96 @@
+#include "parsers/auth/parse_auth.h"
+
+#include "parsers/syslog/parse_syslog.h"
+#include "parsers/syslog/syslog_parser.h"
+
+namespace logship {
+namespace {
+
+namespace ecs = parsers::ecs;
+
+void addString(Batch& batch, Event& event, std::string_view key, std::string_view value) {
+  if (!value.empty()) parsers::addFieldBounded(batch, event, key, FieldValue::string(value));
+}
+
+}  // namespace
+
+void addAuthFields(Batch& batch, Event& event, const auth::AuthEvent& auth) {
+  addString(batch, event, ecs::kCategory, auth.category);
+  addString(batch, event, ecs::kAction, auth.action);
+  addString(batch, event, ecs::kOutcome, auth.outcome);
+  addString(batch, event, ecs::kUserName, auth.user);
+  addString(batch, event, ecs::kUserTargetName, auth.target_user);
+  addString(batch, event, ecs::kSourceIp, auth.source_ip);
+  if (auth.source_port >= 0) {
+    parsers::addFieldBounded(batch, event, ecs::kSourcePort, FieldValue::integer(auth.source_port));
+  }
+  addString(batch, event, ecs::kSourceDomain, auth.source_host);
+  addString(batch, event, ecs::kProcessCommandLine, auth.command);
+  addString(batch, event, ecs::kGroupName, auth.group);
+  addString(batch, event, "system.auth.ssh.method", auth.auth_method);
+  addString(batch, event, "system.auth.tty", auth.tty);
+  addString(batch, event, "system.auth.session.id", auth.session_id);
+  if (auth.attempts >= 0) {
+    parsers::addFieldBounded(batch, event, "system.auth.attempts",
+                             FieldValue::integer(auth.attempts));
+  }
+}
+
+ParseAuth::ParseAuth(ParseAuthConfig config, BuildContext&)
+    : config_(std::move(config)),
+      input_(config_.input == "syslog"   ? Input::kSyslog
+             : config_.input == "fields" ? Input::kFields
+                                         : Input::kAuto),
+      offset_seconds_(parsers::parseUtcOffset(config_.timezone_offset).value_or(0)) {}
+
+std::string_view ParseAuth::parseEvent(Batch& batch, Event& event) const {
+  std::string_view program;
+  std::string_view body;
+  bool from_fields = false;
+  if (input_ != Input::kSyslog) {
+    const Field* parsed_body = event.findField(parsers::kSyslogMessageField);
+    program = parsers::eventString(event, ecs::kProcessName);
+    if (parsed_body != nullptr && parsed_body->value.kind == FieldValue::Kind::kString) {
+      // parse_syslog ran before: reuse its header instead of reading the line twice.
+      body = parsed_body->value.string_value;
+      from_fields = true;
+    } else {
+      if (program.empty()) program = parsers::eventString(event, "SYSLOG_IDENTIFIER");
+      // journald: no header in the message, the identifier comes as a field.
+      if (!program.empty()) {
+        body = event.message;
+        from_fields = true;
+      }
+    }
+    if (!from_fields && input_ == Input::kFields) return {};  // nothing to classify
+  }
+
+  syslog::SyslogMessage header;
+  if (!from_fields) {
+    const syslog::SyslogOptions options{event.timestamp_ns, offset_seconds_};
+    if (!syslog::parseSyslog(event.message, options, header)) {
+      constexpr std::string_view kReason = "not a syslog line";
+      parsers::markParseError(batch, event, event, kReason);
+      return kReason;
+    }
+    program = header.app_name;
+    body = header.message;
+  }
+
+  auth::AuthEvent auth;
+  const bool classified = auth::classifyAuth(program, body, auth);
+  if (!from_fields && (classified || config_.header_on_every_line)) {
+    addSyslogFields(batch, event, header, /*structured_data=*/true);
+  }
+  if (classified) addAuthFields(batch, event, auth);
+  return {};
+}
+
+void ParseAuth::process(Batch& batch, Emitter& out) {
+  uint64_t errors = 0;
+  for (Event& event : batch.events()) errors += !parseEvent(batch, event).empty();
+  errors_.report(errors);
+  out.emit(std::move(batch));
+}
+
+}  // namespace logship

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string_view>
+
+#include "agent/api/component.h"
+#include "agent/api/registry.h"
+#include "parsers/common/parser_support.h"
+#include "parsers/substrate/substrate_config.h"
+#include "parsers/substrate/substrate_line.h"
+
+namespace logship {
+
+// The parse_substrate transform: substrate::parseSubstrateLine() on every message. Fields:
+// @timestamp, log.level (ERROR high, WARN medium, INFO info, DEBUG/TRACE debug),
+// substrate.chain, process.thread.name, log.logger, substrate.message (the body; message keeps
+// the raw line), event.action and what that kind of line carries (substrate.block.number,
+// substrate.block.hash, substrate.peers, substrate.best, substrate.finalized, ...).
+class ParseSubstrate final : public Transform {
+ public:
+  ParseSubstrate(ParseSubstrateConfig config, BuildContext& ctx);
+
+  void start(ComponentContext& context) override { errors_.start(context); }
+  void process(Batch& batch, Emitter& out) override;
+
+  // Parses one event in place; returns the parse error reason, empty on success.
+  std::string_view parseEvent(Batch& batch, Event& event) const;
+
+ private:
+  ParseSubstrateConfig config_;
+  int32_t offset_seconds_ = 0;
+  parsers::ParseErrorCounter errors_;
+};
+
+}  // namespace logship

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+#include "agent/api/config.h"
+#include "agent/api/registry.h"
+
+namespace logship {
+
+struct ParseSubstrateConfig {
+  std::string timezone_offset = "UTC";
+
+  static const OptionTable<ParseSubstrateConfig>& options();
+};
+
+void registerParseSubstrate(Registry& registry);
+
+}  // namespace logship

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/api/batch.h"
+#include "agent/api/config.h"
+
+namespace logship {
+
+// The tier names of the top-level `tiers` section, shared by everything compiled from one config
+// so `tier` reads as a name without holding on to the GlobalConfig.
+using TierNames = std::shared_ptr<const std::vector<std::string>>;
+TierNames tierNames(const GlobalConfig& global);
+
+// A configured field name, resolved once: the built-ins that live in Event members (`message`,
+// `log.level`, `tier`, `correlation_id`, `@timestamp`) or a named field of the event, then of its
+// batch. Reading never allocates; string values are views into the batch.
+class FieldRef {
+ public:
+  FieldRef() = default;
+  FieldRef(std::string name, TierNames tiers);
+
+  const std::string& name() const { return name_; }
+  std::optional<FieldValue> read(const Batch& batch, const Event& event) const;
+
+ private:
+  enum class Builtin : uint8_t { kNone, kMessage, kLogLevel, kTier, kCorrelationId, kTimestamp };
+  std::string name_;
+  Builtin builtin_ = Builtin::kNone;
+  TierNames tiers_;
+};
+
+// Text of a value: strings as they are, numbers and booleans formatted into `buffer`.
+std::string_view valueText(const FieldValue& value, char (&buffer)[32]);
+// A number for ints, doubles and numeric strings ("42", "3.5"); nullopt otherwise.
+std::optional<double> valueNumber(const FieldValue& value);
+std::optional<int64_t> valueInteger(const FieldValue& value);
+
+// Stable across processes and hosts (FNV-1a with a final mix), so sampling decisions and session
+// ids agree everywhere the same key is seen.
+uint64_t stableHash(std::string_view text, uint64_t seed = 0);
+
+// Field names are checked once, at config time, so a typo is reported where it was written.
+bool checkFieldName(std::string_view name, const ConfigNode& where, Diagnostics& diag);
+
+}  // namespace logship

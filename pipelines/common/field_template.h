@@ -1,0 +1,37 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/api/config.h"
+#include "pipelines/common/event_fields.h"
+
+namespace logship {
+
+// Text built from fields, written `{correlation_id}` or `{host.name}/{process.pid}` as in the
+// outputs' templates; a value without braces names one field. Rendering appends to a reused
+// string, so the per-event path does not allocate once that string has grown.
+class FieldTemplate {
+ public:
+  // Reports problems (unclosed brace, empty or bad field name) at `where`.
+  static std::optional<FieldTemplate> parse(std::string_view text, const ConfigNode& where,
+                                            const TierNames& tiers, Diagnostics& diag);
+
+  bool empty() const { return parts_.empty(); }
+  const std::string& text() const { return text_; }
+  // Appends the rendered text to `out`; false (with `out` partly written) when a referenced field
+  // is missing from the event.
+  bool render(const Batch& batch, const Event& event, std::string& out) const;
+
+ private:
+  struct Part {
+    std::string literal;
+    std::optional<FieldRef> field;
+  };
+  std::string text_;
+  std::vector<Part> parts_;
+};
+
+}  // namespace logship

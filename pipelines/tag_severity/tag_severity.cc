@@ -1,0 +1,264 @@
+#include "pipelines/tag_severity/tag_severity.h"
+
+#include <array>
+
+namespace logship {
+
+namespace severity_text {
+namespace {
+
+// Letters, digits and '_' make up words, so "log_error" or "errors" are not the word "error".
+constexpr std::array<bool, 256> kWordChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  t['_'] = true;
+  return t;
+}();
+
+constexpr size_t kMaxWord = 13;
+
+// Lower-cases `text` into `out`; false when it is too long to be a level name.
+bool lower(std::string_view text, char (&out)[kMaxWord + 1], bool* all_upper) {
+  if (text.size() > kMaxWord) return false;
+  bool upper = true;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= 'a' && c <= 'z') upper = false;
+    out[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  out[text.size()] = '\0';
+  if (all_upper != nullptr) *all_upper = upper;
+  return true;
+}
+
+struct Word {
+  std::string_view name;
+  Severity level;
+  bool tag_only;  // counts in a message only when written in capitals
+};
+
+constexpr Word kWords[] = {
+    {"emerg", Severity::kCritical, false},    {"emergency", Severity::kCritical, false},
+    {"alert", Severity::kCritical, true},     {"crit", Severity::kCritical, false},
+    {"critical", Severity::kCritical, false}, {"fatal", Severity::kCritical, false},
+    {"panic", Severity::kCritical, false},    {"err", Severity::kHigh, false},
+    {"error", Severity::kHigh, false},        {"severe", Severity::kHigh, false},
+    {"high", Severity::kHigh, true},          {"warn", Severity::kMedium, false},
+    {"warning", Severity::kMedium, false},    {"medium", Severity::kMedium, true},
+    {"notice", Severity::kLow, true},         {"low", Severity::kLow, true},
+    {"info", Severity::kInfo, true},          {"information", Severity::kInfo, true},
+    {"informational", Severity::kInfo, true}, {"debug", Severity::kDebug, true},
+    {"trace", Severity::kDebug, true},        {"verbose", Severity::kDebug, true},
+};
+
+const Word* findWord(std::string_view lowered) {
+  for (const Word& w : kWords) {
+    if (w.name == lowered) return &w;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Severity levelFromNumber(int64_t number) {
+  if (number >= 0 && number <= 7) return levelFromSyslogCode(number);
+  if (number >= 60) return Severity::kCritical;
+  if (number >= 50) return Severity::kHigh;
+  if (number >= 40) return Severity::kMedium;
+  if (number >= 30) return Severity::kInfo;
+  if (number >= 10) return Severity::kDebug;
+  return Severity::kUnset;
+}
+
+Severity levelFromSyslogCode(int64_t code) {
+  static constexpr Severity kBySyslog[8] = {
+      Severity::kCritical, Severity::kCritical, Severity::kCritical, Severity::kHigh,
+      Severity::kMedium,   Severity::kLow,      Severity::kInfo,     Severity::kDebug};
+  if (code < 0 || code > 7) return Severity::kUnset;
+  return kBySyslog[code];
+}
+
+Severity levelFromText(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '[')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == ']')) text.remove_suffix(1);
+  if (text.empty()) return Severity::kUnset;
+  if (text.front() >= '0' && text.front() <= '9') {
+    if (auto n = valueInteger(FieldValue::string(text))) return levelFromNumber(*n);
+    return Severity::kUnset;
+  }
+  char lowered[kMaxWord + 1];
+  if (!lower(text, lowered, nullptr)) return Severity::kUnset;
+  if (const Word* w = findWord(lowered)) return w->level;
+  // Single letters some loggers print (E, W, I, D) and glog's F.
+  if (text.size() == 1) {
+    switch (lowered[0]) {
+      case 'f':
+        return Severity::kCritical;
+      case 'e':
+        return Severity::kHigh;
+      case 'w':
+        return Severity::kMedium;
+      case 'i':
+        return Severity::kInfo;
+      case 'd':
+        return Severity::kDebug;
+      default:
+        break;
+    }
+  }
+  return Severity::kUnset;
+}
+
+Severity levelFromPri(std::string_view message) {
+  if (message.size() < 3 || message[0] != '<') return Severity::kUnset;
+  int value = 0;
+  size_t i = 1;
+  while (i < message.size() && i <= 3 && message[i] >= '0' && message[i] <= '9') {
+    value = value * 10 + (message[i] - '0');
+    ++i;
+  }
+  if (i == 1 || i >= message.size() || message[i] != '>' || value > 191) return Severity::kUnset;
+  return levelFromSyslogCode(value & 7);
+}
+
+Severity levelFromWords(std::string_view message) {
+  const size_t n = message.size();
+  size_t i = 0;
+  while (i < n) {
+    if (!kWordChar[static_cast<unsigned char>(message[i])]) {
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    while (i < n && kWordChar[static_cast<unsigned char>(message[i])]) ++i;
+    size_t length = i - start;
+    // Every level word is 3-13 letters and starts with one of these.
+    if (length < 3 || length > kMaxWord) continue;
+    char first = static_cast<char>(message[start] | 0x20);
+    if (first != 'e' && first != 'a' && first != 'c' && first != 'f' && first != 'p' &&
+        first != 's' && first != 'h' && first != 'w' && first != 'm' && first != 'n' &&
+        first != 'l' && first != 'i' && first != 'd' && first != 't' && first != 'v') {
+      continue;
+    }
+    char lowered[kMaxWord + 1];
+    bool all_upper = false;
+    if (!lower(message.substr(start, length), lowered, &all_upper)) continue;
+    const Word* w = findWord(lowered);
+    if (w != nullptr && (!w->tag_only || all_upper)) return w->level;
+  }
+  return Severity::kUnset;
+}
+
+}  // namespace severity_text
+
+TagSeverity::TagSeverity(TagSeverityConfig config, BuildContext& ctx)
+    : message_(config.message), overwrite_(config.overwrite) {
+  TierNames tiers = tierNames(ctx.global);
+  for (const std::string& f : config.fields) fields_.emplace_back(f, tiers);
+  if (!config.syslog_code_field.empty()) syslog_code_.emplace(config.syslog_code_field, tiers);
+  default_ =
+      config.default_level == "none" ? Severity::kUnset : severityFromName(config.default_level);
+  if (!config.rules.defined()) return;
+  if (!config.rules.isSequence()) {
+    ctx.diag.error(config.rules.location(), "rules must be a list of {when, set | raise_to}");
+    return;
+  }
+  for (const ConfigNode& item : config.rules.items()) {
+    if (!item.isMap()) {
+      ctx.diag.error(item.location(), "a rule is a map {when, set | raise_to}");
+      continue;
+    }
+    std::optional<Condition> when;
+    std::optional<Severity> level;
+    bool raise_only = false;
+    bool ok = true;
+    for (auto& [key, value] : item.entries()) {
+      std::string name = key.yaml().Scalar();
+      if (name == "when") {
+        when = Condition::compile(value, tiers, ctx.diag);
+        ok = ok && when.has_value();
+      } else if (name == "set" || name == "raise_to") {
+        std::string text;
+        if (!readValue(value, text, ctx.diag)) {
+          ok = false;
+          continue;
+        }
+        Severity s = severityFromName(text);
+        if (s == Severity::kUnset) {
+          ctx.diag.error(value.location(), "'" + text +
+                                               "' is not one of: critical, high, medium, low, "
+                                               "info, debug");
+          ok = false;
+        } else if (level) {
+          ctx.diag.error(key.location(), "a rule takes one of set or raise_to");
+          ok = false;
+        }
+        level = s;
+        raise_only = name == "raise_to";
+      } else {
+        ctx.diag.error(key.location(),
+                       "unknown rule key '" + name + "' (known: when, set, raise_to)");
+        ok = false;
+      }
+    }
+    if (!ok) continue;
+    if (!when || !level) {
+      ctx.diag.error(item.location(), "a rule needs when and one of set or raise_to");
+      continue;
+    }
+    rules_.push_back(Rule{std::move(*when), *level, raise_only});
+  }
+}
+
+Severity TagSeverity::derive(const Batch& batch, const Event& event) const {
+  for (const FieldRef& f : fields_) {
+    // log.level reads Event::severity first; here only a field's own text counts.
+    const Field* field = batch.findField(event, f.name());
+    if (field == nullptr) continue;
+    Severity s = Severity::kUnset;
+    switch (field->value.kind) {
+      case FieldValue::Kind::kString:
+        s = severity_text::levelFromText(field->value.string_value);
+        break;
+      case FieldValue::Kind::kInt:
+        s = severity_text::levelFromNumber(field->value.int_value);
+        break;
+      case FieldValue::Kind::kDouble:
+        s = severity_text::levelFromNumber(static_cast<int64_t>(field->value.double_value));
+        break;
+      case FieldValue::Kind::kBool:
+        break;
+    }
+    if (s != Severity::kUnset) return s;
+  }
+  if (syslog_code_) {
+    if (const Field* field = batch.findField(event, syslog_code_->name())) {
+      if (auto code = valueInteger(field->value)) {
+        Severity s = severity_text::levelFromSyslogCode(*code);
+        if (s != Severity::kUnset) return s;
+      }
+    }
+  }
+  if (message_) {
+    Severity s = severity_text::levelFromPri(event.message);
+    if (s != Severity::kUnset) return s;
+    s = severity_text::levelFromWords(event.message);
+    if (s != Severity::kUnset) return s;
+  }
+  return default_;
+}
+
+void TagSeverity::process(Batch& batch, Emitter& out) {
+  for (Event& e : batch.events()) {
+    if (overwrite_ || e.severity == Severity::kUnset) e.severity = derive(batch, e);
+    for (const Rule& rule : rules_) {
+      if (!rule.when.matches(batch, e)) continue;
+      if (!rule.raise_only || rule.level > e.severity) e.severity = rule.level;
+    }
+  }
+  out.emit(std::move(batch));
+}
+
+}  // namespace logship

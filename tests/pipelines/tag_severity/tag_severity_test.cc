@@ -1,0 +1,152 @@
+#include "pipelines/tag_severity/tag_severity.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/pipelines/pipeline_test_support.h"
+
+namespace logship {
+namespace {
+
+using namespace severity_text;
+using testing::addString;
+using testing::CapturingEmitter;
+using testing::makeBatch;
+
+TEST(SeverityTextTest, TextNumbersPriAndWords) {
+  EXPECT_EQ(levelFromText("ERROR"), Severity::kHigh);
+  EXPECT_EQ(levelFromText("warn"), Severity::kMedium);
+  EXPECT_EQ(levelFromText("Warning"), Severity::kMedium);
+  EXPECT_EQ(levelFromText("crit"), Severity::kCritical);
+  EXPECT_EQ(levelFromText("FATAL"), Severity::kCritical);
+  EXPECT_EQ(levelFromText("emerg"), Severity::kCritical);
+  EXPECT_EQ(levelFromText("notice"), Severity::kLow);
+  EXPECT_EQ(levelFromText("[info]"), Severity::kInfo);
+  EXPECT_EQ(levelFromText("trace"), Severity::kDebug);
+  EXPECT_EQ(levelFromText("E"), Severity::kHigh);
+  EXPECT_EQ(levelFromText("medium"), Severity::kMedium);
+  EXPECT_EQ(levelFromText("50"), Severity::kHigh);  // bunyan in a string
+  EXPECT_EQ(levelFromText("banana"), Severity::kUnset);
+  EXPECT_EQ(levelFromText(""), Severity::kUnset);
+
+  EXPECT_EQ(levelFromNumber(0), Severity::kCritical);  // syslog emerg
+  EXPECT_EQ(levelFromNumber(3), Severity::kHigh);      // err
+  EXPECT_EQ(levelFromNumber(4), Severity::kMedium);    // warning
+  EXPECT_EQ(levelFromNumber(5), Severity::kLow);       // notice
+  EXPECT_EQ(levelFromNumber(6), Severity::kInfo);
+  EXPECT_EQ(levelFromNumber(7), Severity::kDebug);
+  EXPECT_EQ(levelFromNumber(10), Severity::kDebug);  // bunyan trace
+  EXPECT_EQ(levelFromNumber(30), Severity::kInfo);
+  EXPECT_EQ(levelFromNumber(40), Severity::kMedium);
+  EXPECT_EQ(levelFromNumber(50), Severity::kHigh);
+  EXPECT_EQ(levelFromNumber(60), Severity::kCritical);
+  EXPECT_EQ(levelFromNumber(8), Severity::kUnset);
+
+  EXPECT_EQ(levelFromPri("<34>Oct 11 22:14:15 mymachine su: 'su root' failed"),
+            Severity::kCritical);
+  EXPECT_EQ(levelFromPri("<13>Oct 11 22:14:15 host app: hello"), Severity::kLow);
+  EXPECT_EQ(levelFromPri("<999>x"), Severity::kUnset);
+  EXPECT_EQ(levelFromPri("<>x"), Severity::kUnset);
+  EXPECT_EQ(levelFromPri("<1"), Severity::kUnset);
+
+  EXPECT_EQ(levelFromWords("kernel: Kernel panic - not syncing"), Severity::kCritical);
+  EXPECT_EQ(levelFromWords("sshd[1]: error: Could not load host key"), Severity::kHigh);
+  EXPECT_EQ(levelFromWords("2024-01-01 WARN disk almost full"), Severity::kMedium);
+  EXPECT_EQ(levelFromWords("INFO started; 0 errors"), Severity::kInfo);  // first word wins
+  // Prose words count only as capitalised tags; longer words containing a level do not count.
+  EXPECT_EQ(levelFromWords("more info at the debug page"), Severity::kUnset);
+  EXPECT_EQ(levelFromWords("log_error=0 errors=0 terrorist"), Severity::kUnset);
+  EXPECT_EQ(levelFromWords("session opened for user news"), Severity::kUnset);
+  EXPECT_EQ(levelFromWords(""), Severity::kUnset);
+}
+
+class TagSeverityTest : public testing::TransformTest {};
+
+TEST_F(TagSeverityTest, SourcesInOrderThenDefault) {
+  auto t = build("tag_severity", "{type: tag_severity}");
+  ASSERT_NE(t, nullptr) << firstError();
+  Batch b = makeBatch({"no level here", "{\"msg\":\"x\"}", "ERROR in message but field says info",
+                       "<11>Jun 14 host app: something", "syslog code wins over words: ERROR",
+                       "set by the parser", "the kernel said panic", "bunyan"});
+  addString(b, 1, "level", "warn");
+  addString(b, 2, "log.level", "info");
+  b.addField(b.events()[4], "log.syslog.severity.code", FieldValue::integer(7));
+  b.events()[5].severity = Severity::kLow;
+  b.addField(b.events()[7], "level", FieldValue::integer(60));
+  CapturingEmitter out;
+  t->process(b, out);
+  ASSERT_EQ(out.batches.size(), 1u);
+  auto& e = out.batches[0]->events();
+  EXPECT_EQ(e[0].severity, Severity::kInfo);  // default
+  EXPECT_EQ(e[1].severity, Severity::kMedium);
+  EXPECT_EQ(e[2].severity, Severity::kInfo);
+  EXPECT_EQ(e[3].severity, Severity::kHigh);  // <11> = user.err
+  EXPECT_EQ(e[4].severity, Severity::kDebug);
+  EXPECT_EQ(e[5].severity, Severity::kLow);  // kept: no overwrite
+  EXPECT_EQ(e[6].severity, Severity::kCritical);
+  EXPECT_EQ(e[7].severity, Severity::kCritical);
+}
+
+TEST_F(TagSeverityTest, RulesSetAndRaise) {
+  auto t = build("tag_severity", R"(
+type: tag_severity
+default: none
+rules:
+  - when: {field: message, matches: 'POSSIBLE BREAK-IN ATTEMPT'}
+    set: high
+  - when: {field: event.outcome, equals: failure}
+    raise_to: medium
+  - when: {field: event.action, equals: user_created}
+    set: low
+)");
+  ASSERT_NE(t, nullptr) << firstError();
+  Batch b = makeBatch({
+      "reverse mapping checking getaddrinfo for x [1.2.3.4] failed - POSSIBLE BREAK-IN ATTEMPT!",
+      "Failed password for root",
+      "ERROR Failed password for admin",
+      "new user: name=bob",
+      "nothing at all",
+  });
+  addString(b, 1, "event.outcome", "failure");
+  addString(b, 2, "event.outcome", "failure");
+  addString(b, 3, "event.action", "user_created");
+  b.events()[3].severity = Severity::kCritical;
+  CapturingEmitter out;
+  t->process(b, out);
+  auto& e = out.batches[0]->events();
+  EXPECT_EQ(e[0].severity, Severity::kHigh);
+  EXPECT_EQ(e[1].severity, Severity::kMedium);  // raised from unset
+  EXPECT_EQ(e[2].severity, Severity::kHigh);    // raise_to never lowers
+  EXPECT_EQ(e[3].severity, Severity::kLow);     // set does
+  EXPECT_EQ(e[4].severity, Severity::kUnset);   // default: none
+}
+
+TEST_F(TagSeverityTest, OverwriteReDerives) {
+  auto t = build("tag_severity", "{type: tag_severity, overwrite: true}");
+  ASSERT_NE(t, nullptr) << firstError();
+  Batch b = makeBatch({"FATAL boom"});
+  b.events()[0].severity = Severity::kInfo;
+  CapturingEmitter out;
+  t->process(b, out);
+  EXPECT_EQ(out.batches[0]->events()[0].severity, Severity::kCritical);
+}
+
+TEST_F(TagSeverityTest, ConfigErrors) {
+  EXPECT_EQ(build("tag_severity", "type: tag_severity\ndefault: loud\n"), nullptr);
+  EXPECT_EQ(firstError(),
+            "t.yaml:2:10: 'loud' is not one of: critical, high, medium, low, info, debug, none");
+  EXPECT_EQ(
+      build("tag_severity",
+            "type: tag_severity\nrules:\n  - when: {field: a, exists: true}\n    set: huge\n"),
+      nullptr);
+  EXPECT_EQ(firstError(),
+            "t.yaml:4:10: 'huge' is not one of: critical, high, medium, low, info, debug");
+  EXPECT_EQ(build("tag_severity", "type: tag_severity\nrules:\n  - {set: high}\n"), nullptr);
+  EXPECT_EQ(firstError(), "t.yaml:3:5: a rule needs when and one of set or raise_to");
+  EXPECT_EQ(build("tag_severity",
+                  "type: tag_severity\nrules:\n  - {when: {field: a, exists: true}, to: high}\n"),
+            nullptr);
+  EXPECT_EQ(firstError(), "t.yaml:3:38: unknown rule key 'to' (known: when, set, raise_to)");
+}
+
+}  // namespace
+}  // namespace logship
