@@ -13,7 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libsnappy-dev libprotobuf-dev
   protobuf-compiler libsystemd-dev zlib1g-dev libssl-dev
   python3 prometheus prometheus-alertmanager kcat systemd-journal-remote
-  systemd dpkg-dev file adduser python3-yaml python3-kubernetes
+  systemd dpkg-dev file adduser python3-yaml python3-kubernetes python3-protobuf python3-snappy
 )
 
 install_missing() {

@@ -3,7 +3,11 @@
 #include "outputs/archive/archive_config.h"
 #include "outputs/blackhole/blackhole_output.h"
 #include "outputs/console/console_output.h"
+#include "outputs/elasticsearch/elasticsearch_config.h"
 #include "outputs/file/file_output.h"
+#include "outputs/kafka/kafka_config.h"
+#include "outputs/loki/loki_config.h"
+#include "outputs/webhook/webhook_config.h"
 
 namespace logship {
 
@@ -11,7 +15,11 @@ void registerOutputs(Registry& registry) {
   registerFileOutput(registry);
   registerConsoleOutput(registry);
   registerBlackholeOutput(registry);
+  registerKafkaOutput(registry);
   registerArchiveOutput(registry);
+  registerLokiOutput(registry);
+  registerElasticsearchOutput(registry);
+  registerWebhookOutput(registry);
 }
 
 }  // namespace logship

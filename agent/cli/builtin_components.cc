@@ -2,6 +2,7 @@
 
 #include "agent/sources/file/file_config.h"
 #include "agent/sources/journald/journald_source.h"
+#include "agent/sources/kafka/kafka_config.h"
 #include "agent/sources/stdin/stdin_source.h"
 #include "outputs/outputs.h"
 #include "parsers/parsers.h"
@@ -13,6 +14,7 @@ void registerBuiltinComponents(Registry& registry) {
   registerFileSource(registry);
   registerJournaldSource(registry);
   registerStdinSource(registry);
+  registerKafkaSource(registry);
   registerParsers(registry);
   registerPipelines(registry);
   registerOutputs(registry);

@@ -1,0 +1,75 @@
+#include "outputs/common/dead_letter.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "outputs/common/json_writer.h"
+
+namespace logship {
+
+DeadLetterFile::DeadLetterFile(const GlobalConfig& global, std::string_view output_id)
+    : encoder_(global),
+      path_(global.data_dir + "/dead_letter/" + std::string(output_id) + ".ndjson"),
+      output_id_(output_id) {}
+
+DeadLetterFile::~DeadLetterFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void DeadLetterFile::add(const Batch& batch, const Event& event, int code,
+                         std::string_view reason) {
+  size_t start = buffer_.size();
+  encoder_.encodeEvent(batch, event, buffer_);
+  // The encoder ends the object with "}\n": reopen it to add the error.
+  if (buffer_.size() < start + 3 || buffer_.back() != '\n') {
+    buffer_.resize(start);
+    return;
+  }
+  buffer_.resize(buffer_.size() - 2);
+  if (buffer_.back() != '{') buffer_.push_back(',');
+  buffer_.append("\"error\":{\"code\":");
+  json::appendInt(buffer_, code);
+  buffer_.append(",\"message\":");
+  json::appendString(buffer_, reason);
+  buffer_.append(",\"output\":");
+  json::appendString(buffer_, output_id_);
+  buffer_.append("}}\n");
+}
+
+bool DeadLetterFile::commit() {
+  bool ok = writeBuffer();
+  buffer_.clear();
+  return ok;
+}
+
+bool DeadLetterFile::writeBuffer() {
+  if (buffer_.empty()) return true;
+  if (fd_ < 0) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ec);
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd_ < 0) return false;
+  }
+  size_t done = 0;
+  while (done < buffer_.size()) {
+    ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (done > 0) {
+        off_t end = ::lseek(fd_, 0, SEEK_END);
+        if (end >= static_cast<off_t>(done)) {
+          int ignored = ::ftruncate(fd_, end - static_cast<off_t>(done));
+          (void)ignored;
+        }
+      }
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return ::fdatasync(fd_) == 0;
+}
+
+}  // namespace logship
