@@ -14,6 +14,7 @@ packages=(
   protobuf-compiler libsystemd-dev zlib1g-dev libssl-dev
   python3 prometheus prometheus-alertmanager kcat systemd-journal-remote
   systemd dpkg-dev file adduser python3-yaml python3-kubernetes python3-protobuf python3-snappy
+  clang libclang-rt-14-dev
 )
 
 install_missing() {
