@@ -182,3 +182,83 @@ BENCHMARK(BM_SeverityCorrelateTier)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace logship
+
+namespace logship {
+namespace {
+
+// The whole security chain on raw auth lines, as the default pipeline runs it:
+// parse_auth -> scrub_pii (every built-in rule) -> tag_severity -> correlate -> classify_tier.
+void BM_FullSecurityChain(benchmark::State& state) {
+  static const std::vector<std::string> lines = corpusLines();
+  if (lines.empty()) {
+    state.SkipWithError("corpus missing");
+    return;
+  }
+  std::string text;
+  size_t line_count = 0;
+  while (text.size() < kBatchBytes) {
+    text += lines[line_count++ % lines.size()];
+    text.push_back('\n');
+  }
+  Registry registry;
+  registerBuiltinComponents(registry);
+  GlobalConfig global;
+  for (const char* t : {"audit", "security", "app", "debug"}) {
+    global.tiers.push_back(TierSpec{t, {}, false});
+  }
+  global.host_name = "bench";
+  auto auth = buildTransform(registry, global, "parse_auth", "{type: parse_auth}");
+  auto scrub = buildTransform(registry, global, "scrub_pii", "{type: scrub_pii, action: redact}");
+  auto severity = buildTransform(registry, global, "tag_severity", "{type: tag_severity}");
+  auto correlate = buildTransform(registry, global, "correlate", "{type: correlate}");
+  auto tier = buildTransform(registry, global, "classify_tier", R"(
+type: classify_tier
+rules:
+  - {tier: audit, when: {field: event.category, in: [authentication, iam, session]}}
+  - {tier: security, when: {field: log.level, in: [critical, high]}}
+default: app
+)");
+  Chain sink(nullptr, nullptr);
+  Chain to_tier(tier.get(), &sink);
+  Chain to_correlate(correlate.get(), &to_tier);
+  Chain to_severity(severity.get(), &to_correlate);
+  Chain to_scrub(scrub.get(), &to_severity);
+  uint64_t events = 0, bytes = 0, allocations = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    sink.kept.clear();
+    auto raw = std::make_unique<char[]>(text.size());
+    std::memcpy(raw.get(), text.data(), text.size());
+    Batch batch(std::move(raw), text.size(), AckToken());
+    batch.events().reserve(line_count);
+    for (size_t at = 0; at < text.size();) {
+      size_t end = text.find('\n', at);
+      Event& e = batch.events().emplace_back();
+      e.message = batch.raw().substr(at, end - at);
+      e.offset = at;
+      e.timestamp_ns = 1'700'000'000'000'000'000;
+      at = end + 1;
+    }
+    events += batch.events().size();
+    bytes += text.size();
+    g_allocations.store(0);
+    g_counting.store(true);
+    state.ResumeTiming();
+
+    auth->process(batch, to_scrub);
+
+    state.PauseTiming();
+    g_counting.store(false);
+    allocations += g_allocations.load();
+    benchmark::DoNotOptimize(sink.kept.front().events().back().tier);
+    state.ResumeTiming();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.SetItemsProcessed(static_cast<int64_t>(events));
+  state.counters["allocs_per_event"] =
+      events ? static_cast<double>(allocations) / static_cast<double>(events) : 0;
+}
+BENCHMARK(BM_FullSecurityChain)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace logship

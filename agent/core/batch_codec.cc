@@ -88,10 +88,14 @@ void encodeBatch(const Batch& batch, std::string& out) {
   }
 }
 
-std::optional<Batch> decodeBatch(std::string bytes) {
+std::optional<Batch> decodeBatch(std::string_view bytes) {
   auto raw = std::make_unique_for_overwrite<char[]>(bytes.size());
   std::memcpy(raw.get(), bytes.data(), bytes.size());
-  Batch batch(std::move(raw), bytes.size(), AckToken());
+  return decodeBatch(std::move(raw), bytes.size());
+}
+
+std::optional<Batch> decodeBatch(std::unique_ptr<char[]> bytes, size_t size) {
+  Batch batch(std::move(bytes), size, AckToken());
   Reader r(batch.raw());
   uint32_t version, shared, count;
   if (!r.get(version) || version != kVersion || !r.get(shared) || shared > 4096) return std::nullopt;
@@ -100,7 +104,7 @@ std::optional<Batch> decodeBatch(std::string bytes) {
     if (!r.getField(f)) return std::nullopt;
     batch.addSharedField(f.key, f.value);  // copies the key; the value stays a view
   }
-  if (!r.get(count) || count > bytes.size()) return std::nullopt;
+  if (!r.get(count) || count > size) return std::nullopt;
   batch.events().reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
     Event& e = batch.events().emplace_back();

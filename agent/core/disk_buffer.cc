@@ -82,7 +82,8 @@ uint64_t fileSize(int fd) {
 
 DiskBuffer::DiskBuffer(Options options)
     : options_(std::move(options)), cctx_(ZSTD_createCCtx()), dctx_(ZSTD_createDCtx()) {
-  ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, 1);
+  // A negative (fast) level: the buffer is on the hot path and short-lived (ARCHITECTURE.md).
+  ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, -3);
 }
 
 DiskBuffer::~DiskBuffer() {
@@ -253,13 +254,13 @@ std::optional<Batch> DiskBuffer::next() {
       read_offset_ = 0;
       continue;
     }
-    std::string plain;
     unsigned long long raw = ZSTD_getFrameContentSize(payload.data(), payload.size());
     std::optional<Batch> batch;
     if (raw != ZSTD_CONTENTSIZE_ERROR && raw != ZSTD_CONTENTSIZE_UNKNOWN && raw <= kMaxFrame * 8) {
-      plain.resize(raw);
-      size_t n = ZSTD_decompressDCtx(dctx_, plain.data(), raw, payload.data(), payload.size());
-      if (!ZSTD_isError(n)) batch = decodeBatch(std::move(plain));
+      // Decompressed straight into the buffer the decoded batch owns.
+      auto plain = std::make_unique_for_overwrite<char[]>(raw);
+      size_t n = ZSTD_decompressDCtx(dctx_, plain.get(), raw, payload.data(), payload.size());
+      if (!ZSTD_isError(n) && n == raw) batch = decodeBatch(std::move(plain), raw);
     }
     read_seq_ = h.seq;
     if (!batch) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "outputs/common/utf8.h"
 #include "parsers/timestamp/timestamp.h"
 
 namespace logship::json {
@@ -22,36 +23,6 @@ constexpr auto kByteClass = [] {
   for (int c = 0x80; c < 0x100; ++c) t.v[c] = 2;
   return t;
 }();
-
-// Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one.
-size_t utf8SequenceLength(const uint8_t* p, const uint8_t* end) {
-  uint8_t c = p[0];
-  size_t need;
-  uint32_t cp;
-  if (c >= 0xC2 && c <= 0xDF) {
-    need = 2;
-    cp = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    need = 3;
-    cp = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    need = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (static_cast<size_t>(end - p) < need) return 0;
-  for (size_t i = 1; i < need; ++i) {
-    if ((p[i] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (p[i] & 0x3F);
-  }
-  // Overlong forms, surrogates and values past U+10FFFF are invalid.
-  if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-      (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return need;
-}
 
 // Index of the first byte that is not plain printable ASCII other than '"' and '\\'.
 size_t plainPrefix(const uint8_t* p, size_t n) {
@@ -84,7 +55,8 @@ void appendString(std::string& out, std::string_view text) {
     if (p == end) break;
     uint8_t c = *p;
     if (kByteClass.v[c] == 2) {
-      size_t len = utf8SequenceLength(p, end);
+      size_t len = utf8SequenceLength(reinterpret_cast<const char*>(p),
+                                      reinterpret_cast<const char*>(end));
       if (len == 0) {
         out.append("\xEF\xBF\xBD");
         ++p;
