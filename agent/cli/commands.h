@@ -21,6 +21,8 @@ struct CommonOptions {
   std::vector<std::string> args;
   std::string address;  // admin server of a running agent
   bool json = false;
+  uint64_t limit = 0;   // tap: events to show (0: no limit)
+  std::string when;     // tap: condition, as YAML
 };
 
 // Loads the pipeline named by `opts` (or the embedded default), filling in the host name.
@@ -34,5 +36,6 @@ int validateCommand(const CommonOptions& opts);
 int referenceCommand(const CommonOptions& opts);
 int statusCommand(const CommonOptions& opts);
 int archiveCommand(const CommonOptions& opts);
+int tapCommand(const CommonOptions& opts);
 
 }  // namespace logship

@@ -1,6 +1,7 @@
 // logship: the command line.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -19,6 +20,7 @@ commands:
   run        run the pipeline (the embedded default when no -c is given)
   validate   check a pipeline file or directory and report every error
   status     show what a running agent reads and where it ships (from its admin server)
+  tap        print events leaving a source or transform of the running agent, live
   archive    verify the tamper-evident archive, or print its events
   reference  print the configuration reference of every component type
 
@@ -58,6 +60,13 @@ exits 1 if any was. cat decompresses a tier's segments in order and prints their
 optionally only those with @timestamp between two RFC 3339 times.
 )";
 
+constexpr const char* kTapHelp = R"(usage: logship tap COMPONENT [--limit N] [--when CONDITION] [-c PATH | --address HOST:PORT]
+
+Prints the events a source or transform of the running agent emits, as NDJSON, as they pass
+(until N events, or until interrupted). --when takes a condition as in the pipeline files, e.g.
+--when '{field: event.action, equals: ssh_failed_password}'.
+)";
+
 constexpr const char* kReferenceHelp = R"(usage: logship reference
 
 Prints the options of every source, transform and output type as Markdown.
@@ -80,6 +89,7 @@ int main(int argc, char** argv) {
                      : command == "validate"  ? kValidateHelp
                      : command == "status"    ? kStatusHelp
                      : command == "archive"   ? kArchiveHelp
+                     : command == "tap"       ? kTapHelp
                      : command == "reference" ? kReferenceHelp
                                               : nullptr;
   if (help == nullptr) {
@@ -99,6 +109,10 @@ int main(int argc, char** argv) {
       opts.args.push_back(args[++i]);
     } else if (a == "--address" && i + 1 < args.size()) {
       opts.address = args[++i];
+    } else if (a == "--limit" && i + 1 < args.size()) {
+      opts.limit = std::strtoull(args[++i].c_str(), nullptr, 10);
+    } else if (a == "--when" && i + 1 < args.size()) {
+      opts.when = args[++i];
     } else if (a == "--json") {
       opts.json = true;
     } else if (a.starts_with("--config=")) {
@@ -129,5 +143,6 @@ int main(int argc, char** argv) {
   if (command == "validate") return logship::validateCommand(opts);
   if (command == "status") return logship::statusCommand(opts);
   if (command == "archive") return logship::archiveCommand(opts);
+  if (command == "tap") return logship::tapCommand(opts);
   return logship::referenceCommand(opts);
 }

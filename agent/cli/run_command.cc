@@ -3,6 +3,7 @@
 #include <systemd/sd-daemon.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
@@ -14,10 +15,35 @@
 #include "agent/core/log.h"
 #include "agent/core/metrics.h"
 #include "agent/topology/topology.h"
+#include "outputs/common/ndjson_encoder.h"
+#include "pipelines/common/condition.h"
 
 namespace logship {
 
 namespace {
+
+std::string queryParam(const std::string& query, const std::string& name) {
+  std::string key = name + "=";
+  for (size_t at = 0; at <= query.size();) {
+    size_t end = query.find('&', at);
+    if (end == std::string::npos) end = query.size();
+    std::string_view part(query.data() + at, end - at);
+    if (part.starts_with(key)) {
+      std::string out;
+      for (size_t i = key.size(); i < part.size(); ++i) {
+        if (part[i] == '%' && i + 2 < part.size()) {
+          out += static_cast<char>(std::strtol(std::string(part.substr(i + 1, 2)).c_str(), nullptr, 16));
+          i += 2;
+        } else {
+          out += part[i] == '+' ? ' ' : part[i];
+        }
+      }
+      return out;
+    }
+    at = end + 1;
+  }
+  return {};
+}
 
 // The running pipeline, swapped whole by a reload.
 class RunningPipeline {
@@ -135,6 +161,58 @@ int runCommand(const CommonOptions& opts) {
     admin->route("/status", [&pipeline](const AdminServer::Request&) {
       return AdminServer::Response{200, "application/json",
                                    pipeline.with([](Topology& t) { return t.statusJson(); }) + "\n"};
+    });
+    // Long poll: the events `component` emits during `timeout_ms`, or until `limit` of them.
+    admin->route("/tap", [&pipeline](const AdminServer::Request& req) {
+      std::string component = queryParam(req.query, "component");
+      uint64_t limit = std::clamp<uint64_t>(
+          std::strtoull(queryParam(req.query, "limit").c_str(), nullptr, 10), 1, 10000);
+      std::string timeout_text = queryParam(req.query, "timeout_ms");
+      auto timeout = std::chrono::milliseconds(
+          std::clamp<int64_t>(timeout_text.empty() ? 1000 : std::atoll(timeout_text.c_str()), 1, 5000));
+      std::string when = queryParam(req.query, "when");
+      return pipeline.with([&](Topology& t) {
+        const GlobalConfig& global = t.config().global;
+        std::optional<Condition> condition;
+        if (!when.empty()) {
+          Diagnostics diag;
+          try {
+            ConfigNode node(YAML::Load(when), std::make_shared<const std::string>("--when"));
+            condition = Condition::compile(node, tierNames(global), diag);
+          } catch (const YAML::Exception& e) {
+            diag.error(Location{}, e.what());
+          }
+          if (!condition || !diag.ok()) {
+            std::string why = diag.errors().empty() ? "bad condition" : diag.errors()[0];
+            return AdminServer::Response{400, "text/plain", why + "\n"};
+          }
+        }
+        NdjsonEncoder encoder(global);
+        std::mutex mutex;
+        std::condition_variable done;
+        std::string out;
+        uint64_t taken = 0;
+        auto handle = t.tap(component, [&](const Batch& batch) {
+          std::lock_guard lock(mutex);
+          for (const Event& e : batch.events()) {
+            if (taken >= limit) break;
+            if (condition && !condition->matches(batch, e)) continue;
+            encoder.encodeEvent(batch, e, out);
+            ++taken;
+          }
+          if (taken >= limit) done.notify_one();
+        });
+        if (!handle) {
+          return AdminServer::Response{404, "text/plain",
+                                       "no source or transform '" + component + "'\n"};
+        }
+        {
+          std::unique_lock lock(mutex);
+          done.wait_for(lock, timeout, [&] { return taken >= limit; });
+        }
+        handle.reset();  // after the lock: a worker may be publishing into it
+        return AdminServer::Response{200, "application/x-ndjson", std::move(out)};
+      });
     });
     admin->route("/reload", [&pipeline](const AdminServer::Request& req) {
       if (req.method != "POST") return AdminServer::Response{405, "text/plain", "use POST\n"};

@@ -1,39 +1,15 @@
 // `logship status`: the state of a running agent, read from its admin server.
 #include <simdjson.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <cstdio>
 #include <iostream>
 
+#include "agent/cli/admin_client.h"
 #include "agent/cli/commands.h"
 
 namespace logship {
 
 namespace {
-
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = boost::asio::ip::tcp;
-
-// GET http://address/path; throws on connection errors.
-std::string httpGet(const std::string& address, const std::string& path) {
-  size_t colon = address.rfind(':');
-  std::string host = address.substr(0, colon);
-  boost::asio::io_context io;
-  beast::tcp_stream stream(io);
-  stream.expires_after(std::chrono::seconds(5));
-  stream.connect(tcp::resolver(io).resolve(host, address.substr(colon + 1)));
-  http::request<http::empty_body> req{http::verb::get, path, 11};
-  req.set(http::field::host, host);
-  http::write(stream, req);
-  beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  http::read(stream, buffer, res);
-  return res.body();
-}
 
 std::string human(uint64_t bytes) {
   char buf[32];
@@ -64,7 +40,7 @@ int statusCommand(const CommonOptions& opts) {
   }
   std::string body;
   try {
-    body = httpGet(address, "/status");
+    body = adminGet(address, "/status").body;
   } catch (const std::exception& e) {
     std::cerr << "logship status: no agent answers on " << address << ": " << e.what() << "\n";
     return 1;

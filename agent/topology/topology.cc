@@ -30,8 +30,22 @@ struct Topology::Consumers {
   std::vector<OutputNode*> outputs;
 };
 
+// Listeners of `logship tap` on one component; checked with one relaxed load per batch.
+struct TapPoint {
+  std::atomic<bool> active{false};
+  std::mutex mutex;
+  std::vector<std::shared_ptr<Topology::TapFn>> listeners;
+
+  void publish(const Batch& batch) {
+    if (!active.load(std::memory_order_relaxed)) return;
+    std::lock_guard lock(mutex);
+    for (auto& fn : listeners) (*fn)(batch);
+  }
+};
+
 struct Topology::Node {
   std::string id;
+  TapPoint tap;
   std::string type;
   ComponentKind kind;
   ConfigNode config;
@@ -130,6 +144,7 @@ class Topology::TransformEmitter final : public Emitter {
   void emit(Batch&& batch, std::string_view port) override {
     auto it = node_.ports.find(port);
     node_.metrics->sent(batch.events().size(), 0);
+    node_.tap.publish(batch);
     if (it == node_.ports.end()) return;  // nobody reads this port: consumed
     topology_.dispatch(it->second, std::move(batch));
   }
@@ -156,6 +171,7 @@ class Topology::SourceContextImpl final : public SourceContext, ContextBase {
     if (batch.events().empty()) return;  // nothing to deliver; the token resolves as consumed
     node_.metrics->sent(batch.events().size(), batch.raw().size());
     batch.setSourceName(node_.id);
+    node_.tap.publish(batch);
     topology_.dispatch(node_.consumers, std::move(batch));
   }
   bool downstreamFull() const override {
@@ -482,6 +498,25 @@ bool Topology::ready() const {
     if (!on->sink->healthy()) return false;
   }
   return true;
+}
+
+std::shared_ptr<void> Topology::tap(std::string_view component, TapFn fn) {
+  Node* node = nullptr;
+  for (auto& sn : sources_) node = sn->id == component ? sn.get() : node;
+  for (auto& tn : transforms_) node = tn->id == component ? tn.get() : node;
+  if (node == nullptr) return nullptr;
+  auto listener = std::make_shared<TapFn>(std::move(fn));
+  {
+    std::lock_guard lock(node->tap.mutex);
+    node->tap.listeners.push_back(listener);
+    node->tap.active = true;
+  }
+  // The handle removes the listener when the caller lets go of it.
+  return std::shared_ptr<void>(listener.get(), [node, listener](void*) {
+    std::lock_guard lock(node->tap.mutex);
+    std::erase(node->tap.listeners, listener);
+    node->tap.active = !node->tap.listeners.empty();
+  });
 }
 
 std::string Topology::describeOutputs() const {

@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +39,11 @@ class Topology {
   std::string statusJson() const;
   // "output 'local' (file) -> /var/lib/logship/events.ndjson", one per output.
   std::string describeOutputs() const;
+
+  // Calls `fn` with every batch the source or transform `component` emits, on the thread that
+  // emits it, until the returned handle is dropped. nullptr when no such component exists.
+  using TapFn = std::function<void(const Batch&)>;
+  std::shared_ptr<void> tap(std::string_view component, TapFn fn);
   const PipelineConfig& config() const { return config_; }
 
  private:
