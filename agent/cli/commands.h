@@ -37,5 +37,6 @@ int referenceCommand(const CommonOptions& opts);
 int statusCommand(const CommonOptions& opts);
 int archiveCommand(const CommonOptions& opts);
 int tapCommand(const CommonOptions& opts);
+int testCommand(const CommonOptions& opts);
 
 }  // namespace logship

@@ -21,6 +21,7 @@ commands:
   validate   check a pipeline file or directory and report every error
   status     show what a running agent reads and where it ships (from its admin server)
   tap        print events leaving a source or transform of the running agent, live
+  test       run the unit tests of a pipeline configuration
   archive    verify the tamper-evident archive, or print its events
   reference  print the configuration reference of every component type
 
@@ -67,6 +68,20 @@ Prints the events a source or transform of the running agent emits, as NDJSON, a
 --when '{field: event.action, equals: ssh_failed_password}'.
 )";
 
+constexpr const char* kTestHelp = R"(usage: logship test TESTS.yaml [-c PIPELINE]
+
+Runs pipeline unit tests without starting sources or outputs. TESTS.yaml:
+  config: pipeline.yaml            # relative to TESTS.yaml (or -c, or the embedded default)
+  tests:
+    - name: a failed ssh login is an authentication failure
+      input: {source: auth, lines: ["Jun 14 15:16:01 combo sshd[9]: Failed password ..."]}
+      expect:
+        component: parse             # the source or transform whose output is checked
+        events:                      # one map per event it emits, in order (or count: N)
+          - {event.action: ssh_failed_password, source.ip: 1.2.3.4, log.level: ~}
+A value of ~ expects the field to be absent. Prints one line per test and exits 1 on a failure.
+)";
+
 constexpr const char* kReferenceHelp = R"(usage: logship reference
 
 Prints the options of every source, transform and output type as Markdown.
@@ -90,6 +105,7 @@ int main(int argc, char** argv) {
                      : command == "status"    ? kStatusHelp
                      : command == "archive"   ? kArchiveHelp
                      : command == "tap"       ? kTapHelp
+                     : command == "test"      ? kTestHelp
                      : command == "reference" ? kReferenceHelp
                                               : nullptr;
   if (help == nullptr) {
@@ -144,5 +160,6 @@ int main(int argc, char** argv) {
   if (command == "status") return logship::statusCommand(opts);
   if (command == "archive") return logship::archiveCommand(opts);
   if (command == "tap") return logship::tapCommand(opts);
+  if (command == "test") return logship::testCommand(opts);
   return logship::referenceCommand(opts);
 }

@@ -379,14 +379,16 @@ void Topology::dispatch(const Consumers& consumers, Batch&& batch) {
     }
   };
   if (consumers.outputs.empty() && consumers.transforms.empty()) return;
-  if (consumers.outputs.empty() && consumers.transforms.size() == 1) {
+  if ((consumers.outputs.empty() || !outputs_running_) && consumers.transforms.size() == 1) {
     runTransform(*consumers.transforms.front(), std::move(batch));
     return;
   }
   // Several consumers: freeze the batch, share it with the outputs, give transforms their own copy.
   AckToken ack = batch.takeAck();
   auto frozen = std::make_shared<const Batch>(std::move(batch));
-  for (OutputNode* o : consumers.outputs) o->enqueue(frozen, ack.fork());
+  if (outputs_running_) {
+    for (OutputNode* o : consumers.outputs) o->enqueue(frozen, ack.fork());
+  }
   for (TransformNode* tn : consumers.transforms) {
     Batch copy = frozen->cloneFrom(frozen);
     copy.ack() = ack.fork();
@@ -434,12 +436,36 @@ void Topology::start(Metrics& metrics) {
       }
     }
   }
+  outputs_running_ = true;
   finite_sources_running_ = sources_.size();
   workers_->start();
   for (auto& sn : sources_) {
     asio::post(*sn->io, [&sn] { sn->source->start(*sn->context); });
   }
   started_ = true;
+}
+
+void Topology::startTransformsOnly(Metrics& metrics) {
+  workers_ = std::make_unique<WorkerPool>(1);
+  for (auto& sn : sources_) sn->metrics = metrics.forComponent(sn->id, sn->kind, sn->type);
+  for (auto& tn : transforms_) {
+    tn->metrics = metrics.forComponent(tn->id, tn->kind, tn->type);
+    tn->io = &workers_->worker(0);
+    tn->context = std::make_unique<ComponentContextImpl>(tn->id, config_.global, *tn->metrics,
+                                                         metrics, *tn->io);
+    tn->emitter = std::make_unique<TransformEmitter>(*this, *tn);
+    tn->transform->start(*tn->context);
+  }
+}
+
+bool Topology::inject(std::string_view source, Batch&& batch) {
+  for (auto& sn : sources_) {
+    if (sn->id != source) continue;
+    sn->tap.publish(batch);
+    dispatch(sn->consumers, std::move(batch));
+    return true;
+  }
+  return false;
 }
 
 size_t Topology::outstandingBytes() const {

@@ -29,6 +29,11 @@ class Topology {
                                          Diagnostics& diag);
 
   void start(Metrics& metrics);
+  // For `logship test`: starts the transforms only (no worker, source or output), so batches
+  // injected with inject() run through them on the caller's thread.
+  void startTransformsOnly(Metrics& metrics);
+  // Runs `batch` through what reads from source `source`; false when there is no such source.
+  bool inject(std::string_view source, Batch&& batch);
   // Stops reading, waits up to `timeout` until every routed batch is acknowledged, stops outputs,
   // saves source state and joins the workers. Returns false when the deadline passed first.
   bool shutdown(std::chrono::nanoseconds timeout);
@@ -67,6 +72,7 @@ class Topology {
   std::atomic<size_t> finite_sources_running_{0};
   bool has_infinite_source_ = false;
   bool started_ = false;
+  bool outputs_running_ = false;
 };
 
 }  // namespace logship
