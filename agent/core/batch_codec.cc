@@ -54,7 +54,7 @@ class Reader {
       case FieldValue::Kind::kDouble: return get(f.value.double_value);
       case FieldValue::Kind::kBool: {
         uint8_t b;
-        if (!get(b)) return false;
+        if (!get(b) || b > 1) return false;  // only what encodeBatch writes
         f.value.bool_value = b != 0;
         return true;
       }

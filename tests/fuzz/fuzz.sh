@@ -30,9 +30,11 @@ declare -A sources=(
   [parse_syslog_fuzz]="parsers/syslog/parse_syslog.cc parsers/syslog/syslog_parser.cc"
   [parse_auth_fuzz]="parsers/auth/parse_auth.cc parsers/auth/auth_classifier.cc parsers/syslog/parse_syslog.cc parsers/syslog/syslog_parser.cc"
   [parse_substrate_fuzz]="parsers/substrate/parse_substrate.cc parsers/substrate/substrate_line.cc"
+  [checkpoint_fuzz]="agent/core/checkpoint_store.cc outputs/common/json_writer.cc outputs/common/utf8.cc parsers/timestamp/timestamp.cc"
+  [batch_codec_fuzz]="agent/core/batch_codec.cc agent/api/api.cc agent/api/config.cc"
 )
 transform_common="parsers/common/parser_support.cc parsers/timestamp/timestamp.cc agent/api/api.cc agent/api/config.cc"
-libs="-lyaml-cpp -lsimdjson -lre2 -lcrypto"
+libs="-lyaml-cpp -lsimdjson -lre2 -lcrypto -lz"
 
 # Seeds: one file per line of the real corpus.
 if [[ -d ../shared/corpus && ! -f $out/seeds/.done ]]; then
