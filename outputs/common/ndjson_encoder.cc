@@ -40,9 +40,17 @@ void NdjsonEncoder::encodeEvent(const Batch& batch, const Event& event, std::str
     entries_.push_back({"log.offset", FieldValue::integer(static_cast<int64_t>(event.offset))});
   }
   // Stable: built-ins first, then the event's own fields, then the batch's; the first of equal
-  // keys wins.
-  std::stable_sort(entries_.begin(), entries_.end(),
-                   [](const Entry& a, const Entry& b) { return a.key < b.key; });
+  // keys wins. Insertion sort: events have a handful of fields, and std::stable_sort would
+  // allocate a buffer for every event.
+  for (size_t i = 1; i < entries_.size(); ++i) {
+    Entry moving = entries_[i];
+    size_t j = i;
+    while (j > 0 && moving.key < entries_[j - 1].key) {
+      entries_[j] = entries_[j - 1];
+      --j;
+    }
+    entries_[j] = moving;
+  }
   entries_.erase(std::unique(entries_.begin(), entries_.end(),
                              [](const Entry& a, const Entry& b) { return a.key == b.key; }),
                  entries_.end());
