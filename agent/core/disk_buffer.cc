@@ -17,16 +17,16 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr uint32_t kMagic = 0x3142534c;  // "LSB1"
-#pragma pack(push, 1)
+// Naturally aligned, no padding: read and written as it is.
 struct FrameHeader {
   uint32_t magic;
   uint32_t length;  // compressed payload bytes
   uint32_t crc;     // CRC32C of the payload
-  uint64_t seq;
   uint32_t events;
+  uint64_t seq;
   int64_t appended_ns;
 };
-#pragma pack(pop)
+static_assert(sizeof(FrameHeader) == 32);
 constexpr uint64_t kMaxFrame = 256u << 20;
 
 std::string segmentName(uint64_t first_seq) {
@@ -188,9 +188,8 @@ DiskBuffer::Append DiskBuffer::append(const Batch& batch, int64_t now_ns) {
     }
   }
   if (writer_fd_ < 0 && !openWriter(next_seq_)) return Append::kError;
-  FrameHeader h{kMagic, static_cast<uint32_t>(n),
-                crc32c(compressed_.data() + sizeof h, n), next_seq_,
-                static_cast<uint32_t>(batch.events().size()), now_ns};
+  FrameHeader h{kMagic, static_cast<uint32_t>(n), crc32c(compressed_.data() + sizeof h, n),
+                static_cast<uint32_t>(batch.events().size()), next_seq_, now_ns};
   std::memcpy(compressed_.data(), &h, sizeof h);
   Segment& seg = segments_.rbegin()->second;
   size_t total = sizeof h + n;

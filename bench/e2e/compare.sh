@@ -1,0 +1,470 @@
+#!/usr/bin/env bash
+# End-to-end comparison: logship (raw, security, archive pipelines), rsyslog (imfile -> omfile) and
+# syslog-ng (file() -> file()) each tail the same mixed corpus from its start and write every line
+# out. For each run: input MB/s and lines/s (wall clock from start until every line is out), CPU
+# seconds (user+sys of the process, all threads, read from /proc/PID/stat just before stopping),
+# peak RSS (VmHWM), line count and, for the raw scenarios, a multiset comparison of line contents.
+# Then logship alone: a steady 10,000 lines/s for 60 s (CPU % of one core, RSS at the end) and the
+# RSS of an agent idling 10 s on an empty file. Writes bench/RESULTS.md and prints the tables.
+#   usage: bench/e2e/compare.sh PATH/TO/logship [SIZE_MB, default 200]
+set -euo pipefail
+bin=$(readlink -f "${1:?usage: $0 PATH/TO/logship [SIZE_MB]}")
+size_mb=${2:-200}
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+results_md="$repo/bench/RESULTS.md"
+cmdline="bench/e2e/compare.sh $1 $size_mb"
+work=$(mktemp -d /tmp/logship-compare.XXXXXX)
+pid=""
+writer_pid=""
+cleanup() {
+  [[ -n $writer_pid ]] && kill -9 "$writer_pid" 2>/dev/null || true
+  [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+tck=$(getconf CLK_TCK)
+timeout_s=$((size_mb * 3 + 60))
+rows="$work/rows.tsv"  # scenario agent lines_in lines_out wall cpu hwm_kb content_check
+: >"$rows"
+
+# ---------------------------------------------------------------- corpus
+corpus_dir=$(cd "$repo/.." && pwd)/shared/corpus
+echo "generating ${size_mb} MB corpus in $work"
+python3 - "$corpus_dir" "$work/in.log" "$size_mb" <<'PY'
+import os, random, sys, json
+corpus_dir, out_path, size_mb = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rnd = random.Random(42)
+users = ["root", "admin", "alice", "bob", "carol", "deploy", "git", "oracle", "test", "ubuntu",
+         "postgres", "www-data", "guest", "jenkins", "nagios"]
+import re
+seed_auth = []
+p = os.path.join(corpus_dir, "linux_syslog_2k.log")
+if os.path.exists(p):
+    for l in open(p, encoding="utf-8", errors="replace"):
+        l = l.rstrip("\r\n")
+        if l:
+            seed_auth.append(l)
+if not seed_auth:
+    seed_auth = ["Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 "
+                 "euid=0 tty=NODEVssh ruser= rhost=218.188.2.4",
+                 "Jun 15 02:04:59 combo sshd[20882]: Failed password for invalid user test from "
+                 "10.1.2.3 port 4022 ssh2",
+                 "Jun 15 04:06:18 combo su(pam_unix)[21416]: session opened for user news by (uid=0)"]
+# Templates: pid, IPv4 and user become placeholders filled per line.
+pid_re = re.compile(r"\[(\d+)\]")
+ip_re = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
+user_re = re.compile(r"(user[= ])([A-Za-z0-9_.-]+)")
+templates = []
+for l in seed_auth:
+    t = l.replace("{", "{{").replace("}", "}}")
+    t = pid_re.sub("[{pid}]", t, count=1)
+    t = ip_re.sub("{ip}", t)
+    t = user_re.sub(lambda m: m.group(1) + "{user}", t)
+    templates.append(t)
+seed_sub = []
+p = os.path.join(corpus_dir, "substrate_node_sample.log")
+if os.path.exists(p):
+    seed_sub = [l.rstrip("\r\n") for l in open(p, encoding="utf-8", errors="replace") if l.strip()]
+if not seed_sub:
+    seed_sub = ["2021-05-30 16:57:48 [Relaychain] ✨ Imported #8 (0xe60b…9b0a)"]
+sub_tpl = []
+num_re = re.compile(r"#(\d+)")
+for l in seed_sub:
+    t = l.replace("{", "{{").replace("}", "}}")
+    t = num_re.sub("#{n}", t)
+    sub_tpl.append(t)
+paths = ["/api/v1/orders", "/api/v1/users", "/healthz", "/login", "/api/v2/search", "/static/app.js"]
+levels = ["info"] * 6 + ["debug"] * 2 + ["warn", "error"]
+target = size_mb << 20
+written = 0
+seq = 0
+with open(out_path, "w", encoding="utf-8", newline="\n") as out:
+    buf = []
+    while written < target:
+        seq += 1
+        r = rnd.random()
+        ip = f"{rnd.randint(1,223)}.{rnd.randint(0,255)}.{rnd.randint(0,255)}.{rnd.randint(1,254)}"
+        if r < 0.4:
+            line = rnd.choice(templates).format(pid=rnd.randint(300, 65000), ip=ip,
+                                                user=rnd.choice(users))
+        elif r < 0.8:
+            d = {"ts": f"2026-03-0{rnd.randint(1,9)}T{rnd.randint(0,23):02d}:{rnd.randint(0,59):02d}:"
+                       f"{rnd.randint(0,59):02d}.{rnd.randint(0,999):03d}Z",
+                 "level": rnd.choice(levels), "service": rnd.choice(["checkout", "auth", "search"]),
+                 "msg": rnd.choice(["request done", "cache miss", "upstream slow", "user login"]),
+                 "path": rnd.choice(paths), "status": rnd.choice([200, 200, 200, 201, 404, 500]),
+                 "duration_ms": round(rnd.random() * 250, 2), "request_id": f"{rnd.getrandbits(64):016x}"}
+            if rnd.random() < 0.1:
+                k = rnd.randint(0, 2)
+                if k == 0:
+                    d["email"] = f"{rnd.choice(users)}.{seq}@example.com"
+                elif k == 1:
+                    d["client_ip"] = ip
+                else:
+                    d["msg"] = f"auth ok token=sk_live_{rnd.getrandbits(96):024x}"
+            line = json.dumps(d, separators=(",", ":"))
+        else:
+            line = rnd.choice(sub_tpl).format(n=rnd.randint(1, 9_000_000))
+        buf.append(line)
+        written += len(line.encode()) + 1 if not line.isascii() else len(line) + 1
+        if len(buf) >= 10000:
+            out.write("\n".join(buf)); out.write("\n"); buf = []
+    if buf:
+        out.write("\n".join(buf)); out.write("\n")
+PY
+in_file="$work/in.log"
+in_bytes=$(stat -c %s "$in_file")
+in_lines=$(wc -l <"$in_file")
+cat "$in_file" >/dev/null  # page cache: measure the agents, not the disk
+echo "corpus: $in_bytes bytes, $in_lines lines"
+
+# ---------------------------------------------------------------- helpers
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+file_lines() { if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi; }
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+metric_sent() {  # events an output reported sent, from the admin endpoint
+  curl -s "http://127.0.0.1:$1/metrics" 2>/dev/null |
+    awk -v id="component_id=\"$2\"" '/^logship_component_sent_events_total/ && index($0, id) {print $NF+0; f=1} END {if (!f) print 0}'
+}
+stop_agent() {  # SIGTERM, then SIGKILL after 20 s
+  local p=$1 i
+  kill -TERM "$p" 2>/dev/null || true
+  for i in $(seq 200); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$p" 2>/dev/null || true
+  wait "$p" 2>/dev/null || true
+}
+
+# run_measured SCENARIO AGENT COUNT_CMD -- AGENT_CMD...
+# Starts the agent, polls COUNT_CMD (prints lines delivered) until it reaches the input line count
+# or the timeout, then records CPU and VmHWM and stops the agent.
+run_measured() {
+  local scenario=$1 agent=$2 count_cmd=$3; shift 4
+  local log="$work/$scenario-$agent.log" n=0 t0 t1 ticks hwm deadline
+  echo "run: $scenario / $agent"
+  t0=$(date +%s.%N)
+  "$@" >"$log" 2>&1 & pid=$!
+  deadline=$(( $(date +%s) + timeout_s ))
+  while :; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "  $agent exited early:"; tail -5 "$log" | sed 's/^/    /'
+      wait "$pid" 2>/dev/null || true; pid=""
+      printf '%s\t%s\t%s\t%s\t-\t-\t-\texited early\n' "$scenario" "$agent" "$in_lines" "$n" >>"$rows"
+      return 1
+    fi
+    n=$(eval "$count_cmd")
+    [[ $n -ge $in_lines ]] && break
+    [[ $(date +%s) -ge $deadline ]] && { echo "  timeout after ${timeout_s}s with $n lines"; break; }
+    sleep 0.2
+  done
+  t1=$(date +%s.%N)
+  ticks=$(cpu_ticks "$pid"); hwm=$(status_kb "$pid" VmHWM)
+  stop_agent "$pid"; pid=""
+  local wall cpu
+  wall=$(python3 -c "print(f'{$t1 - $t0:.2f}')")
+  cpu=$(python3 -c "print(f'{$ticks / $tck:.2f}')")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$agent" "$in_lines" "$n" "$wall" "$cpu" "$hwm" "-" >>"$rows"
+  echo "  $n/$in_lines lines, wall ${wall}s, cpu ${cpu}s, peak RSS $((hwm / 1024)) MiB"
+}
+
+# content_check KIND FILE: multiset comparison of output lines with input lines.
+content_check() {
+  python3 - "$in_file" "$2" "$1" <<'PY'
+import sys, json
+from collections import Counter
+inp, outp, kind = sys.argv[1:]
+c = Counter()
+with open(inp, "rb") as f:
+    for l in f:
+        c[hash(l.rstrip(b"\n"))] += 1
+bad_json = 0
+with open(outp, "rb") as f:
+    for l in f:
+        l = l.rstrip(b"\n")
+        if kind == "ndjson":
+            try:
+                l = json.loads(l)["message"].encode()
+            except Exception:
+                bad_json += 1
+                continue
+        c[hash(l)] -= 1
+missing = sum(v for v in c.values() if v > 0)
+extra = -sum(v for v in c.values() if v < 0)
+s = "identical" if missing == 0 and extra == 0 and bad_json == 0 else \
+    f"differ: {missing} missing, {extra} extra" + (f", {bad_json} unparsable" if bad_json else "")
+print(s)
+PY
+}
+set_check() {  # replace the last row's content column
+  python3 - "$rows" "$1" <<'PY'
+import sys
+p, v = sys.argv[1:]
+rows = open(p).read().splitlines()
+f = rows[-1].split("\t"); f[7] = v; rows[-1] = "\t".join(f)
+open(p, "w").write("\n".join(rows) + "\n")
+PY
+}
+
+# ---------------------------------------------------------------- logship
+logship_conf() {  # NAME PIPELINE_YAML [ADMIN_YAML]
+  local d="$work/ls-$1"; mkdir -p "$d/data"
+  {
+    echo "data_dir: $d/data"
+    echo "admin: ${3:-"{enabled: false}"}"
+    echo "sources:"
+    echo "  in: {type: file, include: [$4], start_at: beginning}"
+    echo "$2"
+  } >"$d/p.yaml"
+  "$bin" validate -c "$d/p.yaml" >/dev/null
+  echo "$d/p.yaml"
+}
+
+raw_out="$work/ls-raw/out.ndjson"
+conf=$(logship_conf raw "outputs:
+  out: {type: file, inputs: [in], path: $raw_out}" "" "$in_file")
+if run_measured raw logship "file_lines $raw_out" -- "$bin" run -c "$conf"; then
+  set_check "$(content_check ndjson "$raw_out")"
+fi
+rm -f "$raw_out"
+
+sec_out="$work/ls-security/out.ndjson"
+conf=$(logship_conf security "tiers: {audit: {retention: 7y}, security: {retention: 2y}, app: {retention: 30d}}
+transforms:
+  auth: {type: parse_auth, inputs: [in]}
+  scrub: {type: scrub_pii, inputs: [auth], rules: [email, ipv4, secret], action: redact}
+  severity: {type: tag_severity, inputs: [scrub]}
+  corr: {type: correlate, inputs: [severity]}
+  tier:
+    type: classify_tier
+    inputs: [corr]
+    rules:
+      - {tier: audit, when: {field: event.category, in: [authentication, iam, session]}}
+      - {tier: security, when: {field: log.level, in: [critical, high]}}
+    default: app
+outputs:
+  out: {type: file, inputs: [tier], path: $sec_out}" "" "$in_file")
+run_measured security logship "file_lines $sec_out" -- "$bin" run -c "$conf" || true
+rm -f "$sec_out"
+
+# The archive is zstd segments: completion is read from the admin endpoint's sent-events counter of
+# the archive output (the only scenario with the admin server on), and checked afterwards with
+# `logship archive cat`.
+port=$(free_port)
+arch_dir="$work/ls-archive/archive"
+conf=$(logship_conf archive "tiers: {app: {retention: 30d}}
+outputs:
+  out: {type: archive, inputs: [in], path: $arch_dir}" "{address: 127.0.0.1:$port}" "$in_file")
+if run_measured archive logship "metric_sent $port out" -- "$bin" run -c "$conf"; then
+  n=0
+  for tier in "$arch_dir"/*/; do
+    t=$(basename "$tier")
+    n=$((n + $("$bin" archive cat "$arch_dir" --tier "$t" 2>/dev/null | wc -l || true)))
+  done
+  set_check "archive cat: $n lines, $(du -sb "$arch_dir" | cut -f1) bytes on disk"
+fi
+rm -rf "$arch_dir"
+
+# ---------------------------------------------------------------- rsyslog
+rsyslog_bin=$(command -v rsyslogd || true)
+if [[ -z $rsyslog_bin ]]; then
+  echo "rsyslogd missing: apt-get install rsyslog"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends rsyslog >/dev/null 2>&1 || true
+  rsyslog_bin=$(command -v rsyslogd || true)
+fi
+rsyslog_version="not available"
+if [[ -n $rsyslog_bin ]]; then
+  rsyslog_version=$("$rsyslog_bin" -v | head -1 | sed 's/ *compiled with:$//; s/  */ /g')
+  d="$work/rsyslog"; mkdir -p "$d/work"
+  cat >"$d/rsyslog.conf" <<CONF
+global(workDirectory="$d/work")
+module(load="imfile")
+template(name="plain" type="string" string="%rawmsg%\n")
+input(type="imfile" file="$in_file" tag="bench" readMode="0" freshStartTail="off" ruleset="bench")
+ruleset(name="bench") {
+  action(type="omfile" file="$d/out.log" template="plain")
+}
+CONF
+  if run_measured raw rsyslog "file_lines $d/out.log" -- "$rsyslog_bin" -n -f "$d/rsyslog.conf" -i "$d/rsyslog.pid"; then
+    set_check "$(content_check plain "$d/out.log")"
+  fi
+  rm -f "$d/out.log"
+else
+  echo "SKIP rsyslog: cannot be installed"
+  printf 'raw\trsyslog\t%s\t-\t-\t-\t-\tskipped: not installable\n' "$in_lines" >>"$rows"
+fi
+
+# ---------------------------------------------------------------- syslog-ng
+# syslog-ng-core and rsyslog conflict as Debian packages; when rsyslog is installed, syslog-ng-core
+# is unpacked (not installed) under /var/cache/logship-bench and run from there.
+sng_bin=$(command -v syslog-ng || true)
+sng_args=()
+if [[ -z $sng_bin ]]; then
+  cache=/var/cache/logship-bench
+  if [[ ! -x $cache/root/usr/sbin/syslog-ng ]]; then
+    echo "syslog-ng missing: unpacking syslog-ng-core into $cache"
+    mkdir -p "$cache"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libivykis0 libnet1 libwrap0 libjson-c5 libpcre3 >/dev/null 2>&1 || true
+    (cd "$cache" && apt-get download syslog-ng-core >/dev/null 2>&1 &&
+      dpkg -x syslog-ng-core_*.deb root) || true
+  fi
+  if [[ -x $cache/root/usr/sbin/syslog-ng ]]; then
+    sng_bin=$cache/root/usr/sbin/syslog-ng
+    export LD_LIBRARY_PATH="$cache/root/usr/lib/syslog-ng${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    sng_args=(--module-path="$cache/root/usr/lib/syslog-ng/3.38")
+  fi
+fi
+sng_version="not available"
+if [[ -n $sng_bin ]]; then
+  sng_version=$("$sng_bin" --version | head -1)
+  cfgver=$("$sng_bin" --version | awk -F': ' '/^Config version/ {print $2}')
+  d="$work/syslog-ng"; mkdir -p "$d"
+  cat >"$d/syslog-ng.conf" <<CONF
+@version: $cfgver
+options { stats_freq(0); };
+source s_in { file("$in_file" follow-freq(1) flags(no-parse)); };
+destination d_out { file("$d/out.log" template("\${MESSAGE}\n")); };
+log { source(s_in); destination(d_out); flags(flow-control); };
+CONF
+  if run_measured raw syslog-ng "file_lines $d/out.log" -- "$sng_bin" "${sng_args[@]}" -F --no-caps \
+      -f "$d/syslog-ng.conf" -R "$d/persist" -c "$d/ctl" -p "$d/pid"; then
+    set_check "$(content_check plain "$d/out.log")"
+  fi
+  rm -f "$d/out.log"
+else
+  echo "SKIP syslog-ng: cannot be installed or unpacked"
+  printf 'raw\tsyslog-ng\t%s\t-\t-\t-\t-\tskipped: not installable\n' "$in_lines" >>"$rows"
+fi
+
+# ---------------------------------------------------------------- logship steady + idle
+echo "run: steady 10,000 lines/s for 60 s (logship raw pipeline)"
+d="$work/ls-steady"; mkdir -p "$d"; : >"$d/in.log"
+sconf=$(logship_conf steady "outputs:
+  out: {type: file, inputs: [in], path: $d/out.ndjson}" "" "$d/in.log")
+"$bin" run -c "$sconf" >"$d/agent.log" 2>&1 & pid=$!
+sleep 2
+head -n 200000 "$in_file" >"$d/src"
+python3 - "$d/src" "$d/in.log" <<'PY' & writer_pid=$!
+import sys, time
+src = open(sys.argv[1], "rb").read().splitlines(keepends=True)
+out = open(sys.argv[2], "ab", buffering=0)
+rate, secs, tick = 10000, 60, 0.1
+per = int(rate * tick)
+t0 = time.monotonic(); i = 0
+for k in range(int(secs / tick)):
+    chunk = b"".join(src[(i + j) % len(src)] for j in range(per)); i += per
+    out.write(chunk)
+    delay = t0 + (k + 1) * tick - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+PY
+c0=$(cpu_ticks "$pid"); s0=$(date +%s.%N)
+wait "$writer_pid"; writer_pid=""
+c1=$(cpu_ticks "$pid"); s1=$(date +%s.%N)
+steady_lines=$(wc -l <"$d/in.log")
+for _ in $(seq 100); do [[ $(file_lines "$d/out.ndjson") -ge $steady_lines ]] && break; sleep 0.1; done
+steady_out=$(file_lines "$d/out.ndjson")
+steady_rss=$(status_kb "$pid" VmRSS); steady_hwm=$(status_kb "$pid" VmHWM)
+stop_agent "$pid"; pid=""
+steady_cpu_pct=$(python3 -c "print(f'{($c1 - $c0) / $tck / ($s1 - $s0) * 100:.1f}')")
+steady_wall=$(python3 -c "print(f'{$s1 - $s0:.1f}')")
+echo "  $steady_out/$steady_lines lines, CPU ${steady_cpu_pct}% of a core over ${steady_wall}s, RSS $((steady_rss / 1024)) MiB"
+rm -rf "$d"
+
+echo "run: idle 10 s on an empty file"
+d="$work/ls-idle"; mkdir -p "$d"; : >"$d/in.log"
+iconf=$(logship_conf idle "outputs:
+  out: {type: file, inputs: [in], path: $d/out.ndjson}" "" "$d/in.log")
+"$bin" run -c "$iconf" >"$d/agent.log" 2>&1 & pid=$!
+sleep 10
+idle_rss=$(status_kb "$pid" VmRSS); idle_cpu=$(python3 -c "print(f'{$(cpu_ticks "$pid") / $tck:.2f}')")
+stop_agent "$pid"; pid=""
+echo "  RSS $((idle_rss / 1024)) MiB, CPU ${idle_cpu}s in 10 s (including start-up)"
+
+# ---------------------------------------------------------------- report
+cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+mem=$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+python3 - "$rows" "$results_md" "$in_bytes" "$in_lines" <<PY
+import sys
+rows_p, md_p, in_bytes, in_lines = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+rows = [r.split("\t") for r in open(rows_p).read().splitlines()]
+mb = in_bytes / 1e6
+out = []
+out.append("# End-to-end comparison")
+out.append("")
+out.append("Written by \`bench/e2e/compare.sh\`. Each agent tails one file from its start and writes "
+           "every line to a local file; the figures are for that one run.")
+out.append("")
+out.append("## Machine and versions")
+out.append("")
+out.append("- nproc: $(nproc); CPU: $cpu_model; memory: $mem")
+out.append("- load average at the end of the run: $(cut -d' ' -f1-3 /proc/loadavg) "
+           "(the machine was shared with other work, so absolute figures are noisy)")
+out.append("- logship: $("$bin" --version | head -1)")
+out.append("- rsyslog: $rsyslog_version")
+out.append("- syslog-ng: $sng_version")
+out.append("- command: \`$cmdline\`")
+out.append("")
+out.append("## Corpus")
+out.append("")
+out.append(f"One file, {in_bytes} bytes ({mb:.1f} MB), {in_lines} lines: ~40% auth syslog lines "
+           "(from linux_syslog_2k.log with varied pids, IPv4 addresses and user names), ~40% app JSON "
+           "lines (an email, IP or token in ~10% of them), ~20% Substrate node lines. Page-cached "
+           "before the runs.")
+out.append("")
+out.append("## Throughput runs")
+out.append("")
+out.append("MB/s and lines/s: input size over the wall clock from starting the agent until the output "
+           "held as many lines as the input (polled every 0.2 s; includes start-up). CPU: user+sys "
+           "seconds of the process (all threads) just before it was stopped. Peak RSS: VmHWM.")
+out.append("")
+hdr = "| scenario | agent | lines out / in | wall s | MB/s | lines/s | CPU s | MB per CPU-s | peak RSS MiB | content |"
+out.append(hdr)
+out.append("|---|---|---|---|---|---|---|---|---|---|")
+mbcpu = {}
+for sc, ag, li, lo, wall, cpu, hwm, chk in rows:
+    if wall == "-":
+        out.append(f"| {sc} | {ag} | {lo} / {li} | - | - | - | - | - | - | {chk} |")
+        continue
+    wall, cpu, hwm = float(wall), float(cpu), int(hwm)
+    complete = "all" if int(lo) >= int(li) else "INCOMPLETE"
+    per = mb / cpu if cpu > 0 else float("inf")
+    mbcpu[(sc, ag)] = per
+    out.append(f"| {sc} | {ag} | {lo} / {li} ({complete}) | {wall:.2f} | {mb / wall:.1f} | "
+               f"{int(li) / wall:,.0f} | {cpu:.2f} | {per:.1f} | {hwm / 1024:.0f} | {chk} |")
+out.append("")
+out.append("Scenarios: raw = file source -> file output (logship: NDJSON with the line in \`message\`; "
+           "rsyslog: imfile -> omfile with template \`%rawmsg%\\\\n\`; syslog-ng: file(flags(no-parse)) "
+           "-> file() with template \`\${MESSAGE}\\\\n\` and flow-control). security = logship "
+           "parse_auth -> scrub_pii (email, ipv4, secret) -> tag_severity -> correlate -> "
+           "classify_tier -> file. archive = logship file -> archive output (zstd level 3; the admin "
+           "server was on in this run only, to read the archive output's sent-events counter). "
+           "Content: multiset comparison of output line contents with the input lines.")
+out.append("")
+out.append("### Raw scenario: MB per CPU-second ratios")
+out.append("")
+ls = mbcpu.get(("raw", "logship"))
+for other in ("rsyslog", "syslog-ng"):
+    o = mbcpu.get(("raw", other))
+    if ls and o:
+        out.append(f"- logship / {other}: {ls:.1f} / {o:.1f} = {ls / o:.2f}")
+    else:
+        out.append(f"- logship / {other}: not measured")
+out.append("")
+out.append("## logship steady rate and idle")
+out.append("")
+out.append("| measurement | value |")
+out.append("|---|---|")
+out.append(f"| steady: lines written / delivered | $steady_lines / $steady_out |")
+out.append(f"| steady: CPU % of one core while a writer appended 10,000 lines/s ($steady_wall s) | $steady_cpu_pct |")
+out.append(f"| steady: RSS at the end (MiB) | {$steady_rss / 1024:.1f} |")
+out.append(f"| steady: peak RSS (MiB) | {$steady_hwm / 1024:.1f} |")
+out.append(f"| idle: RSS after 10 s on an empty file (MiB) | {$idle_rss / 1024:.1f} |")
+out.append(f"| idle: CPU seconds in those 10 s, start-up included | $idle_cpu |")
+out.append("")
+text = "\n".join(out)
+open(md_p, "w").write(text)
+print()
+print(text)
+PY
