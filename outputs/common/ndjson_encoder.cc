@@ -11,13 +11,66 @@ NdjsonEncoder::NdjsonEncoder(const GlobalConfig& global) {
 }
 
 void NdjsonEncoder::encode(const Batch& batch, std::string& out) {
-  for (const Event& e : batch.events()) encodeEvent(batch, e, out);
+  bool have_skeleton = false;
+  for (const Event& e : batch.events()) {
+    if (!plain(e)) {
+      encodeEvent(batch, e, out);
+      continue;
+    }
+    if (!have_skeleton) {
+      buildSkeleton(batch, e);
+      have_skeleton = true;
+    }
+    for (size_t i = 0; i < skeleton_order_.size(); ++i) {
+      out += skeleton_[i];
+      switch (skeleton_order_[i]) {
+        case 'T': appendTimestampCached(e.timestamp_ns, out); break;
+        case 'M': json::appendString(out, e.message); break;
+        case 'O': json::appendInt(out, static_cast<int64_t>(e.offset)); break;
+      }
+    }
+    out += skeleton_.back();
+  }
 }
 
 void NdjsonEncoder::encodeEvent(const Batch& batch, const Event& event, std::string& out) {
+  collect(batch, event, false);
+  writeObject(0, entries_.size(), 0, out);
+  out.push_back('\n');
+}
+
+void NdjsonEncoder::buildSkeleton(const Batch& batch, const Event& event) {
+  collect(batch, event, true);
+  std::string rendered;
+  writeObject(0, entries_.size(), 0, rendered);
+  rendered.push_back('\n');
+  // Placeholders are written as a NUL byte and their letter; JSON text never holds a raw NUL.
+  skeleton_.clear();
+  skeleton_order_.clear();
+  size_t from = 0;
+  for (size_t at = rendered.find('\0'); at != std::string::npos; at = rendered.find('\0', from)) {
+    skeleton_.push_back(rendered.substr(from, at - from));
+    skeleton_order_.push_back(rendered[at + 1]);
+    from = at + 2;
+  }
+  skeleton_.push_back(rendered.substr(from));
+}
+
+void NdjsonEncoder::appendTimestampCached(int64_t ns, std::string& out) {
+  // Lines read together share their timestamp: format it once.
+  if (ns != cached_ns_) {
+    cached_timestamp_.clear();
+    json::appendTimestamp(cached_timestamp_, ns);
+    cached_ns_ = ns;
+  }
+  out += cached_timestamp_;
+}
+
+void NdjsonEncoder::collect(const Batch& batch, const Event& event, bool skeleton) {
   entries_.clear();
-  entries_.push_back({"@timestamp", FieldValue::integer(event.timestamp_ns), true});
-  entries_.push_back({"message", FieldValue::string(event.message)});
+  entries_.push_back({"@timestamp", FieldValue::integer(event.timestamp_ns), true,
+                      skeleton ? 'T' : '\0'});
+  entries_.push_back({"message", FieldValue::string(event.message), false, skeleton ? 'M' : '\0'});
   if (event.severity != Severity::kUnset) {
     entries_.push_back({"log.level", FieldValue::string(toString(event.severity))});
   }
@@ -37,7 +90,8 @@ void NdjsonEncoder::encodeEvent(const Batch& batch, const Event& event, std::str
     from_file = from_file || f.key == "log.file.path";
   }
   if (from_file) {
-    entries_.push_back({"log.offset", FieldValue::integer(static_cast<int64_t>(event.offset))});
+    entries_.push_back({"log.offset", FieldValue::integer(static_cast<int64_t>(event.offset)),
+                        false, skeleton ? 'O' : '\0'});
   }
   // Stable: built-ins first, then the event's own fields, then the batch's; the first of equal
   // keys wins. Insertion sort: events have a handful of fields, and std::stable_sort would
@@ -54,8 +108,6 @@ void NdjsonEncoder::encodeEvent(const Batch& batch, const Event& event, std::str
   entries_.erase(std::unique(entries_.begin(), entries_.end(),
                              [](const Entry& a, const Entry& b) { return a.key == b.key; }),
                  entries_.end());
-  writeObject(0, entries_.size(), 0, out);
-  out.push_back('\n');
 }
 
 void NdjsonEncoder::writeObject(size_t lo, size_t hi, size_t prefix, std::string& out) const {
@@ -87,6 +139,11 @@ void NdjsonEncoder::writeObject(size_t lo, size_t hi, size_t prefix, std::string
 }
 
 void NdjsonEncoder::writeValue(const Entry& entry, std::string& out) const {
+  if (entry.placeholder) {
+    out.push_back('\0');
+    out.push_back(entry.placeholder);
+    return;
+  }
   if (entry.is_timestamp) {
     json::appendTimestamp(out, entry.value.int_value);
     return;

@@ -71,6 +71,34 @@ TEST(NdjsonEncoder, NestsDottedFieldsAndKeepsTheRawMessage) {
             "\"source\":{\"port\":22},\"tier\":\"audit\"}\n");
 }
 
+TEST(NdjsonEncoder, BatchLayoutForPlainLinesMatchesEventByEventRendering) {
+  GlobalConfig global;
+  global.tiers = {{"app", {}, false}};
+  Batch batch = batchOf("first \"quoted\"\nsecond\nthird\n");
+  size_t at = 0;
+  for (int i = 0; i < 3; ++i) {
+    size_t nl = batch.raw().find('\n', at);
+    Event& e = batch.events().emplace_back();
+    e.message = batch.raw().substr(at, nl - at);
+    e.offset = at;
+    e.timestamp_ns = 1'700'000'000'000'000'000 + (i == 2 ? 5 : 0);
+    at = nl + 1;
+  }
+  // The middle event is not plain: it is rendered on its own, between skeleton ones.
+  batch.events()[1].tier = 0;
+  batch.addField(batch.events()[1], "event.action", FieldValue::string("x"));
+  batch.addSharedString("log.file.path", "/var/log/a.log");
+  batch.addSharedString("host.name", "h");
+  NdjsonEncoder whole(global), single(global);
+  std::string fast, slow;
+  whole.encode(batch, fast);
+  for (const Event& e : batch.events()) single.encodeEvent(batch, e, slow);
+  EXPECT_EQ(fast, slow);
+  EXPECT_NE(fast.find("\"message\":\"first \\\"quoted\\\"\""), std::string::npos) << fast;
+  EXPECT_NE(fast.find("\"offset\":22},\"message\":\"third\""), std::string::npos) << fast;
+  EXPECT_EQ(fast.find('\0'), std::string::npos);
+}
+
 TEST(NdjsonEncoder, EventFieldsWinOverSharedOnes) {
   GlobalConfig global;
   Batch batch = batchOf("x\n");
