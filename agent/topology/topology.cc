@@ -85,6 +85,7 @@ struct Topology::OutputNode final : Node, AckReceiver {
   BufferOptions buffer_options;
   std::unique_ptr<BufferedOutput> buffered;  // with `buffer: {type: disk}`
   std::atomic<int64_t> queue_bytes{0};
+  std::atomic<bool> closed{false};  // stopped: batches still queued are dropped (left un-acked)
   size_t max_queue_bytes = kDefaultOutputQueueBytes;
   prometheus::Gauge* queue_gauge = nullptr;
   prometheus::Counter* acks[3] = {};
@@ -106,6 +107,7 @@ struct Topology::OutputNode final : Node, AckReceiver {
     auto* pending = new Pending{std::move(upstream), bytes};
     AckToken token(this, reinterpret_cast<uint64_t>(pending));
     asio::post(*io, [this, batch = std::move(batch), token = std::move(token)]() mutable {
+      if (closed) return;
       if (buffered) {
         buffered->accept(std::move(batch), std::move(token));
       } else {
@@ -191,8 +193,20 @@ class Topology::SourceContextImpl final : public SourceContext, ContextBase {
 };
 
 Topology::~Topology() {
-  // Queued handlers hold ack tokens that call back into the nodes: destroy them first.
-  workers_.reset();
+  // Handlers still queued hold ack tokens that resolve into the nodes and sources: run them out
+  // while everything is alive (components are stopped, so they only let go of their batches).
+  // The io_contexts themselves go last, after the components whose timers belong to them.
+  for (auto& on : outputs_) on->closed = true;
+  if (workers_) {
+    workers_->stop();
+    for (size_t i = 0; i < workers_->size(); ++i) {
+      workers_->worker(i).restart();
+      workers_->worker(i).poll();
+    }
+  }
+  outputs_.clear();
+  transforms_.clear();
+  sources_.clear();
 }
 
 std::unique_ptr<Topology> Topology::build(PipelineConfig config, const Registry& registry,
@@ -504,6 +518,7 @@ bool Topology::shutdown(std::chrono::nanoseconds timeout) {
         [&on] {
           on->sink->stop();
           if (on->buffered) on->buffered->stop();
+          on->closed = true;
         },
         deadline + std::chrono::seconds(1));
   }
