@@ -68,10 +68,10 @@ class HttpSinkTest : public ::testing::Test {
   TestContext context_{testing::globalWithTiers(dir_)};
   HttpSettings settings_;
   LinesDriver driver_;
+  AckRecorder acks_;  // outlives the sink, which resolves what it holds when destroyed
   std::unique_ptr<HttpSink> sink_;
   ScriptedTransport* transport_ = nullptr;
   ManualScheduler* clock_ = nullptr;
-  AckRecorder acks_;
 };
 
 TEST_F(HttpSinkTest, MergesSmallBatchesUntilTheTimeoutAndAcksAfterSuccess) {

@@ -81,7 +81,7 @@ class KafkaOutputTest : public ::testing::Test {
       size_t nl = batch->raw().find('\n', at);
       Event& e = batch->events().emplace_back();
       e.message = batch->raw().substr(at, nl - at);
-      batch->addField(e, "topic", FieldValue::string(topic));
+      batch->addField(e, "topic", FieldValue::string(batch->arena().copy(topic)));
       at = nl + 1;
     }
     return batch;
