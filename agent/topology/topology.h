@@ -70,7 +70,6 @@ class Topology {
   std::vector<std::unique_ptr<TransformNode>> transforms_;
   std::vector<std::unique_ptr<OutputNode>> outputs_;
   std::atomic<size_t> finite_sources_running_{0};
-  bool has_infinite_source_ = false;
   bool started_ = false;
   bool outputs_running_ = false;
 };
