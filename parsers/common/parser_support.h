@@ -89,6 +89,58 @@ enum class WellKnownKey : uint8_t { kNone, kTimestamp, kLevel, kMessage, kTraceI
 // "msg", "message" | "trace_id", "traceId", "trace.id" | "span_id", "spanId", "span.id".
 WellKnownKey classifyKey(std::string_view key);
 
+// Which of the event's own members a key/value parser has set from the line already: the first
+// timestamp, level and message win.
+struct WellKnownSeen {
+  bool timestamp = false;
+  bool level = false;
+  bool message = false;
+};
+
+// Applies `value` found under a key of kind `kind`: sets the event's timestamp (through
+// `parse_time`), severity or message the first time, or renames trace and span ids. Returns the
+// key to store the value under as an ordinary field, or nullopt when the event took it.
+template <class ParseTime>
+std::optional<std::string_view> applyWellKnown(WellKnownKey kind, std::string_view key,
+                                               std::string_view value, Event& event,
+                                               WellKnownSeen& seen, ParseTime&& parse_time) {
+  switch (kind) {
+    case WellKnownKey::kTimestamp:
+      if (!seen.timestamp) {
+        if (std::optional<int64_t> ns = parse_time(value)) {
+          event.timestamp_ns = *ns;
+          seen.timestamp = true;
+          return std::nullopt;
+        }
+      }
+      break;
+    case WellKnownKey::kLevel:
+      if (!seen.level) {
+        const Severity severity = severityFromLevelName(value);
+        if (severity != Severity::kUnset) {
+          event.severity = severity;
+          seen.level = true;
+          return std::nullopt;
+        }
+      }
+      break;
+    case WellKnownKey::kMessage:
+      if (!seen.message) {
+        event.message = value;
+        seen.message = true;
+        return std::nullopt;
+      }
+      break;
+    case WellKnownKey::kTraceId:
+      return ecs::kTraceId;
+    case WellKnownKey::kSpanId:
+      return ecs::kSpanId;
+    case WellKnownKey::kNone:
+      break;
+  }
+  return key;
+}
+
 // Field count above which parsers stop adding fields to one event (Event::field_count is 16-bit).
 inline constexpr uint16_t kMaxFieldsPerEvent = 4096;
 

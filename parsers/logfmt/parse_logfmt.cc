@@ -64,9 +64,7 @@ std::string_view ParseLogfmt::parseEvent(Batch& batch, Event& event) const {
   size_t budget = static_cast<size_t>(config_.max_fields);
   size_t dropped = 0;
   size_t pairs = 0;
-  bool timestamp_set = false;
-  bool level_set = false;
-  bool message_set = false;
+  parsers::WellKnownSeen seen;
   auto add = [&](std::string_view key, FieldValue value) {
     if (budget == 0 || !parsers::addFieldBounded(batch, event, key, value)) {
       ++dropped;
@@ -113,46 +111,14 @@ std::string_view ParseLogfmt::parseEvent(Batch& batch, Event& event) const {
       value = text.substr(begin, pos - begin);
     }
 
-    switch (parsers::classifyKey(key)) {
-      case WellKnownKey::kTimestamp:
-        if (!timestamp_set) {
-          if (auto ns = timestamp::parseAny(value, event.timestamp_ns, offset_seconds_)) {
-            event.timestamp_ns = *ns;
-            timestamp_set = true;
-            continue;
-          }
-        }
-        break;
-      case WellKnownKey::kLevel:
-        if (!level_set) {
-          const Severity severity = parsers::severityFromLevelName(value);
-          if (severity != Severity::kUnset) {
-            event.severity = severity;
-            level_set = true;
-            continue;
-          }
-        }
-        break;
-      case WellKnownKey::kMessage:
-        if (!message_set) {
-          event.message = value;
-          message_set = true;
-          continue;
-        }
-        break;
-      case WellKnownKey::kTraceId:
-        add(parsers::ecs::kTraceId, FieldValue::string(value));
-        continue;
-      case WellKnownKey::kSpanId:
-        add(parsers::ecs::kSpanId, FieldValue::string(value));
-        continue;
-      case WellKnownKey::kNone:
-        break;
-    }
-    add(key, FieldValue::string(value));
+    const std::optional<std::string_view> store = parsers::applyWellKnown(
+        parsers::classifyKey(key), key, value, event, seen, [&](std::string_view v) {
+          return timestamp::parseAny(v, event.timestamp_ns, offset_seconds_);
+        });
+    if (store) add(*store, FieldValue::string(value));
   }
   if (pairs == 0) return fail("empty line");
-  if (message_set) {
+  if (seen.message) {
     parsers::addFieldBounded(batch, event, parsers::ecs::kOriginal,
                              FieldValue::string(before.message));
   }

@@ -144,9 +144,7 @@ std::string_view ParseRegex::parseWith(const Compiled& compiled, Batch& batch, E
     if (!compiled[i]->Match(text, 0, text.size(), RE2::UNANCHORED, groups, pattern.submatches)) {
       continue;
     }
-    bool timestamp_set = false;
-    bool level_set = false;
-    bool message_set = false;
+    parsers::WellKnownSeen seen;
     for (const regex_parser::Capture& capture : pattern.captures) {
       const re2::StringPiece& group = groups[capture.group];
       if (group.data() == nullptr) continue;  // an optional group that did not take part
@@ -173,49 +171,15 @@ std::string_view ParseRegex::parseWith(const Compiled& compiled, Batch& batch, E
           continue;
         }
       }
-      switch (capture.known) {
-        case WellKnownKey::kTimestamp:
-          if (!timestamp_set) {
-            const std::optional<int64_t> ns =
-                config_.timestamp_format.empty()
-                    ? timestamp::parseAny(value, before.timestamp_ns, offset_seconds_)
-                    : timestamp::parseStrftime(value, config_.timestamp_format, offset_seconds_);
-            if (ns) {
-              event.timestamp_ns = *ns;
-              timestamp_set = true;
-              continue;
-            }
-          }
-          break;
-        case WellKnownKey::kLevel:
-          if (!level_set) {
-            const Severity severity = parsers::severityFromLevelName(value);
-            if (severity != Severity::kUnset) {
-              event.severity = severity;
-              level_set = true;
-              continue;
-            }
-          }
-          break;
-        case WellKnownKey::kMessage:
-          if (!message_set) {
-            event.message = value;
-            message_set = true;
-            continue;
-          }
-          break;
-        case WellKnownKey::kTraceId:
-          parsers::addFieldBounded(batch, event, parsers::ecs::kTraceId, FieldValue::string(value));
-          continue;
-        case WellKnownKey::kSpanId:
-          parsers::addFieldBounded(batch, event, parsers::ecs::kSpanId, FieldValue::string(value));
-          continue;
-        case WellKnownKey::kNone:
-          break;
-      }
-      parsers::addFieldBounded(batch, event, capture.key, FieldValue::string(value));
+      const std::optional<std::string_view> store = parsers::applyWellKnown(
+          capture.known, capture.key, value, event, seen, [&](std::string_view v) {
+            return config_.timestamp_format.empty()
+                       ? timestamp::parseAny(v, before.timestamp_ns, offset_seconds_)
+                       : timestamp::parseStrftime(v, config_.timestamp_format, offset_seconds_);
+          });
+      if (store) parsers::addFieldBounded(batch, event, *store, FieldValue::string(value));
     }
-    if (message_set) {
+    if (seen.message) {
       parsers::addFieldBounded(batch, event, parsers::ecs::kOriginal,
                                FieldValue::string(before.message));
     }
