@@ -59,9 +59,10 @@ class RunningPipeline {
   }
 
   // Reads and validates the configuration again. An invalid one is refused and the running
-  // pipeline goes on untouched. A valid one replaces it: the old one stops reading, drains every
-  // batch in flight to its outputs and saves its positions, then the new one starts from them,
-  // so no line is lost or repeated across the switch.
+  // pipeline goes on untouched. A valid one takes over in place: components whose options did not
+  // change keep running, the others are replaced without losing or repeating a line (see
+  // Topology::takeOver). A change to the global settings or the worker count restarts the whole
+  // pipeline instead: the old one drains and saves its positions, the new one starts from them.
   bool reload(std::string* report) {
     Diagnostics diag;
     PipelineConfig config = loadConfig(opts_, diag);
@@ -74,10 +75,17 @@ class RunningPipeline {
       return false;
     }
     std::lock_guard lock(mutex_);
+    sd_notify(0, "RELOADING=1");
+    if (next->sameRuntime(*topology_)) {
+      *report = "reloaded: " + next->takeOver(*topology_, metrics_);
+      topology_ = std::move(next);
+      sd_notify(0, "READY=1\nSTATUS=shipping");
+      logInfo(*report);
+      return true;
+    }
     if (next->config().global.admin_address != topology_->config().global.admin_address) {
       logWarn("reload: a new admin address takes effect only after a restart");
     }
-    sd_notify(0, "RELOADING=1");
     topology_->shutdown(topology_->config().shutdown_timeout);
     try {
       next->start(metrics_);
@@ -93,7 +101,8 @@ class RunningPipeline {
     }
     topology_ = std::move(next);
     sd_notify(0, "READY=1\nSTATUS=shipping");
-    *report = "reloaded: " + topology_->describeOutputs();
+    *report = "reloaded (global settings changed, whole pipeline restarted): " +
+              topology_->describeOutputs();
     logInfo(*report);
     return true;
   }

@@ -3,6 +3,8 @@
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 
+#include <yaml-cpp/yaml.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <future>
@@ -23,6 +25,35 @@ namespace asio = boost::asio;
 namespace {
 // An output holding more than this in unacknowledged batches pauses the sources feeding it.
 constexpr size_t kDefaultOutputQueueBytes = 64u << 20;
+
+// What decides whether a reload can keep a component running: its type and every option except
+// `inputs` (rewiring does not restart a component).
+std::string identityOf(const ComponentConfig& c) {
+  YAML::Node options = YAML::Clone(c.node.yaml());
+  if (options.IsMap()) options.remove("inputs");
+  YAML::Emitter out;
+  out << options;
+  return std::string(toString(c.kind)) + '/' + c.type + '\n' + out.c_str();
+}
+
+// Holds the route lock shared for the outermost routing call of this thread: a transform emitting
+// inside a source's emit is covered by the source's hold.
+class RouteLock {
+ public:
+  explicit RouteLock(std::shared_mutex& routes) : routes_(depth_++ == 0 ? &routes : nullptr) {
+    if (routes_) routes_->lock_shared();
+  }
+  ~RouteLock() {
+    --depth_;
+    if (routes_) routes_->unlock_shared();
+  }
+  RouteLock(const RouteLock&) = delete;
+  RouteLock& operator=(const RouteLock&) = delete;
+
+ private:
+  static inline thread_local int depth_ = 0;
+  std::shared_mutex* routes_;
+};
 }  // namespace
 
 struct Topology::Consumers {
@@ -44,7 +75,9 @@ struct TapPoint {
 };
 
 struct Topology::Node {
+  virtual ~Node() = default;
   std::string id;
+  std::string identity;  // identityOf() its config
   TapPoint tap;
   std::string type;
   ComponentKind kind;
@@ -86,6 +119,9 @@ struct Topology::OutputNode final : Node, AckReceiver {
   std::unique_ptr<BufferedOutput> buffered;  // with `buffer: {type: disk}`
   std::atomic<int64_t> queue_bytes{0};
   std::atomic<bool> closed{false};  // stopped: batches still queued are dropped (left un-acked)
+  // Set on the output's worker once the sink started; batches routed before wait for it.
+  std::atomic<bool> running{false};
+  std::vector<std::pair<SharedBatch, AckToken>> waiting;
   size_t max_queue_bytes = kDefaultOutputQueueBytes;
   prometheus::Gauge* queue_gauge = nullptr;
   prometheus::Counter* acks[3] = {};
@@ -108,12 +144,39 @@ struct Topology::OutputNode final : Node, AckReceiver {
     AckToken token(this, reinterpret_cast<uint64_t>(pending));
     asio::post(*io, [this, batch = std::move(batch), token = std::move(token)]() mutable {
       if (closed) return;
-      if (buffered) {
-        buffered->accept(std::move(batch), std::move(token));
-      } else {
-        sink->consume(std::move(batch), std::move(token));
+      if (!running) {
+        waiting.emplace_back(std::move(batch), std::move(token));
+        return;
       }
+      deliver(std::move(batch), std::move(token));
     });
+  }
+
+  void deliver(SharedBatch batch, AckToken token) {
+    if (buffered) {
+      buffered->accept(std::move(batch), std::move(token));
+    } else {
+      sink->consume(std::move(batch), std::move(token));
+    }
+  }
+
+  // Starts the sink (and opens its disk buffer) on the output's worker, or before the workers run.
+  // Throws when the disk buffer cannot open.
+  void open() {
+    sink->start(*context);
+    if (buffer_options.type == "disk") {
+      buffered = std::make_unique<BufferedOutput>(*sink, *context, buffer_options, max_queue_bytes);
+      std::string error;
+      if (!buffered->open(&error)) throw std::runtime_error("output '" + id + "': " + error);
+    }
+    running = true;
+    for (auto& [batch, token] : std::exchange(waiting, {})) deliver(batch, std::move(token));
+  }
+
+  void stop() {
+    sink->stop();
+    if (buffered) buffered->stop();
+    closed = true;
   }
 
   void acknowledge(uint64_t cookie, AckStatus status) override {
@@ -142,18 +205,27 @@ struct Topology::SourceNode final : Node {
 
 class Topology::TransformEmitter final : public Emitter {
  public:
-  TransformEmitter(Topology& topology, TransformNode& node) : topology_(topology), node_(node) {}
+  TransformEmitter(Topology& topology, TransformNode& node)
+      : topology_(&topology), routes_(topology.routes_), node_(node) {}
+  // Called from process() and from the transform's own timers (detect's alerts).
   void emit(Batch&& batch, std::string_view port) override {
+    RouteLock lock(*routes_);
+    if (retired_) return;  // a reload removed this transform: what it emits now is dropped
     auto it = node_.ports.find(port);
     node_.metrics->sent(batch.events().size(), 0);
     node_.tap.publish(batch);
     if (it == node_.ports.end()) return;  // nobody reads this port: consumed
-    topology_.dispatch(it->second, std::move(batch));
+    topology_->dispatch(it->second, std::move(batch));
   }
+  // Under the exclusive route lock.
+  void rebind(Topology& topology) { topology_ = &topology; }
+  void retire() { retired_ = true; }
 
  private:
-  Topology& topology_;
+  Topology* topology_;
+  std::shared_ptr<std::shared_mutex> routes_;
   TransformNode& node_;
+  bool retired_ = false;
 };
 
 class Topology::SourceContextImpl final : public SourceContext, ContextBase {
@@ -161,7 +233,8 @@ class Topology::SourceContextImpl final : public SourceContext, ContextBase {
   SourceContextImpl(Topology& topology, SourceNode& node, const GlobalConfig& global,
                     Metrics& registry)
       : ContextBase(node.id, global, *node.metrics, registry, *node.io),
-        topology_(topology),
+        topology_(&topology),
+        routes_(topology.routes_),
         node_(node) {}
   std::string_view id() const override { return id_; }
   const GlobalConfig& global() const override { return global_; }
@@ -171,28 +244,38 @@ class Topology::SourceContextImpl final : public SourceContext, ContextBase {
 
   void emit(Batch&& batch) override {
     if (batch.events().empty()) return;  // nothing to deliver; the token resolves as consumed
+    RouteLock lock(*routes_);
+    if (retired_) return;  // a reload removed this source after it stopped: re-read later
     node_.metrics->sent(batch.events().size(), batch.raw().size());
     batch.setSourceName(node_.id);
     node_.tap.publish(batch);
-    topology_.dispatch(node_.consumers, std::move(batch));
+    topology_->dispatch(node_.consumers, std::move(batch));
   }
   bool downstreamFull() const override {
+    RouteLock lock(*routes_);
+    if (retired_ || topology_->paused_.load(std::memory_order_relaxed)) return true;
     for (OutputNode* o : node_.reachable_outputs) {
       if (o->full()) return true;
     }
     return false;
   }
-  void finished() override {
-    if (!finished_.exchange(true)) topology_.finite_sources_running_.fetch_sub(1);
-  }
+  void finished() override { finished_ = true; }
+  bool isFinished() const { return finished_; }
+  // Under the exclusive route lock.
+  void rebind(Topology& topology) { topology_ = &topology; }
+  void retire() { retired_ = true; }
 
  private:
-  Topology& topology_;
+  Topology* topology_;
+  std::shared_ptr<std::shared_mutex> routes_;
+  bool retired_ = false;
   SourceNode& node_;
   std::atomic<bool> finished_{false};
 };
 
 Topology::~Topology() {
+  // A generation a reload took over from holds nothing: its successor runs on its workers.
+  if (workers_.use_count() > 1) return;
   // Handlers still queued hold ack tokens that resolve into the nodes and sources: run them out
   // while everything is alive (components are stopped, so they only let go of their batches).
   // The io_contexts themselves go last, after the components whose timers belong to them.
@@ -207,16 +290,17 @@ Topology::~Topology() {
   outputs_.clear();
   transforms_.clear();
   sources_.clear();
+  retired_.clear();
 }
 
 std::unique_ptr<Topology> Topology::build(PipelineConfig config, const Registry& registry,
                                           Diagnostics& diag) {
   std::unique_ptr<Topology> t(new Topology());
-  t->config_ = std::move(config);
-  const GlobalConfig& global = t->config_.global;
+  t->config_ = std::make_unique<PipelineConfig>(std::move(config));
+  const GlobalConfig& global = t->config_->global;
   std::map<std::string, Node*, std::less<>> by_id;
 
-  for (ComponentConfig& c : t->config_.components) {
+  for (ComponentConfig& c : t->config_->components) {
     const ComponentFactory* factory = registry.find(c.kind, c.type);
     if (factory == nullptr) {
       diag.error(c.node["type"].location(), std::string("unknown ") + toString(c.kind) +
@@ -226,6 +310,7 @@ std::unique_ptr<Topology> Topology::build(PipelineConfig config, const Registry&
     BuildContext ctx{c.id, global, diag, c.node};
     auto fill = [&](Node& n) {
       n.id = c.id;
+      n.identity = identityOf(c);
       n.type = c.type;
       n.kind = c.kind;
       n.config = c.node;
@@ -354,7 +439,7 @@ std::unique_ptr<Topology> Topology::build(PipelineConfig config, const Registry&
 
   if (t->sources_.empty()) {
     diag.error(Location{std::make_shared<const std::string>(
-                            t->config_.files.empty() ? "<config>" : t->config_.files.front()),
+                            t->config_->files.empty() ? "<config>" : t->config_->files.front()),
                         1, 1},
                "the pipeline has no sources");
     return nullptr;
@@ -411,47 +496,47 @@ void Topology::dispatch(const Consumers& consumers, Batch&& batch) {
   ack.resolve(AckStatus::kDelivered);
 }
 
+void Topology::attach(SourceNode& sn, Metrics& metrics, size_t worker) {
+  sn.metrics = metrics.forComponent(sn.id, sn.kind, sn.type);
+  sn.io = &workers_->worker(worker);
+  sn.context = std::make_unique<SourceContextImpl>(*this, sn, config_->global, metrics);
+}
+
+void Topology::attach(TransformNode& tn, Metrics& metrics) {
+  tn.metrics = metrics.forComponent(tn.id, tn.kind, tn.type);
+  tn.io = &workers_->worker(0);
+  tn.context =
+      std::make_unique<ComponentContextImpl>(tn.id, config_->global, *tn.metrics, metrics, *tn.io);
+  tn.emitter = std::make_unique<TransformEmitter>(*this, tn);
+  tn.transform->start(*tn.context);
+}
+
+void Topology::attach(OutputNode& on, Metrics& metrics, size_t worker) {
+  on.metrics = metrics.forComponent(on.id, on.kind, on.type);
+  on.io = &workers_->worker(worker);
+  on.queue_gauge = &metrics.outputQueueBytes(on.id);
+  for (int s = 0; s < 3; ++s) {
+    on.acks[s] = &metrics.outputAcks(on.id, toString(static_cast<AckStatus>(s)));
+  }
+  on.context =
+      std::make_unique<ComponentContextImpl>(on.id, config_->global, *on.metrics, metrics, *on.io);
+}
+
+namespace {
+// Outputs start on the last worker and go backwards, away from the first sources.
+size_t outputWorker(size_t workers, size_t index) { return workers * 64 - 1 - index; }
+}  // namespace
+
 void Topology::start(Metrics& metrics) {
-  size_t threads = config_.workers ? config_.workers : std::thread::hardware_concurrency();
-  workers_ = std::make_unique<WorkerPool>(threads ? threads : 1);
-  const GlobalConfig& global = config_.global;
-  size_t next = 0;
-  for (auto& sn : sources_) {
-    sn->metrics = metrics.forComponent(sn->id, sn->kind, sn->type);
-    sn->io = &workers_->worker(next++);
-    sn->context = std::make_unique<SourceContextImpl>(*this, *sn, global, metrics);
-  }
-  for (auto& tn : transforms_) {
-    tn->metrics = metrics.forComponent(tn->id, tn->kind, tn->type);
-    tn->io = &workers_->worker(0);
-    tn->context =
-        std::make_unique<ComponentContextImpl>(tn->id, global, *tn->metrics, metrics, *tn->io);
-    tn->emitter = std::make_unique<TransformEmitter>(*this, *tn);
-    tn->transform->start(*tn->context);
-  }
-  // Outputs start on the last worker and go backwards, away from the first sources.
-  size_t back = workers_->size() * 64 - 1;
-  for (auto& on : outputs_) {
-    on->metrics = metrics.forComponent(on->id, on->kind, on->type);
-    on->io = &workers_->worker(back--);
-    on->queue_gauge = &metrics.outputQueueBytes(on->id);
-    for (int s = 0; s < 3; ++s) {
-      on->acks[s] = &metrics.outputAcks(on->id, toString(static_cast<AckStatus>(s)));
-    }
-    on->context =
-        std::make_unique<ComponentContextImpl>(on->id, global, *on->metrics, metrics, *on->io);
-    on->sink->start(*on->context);
-    if (on->buffer_options.type == "disk") {
-      on->buffered = std::make_unique<BufferedOutput>(*on->sink, *on->context, on->buffer_options,
-                                                      on->max_queue_bytes);
-      std::string error;
-      if (!on->buffered->open(&error)) {
-        throw std::runtime_error("output '" + on->id + "': " + error);
-      }
-    }
+  size_t threads = config_->workers ? config_->workers : std::thread::hardware_concurrency();
+  workers_ = std::make_shared<WorkerPool>(threads ? threads : 1);
+  for (size_t i = 0; i < sources_.size(); ++i) attach(*sources_[i], metrics, i);
+  for (auto& tn : transforms_) attach(*tn, metrics);
+  for (size_t i = 0; i < outputs_.size(); ++i) {
+    attach(*outputs_[i], metrics, outputWorker(workers_->size(), i));
+    outputs_[i]->open();  // before the workers run: on their behalf
   }
   outputs_running_ = true;
-  finite_sources_running_ = sources_.size();
   workers_->start();
   for (auto& sn : sources_) {
     asio::post(*sn->io, [&sn] { sn->source->start(*sn->context); });
@@ -460,21 +545,15 @@ void Topology::start(Metrics& metrics) {
 }
 
 void Topology::startTransformsOnly(Metrics& metrics) {
-  workers_ = std::make_unique<WorkerPool>(1);
+  workers_ = std::make_shared<WorkerPool>(1);
   for (auto& sn : sources_) sn->metrics = metrics.forComponent(sn->id, sn->kind, sn->type);
-  for (auto& tn : transforms_) {
-    tn->metrics = metrics.forComponent(tn->id, tn->kind, tn->type);
-    tn->io = &workers_->worker(0);
-    tn->context = std::make_unique<ComponentContextImpl>(tn->id, config_.global, *tn->metrics,
-                                                         metrics, *tn->io);
-    tn->emitter = std::make_unique<TransformEmitter>(*this, *tn);
-    tn->transform->start(*tn->context);
-  }
+  for (auto& tn : transforms_) attach(*tn, metrics);
 }
 
 bool Topology::inject(std::string_view source, Batch&& batch) {
   for (auto& sn : sources_) {
     if (sn->id != source) continue;
+    RouteLock lock(*routes_);
     sn->tap.publish(batch);
     dispatch(sn->consumers, std::move(batch));
     return true;
@@ -500,7 +579,230 @@ bool runOn(asio::io_context& io, std::function<void()> fn,
   });
   return future.wait_until(deadline) == std::future_status::ready;
 }
+
+bool sameGlobal(const GlobalConfig& a, const GlobalConfig& b) {
+  auto tiers = [](const GlobalConfig& g) {
+    std::vector<std::tuple<std::string, int64_t, bool>> out;
+    for (const TierSpec& t : g.tiers) out.emplace_back(t.name, t.retention.count(), t.legal_hold);
+    return out;
+  };
+  return a.data_dir == b.data_dir && a.admin_address == b.admin_address &&
+         a.admin_enabled == b.admin_enabled && a.host_name == b.host_name && tiers(a) == tiers(b);
+}
 }  // namespace
+
+bool Topology::sameRuntime(const Topology& running) const {
+  return config_->workers == running.config_->workers &&
+         sameGlobal(config_->global, running.config_->global);
+}
+
+std::string Topology::takeOver(Topology& running, Metrics& metrics) {
+  auto deadline = std::chrono::steady_clock::now() + config_->shutdown_timeout;
+  workers_ = running.workers_;
+  routes_ = running.routes_;
+  earlier_configs_ = std::move(running.earlier_configs_);
+  earlier_configs_.push_back(std::move(running.config_));
+  retired_ = std::move(running.retired_);
+
+  // Pair each component with the running one of the same id, type and options.
+  auto keptFrom = [](auto& mine, auto& theirs) {
+    using NodeT = typename std::remove_reference_t<decltype(mine)>::value_type::element_type;
+    std::map<NodeT*, NodeT*> kept;  // new node -> running node it stands for
+    for (auto& n : mine) {
+      for (auto& r : theirs) {
+        if (r && r->id == n->id && r->identity == n->identity) kept[n.get()] = r.get();
+      }
+    }
+    return kept;
+  };
+  auto kept_sources = keptFrom(sources_, running.sources_);
+  auto kept_transforms = keptFrom(transforms_, running.transforms_);
+  auto kept_outputs = keptFrom(outputs_, running.outputs_);
+  auto isKept = [](auto& kept, auto* old) {
+    for (auto& [mine, theirs] : kept) {
+      if (theirs == old) return true;
+    }
+    return false;
+  };
+  std::vector<SourceNode*> gone_sources;
+  std::vector<OutputNode*> gone_outputs;
+  for (auto& r : running.sources_) {
+    if (!isKept(kept_sources, r.get())) gone_sources.push_back(r.get());
+  }
+  for (auto& r : running.outputs_) {
+    if (!isKept(kept_outputs, r.get())) gone_outputs.push_back(r.get());
+  }
+
+  // Quiesce what changes: every source holds off reading, replaced sources stop, and the outputs
+  // they fed and the outputs being replaced deliver what they hold.
+  paused_ = true;
+  running.paused_ = true;
+  for (SourceNode* sn : gone_sources) runOn(*sn->io, [sn] { sn->source->stop(); }, deadline);
+  std::set<OutputNode*> draining(gone_outputs.begin(), gone_outputs.end());
+  for (SourceNode* sn : gone_sources) {
+    draining.insert(sn->reachable_outputs.begin(), sn->reachable_outputs.end());
+  }
+  auto drained = [&] {
+    for (OutputNode* on : draining) {
+      if (on->queue_bytes.load() > 0) return false;
+    }
+    return true;
+  };
+  while (!drained() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (!drained()) {
+    logWarn("reload: deadline passed with undelivered batches; the replaced sources re-read them");
+  }
+
+  // New components get their runtime before anything can reach them.
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    if (!kept_sources.count(sources_[i].get())) attach(*sources_[i], metrics, i);
+  }
+  for (auto& tn : transforms_) {
+    if (!kept_transforms.count(tn.get())) attach(*tn, metrics);
+  }
+  for (size_t i = 0; i < outputs_.size(); ++i) {
+    if (!kept_outputs.count(outputs_[i].get())) {
+      attach(*outputs_[i], metrics, outputWorker(workers_->size(), i));
+    }
+  }
+
+  std::vector<std::unique_ptr<Node>> unused;  // built for validation, stood in for by running ones
+  {
+    std::unique_lock lock(*routes_);  // nothing routes while the graph is rewired
+    auto substitute = [&](auto& mine, auto& theirs, auto& kept) {
+      for (auto& n : mine) {
+        auto it = kept.find(n.get());
+        if (it == kept.end()) continue;
+        for (auto& r : theirs) {
+          if (r.get() != it->second) continue;
+          std::swap(n, r);  // the running node takes the new one's place
+          unused.push_back(std::move(r));
+        }
+      }
+    };
+    substitute(sources_, running.sources_, kept_sources);
+    substitute(transforms_, running.transforms_, kept_transforms);
+    substitute(outputs_, running.outputs_, kept_outputs);
+    // The wiring was built between the new nodes: kept nodes take it over, and every reference to
+    // a new node that a kept one stands in for is pointed at the kept one.
+    for (auto& [fresh, old] : kept_sources) {
+      old->consumers = fresh->consumers;
+      old->reachable_outputs = fresh->reachable_outputs;
+      old->context->rebind(*this);
+    }
+    for (auto& [fresh, old] : kept_transforms) {
+      old->ports = fresh->ports;
+      old->inputs = fresh->inputs;
+      old->emitter->rebind(*this);
+    }
+    for (auto& [fresh, old] : kept_outputs) old->inputs = fresh->inputs;
+    auto remap = [&](Consumers& c) {
+      for (TransformNode*& tn : c.transforms) {
+        if (auto it = kept_transforms.find(tn); it != kept_transforms.end()) tn = it->second;
+      }
+      for (OutputNode*& on : c.outputs) {
+        if (auto it = kept_outputs.find(on); it != kept_outputs.end()) on = it->second;
+      }
+    };
+    for (auto& sn : sources_) {
+      remap(sn->consumers);
+      for (OutputNode*& on : sn->reachable_outputs) {
+        if (auto it = kept_outputs.find(on); it != kept_outputs.end()) on = it->second;
+      }
+    }
+    for (auto& tn : transforms_) {
+      for (auto& [port, consumers] : tn->ports) remap(consumers);
+    }
+    // What goes away routes nothing any more (a detect timer may still fire in a removed rule).
+    for (auto& r : running.sources_) {
+      if (r) r->context->retire();
+    }
+    for (auto& r : running.transforms_) {
+      if (r) r->emitter->retire();
+    }
+    for (OutputNode* on : gone_outputs) on->closed = true;
+    outputs_running_ = true;
+  }
+
+  // Replaced components stop; their successors start after them (same files, same paths).
+  for (OutputNode* on : gone_outputs) {
+    runOn(*on->io, [on] { on->stop(); }, deadline + std::chrono::seconds(1));
+  }
+  for (SourceNode* sn : gone_sources) {
+    runOn(*sn->io, [sn] { sn->source->saveState(); }, deadline + std::chrono::seconds(1));
+  }
+  std::set<std::string> ids, replaced_ids;
+  std::vector<std::string> kept, replaced, added, removed;
+  for (auto& sn : sources_) ids.insert(sn->id);
+  for (auto& tn : transforms_) ids.insert(tn->id);
+  for (auto& on : outputs_) ids.insert(on->id);
+  auto retire = [&](auto& theirs) {
+    for (auto& r : theirs) {
+      if (!r) continue;  // kept: moved over
+      if (ids.count(r->id)) replaced_ids.insert(r->id);
+      (ids.count(r->id) ? replaced : removed).push_back(r->id);
+      retired_.push_back(std::move(r));
+    }
+    theirs.clear();
+  };
+  retire(running.sources_);
+  retire(running.transforms_);
+  retire(running.outputs_);
+  running.started_ = false;
+
+  auto failures = std::make_shared<std::string>();
+  for (auto& on : outputs_) {
+    if (on->running) continue;
+    runOn(
+        *on->io,
+        [node = on.get(), failures] {
+          try {
+            node->open();
+          } catch (const std::exception& e) {
+            *failures += std::string("; ") + e.what();
+          }
+        },
+        deadline + std::chrono::seconds(1));
+  }
+  std::set<const Node*> kept_nodes;
+  for (auto& [fresh, old] : kept_sources) kept_nodes.insert(old);
+  for (auto& [fresh, old] : kept_transforms) kept_nodes.insert(old);
+  for (auto& [fresh, old] : kept_outputs) kept_nodes.insert(old);
+  auto note = [&](const auto& nodes) {
+    for (auto& n : nodes) {
+      if (kept_nodes.count(n.get())) {
+        kept.push_back(n->id);
+      } else if (!replaced_ids.count(n->id)) {
+        added.push_back(n->id);
+      }
+    }
+  };
+  note(sources_);
+  note(transforms_);
+  note(outputs_);
+  unused.clear();
+  started_ = true;
+  paused_ = false;
+  for (auto& sn : sources_) {
+    if (kept_nodes.count(sn.get())) continue;
+    asio::post(*sn->io, [node = sn.get()] { node->source->start(*node->context); });
+  }
+
+  std::string summary;
+  auto list = [&summary](const char* what, const std::vector<std::string>& names) {
+    if (names.empty()) return;
+    summary += std::string(summary.empty() ? "" : "; ") + what + " ";
+    for (size_t i = 0; i < names.size(); ++i) summary += (i ? ", " : "") + names[i];
+  };
+  list("kept", kept);
+  list("replaced", replaced);
+  list("added", added);
+  list("removed", removed);
+  if (!failures->empty()) summary += "; failed to start" + *failures;
+  return summary;
+}
 
 bool Topology::shutdown(std::chrono::nanoseconds timeout) {
   if (!started_) return true;
@@ -513,14 +815,7 @@ bool Topology::shutdown(std::chrono::nanoseconds timeout) {
   bool drained = outstandingBytes() == 0;
   if (!drained) logWarn("shutdown deadline passed with undelivered batches; they will be re-read");
   for (auto& on : outputs_) {
-    runOn(
-        *on->io,
-        [&on] {
-          on->sink->stop();
-          if (on->buffered) on->buffered->stop();
-          on->closed = true;
-        },
-        deadline + std::chrono::seconds(1));
+    runOn(*on->io, [&on] { on->stop(); }, deadline + std::chrono::seconds(1));
   }
   for (auto& sn : sources_) {
     runOn(*sn->io, [&sn] { sn->source->saveState(); }, deadline + std::chrono::seconds(1));
@@ -530,13 +825,17 @@ bool Topology::shutdown(std::chrono::nanoseconds timeout) {
 }
 
 bool Topology::allSourcesFinished() const {
-  return started_ && finite_sources_running_.load() == 0;
+  if (!started_) return false;
+  for (auto& sn : sources_) {
+    if (!sn->context->isFinished()) return false;
+  }
+  return true;
 }
 
 bool Topology::ready() const {
   if (!started_) return false;
   for (auto& on : outputs_) {
-    if (!on->sink->healthy()) return false;
+    if (!on->running || !on->sink->healthy()) return false;
   }
   return true;
 }
@@ -591,7 +890,7 @@ std::string Topology::statusJson() const {
     out += ",\"type\":";
     json::appendString(out, on->type);
     out += ",\"healthy\":";
-    out += on->sink->healthy() ? "true" : "false";
+    out += on->running && on->sink->healthy() ? "true" : "false";
     out += ",\"queue_bytes\":" + std::to_string(on->queue_bytes.load()) + "}";
   }
   out += "]}";

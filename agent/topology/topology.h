@@ -3,8 +3,9 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <mutex>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,17 @@ class Topology {
                                          Diagnostics& diag);
 
   void start(Metrics& metrics);
+  // Hot reload: takes over from `running` (started, and sameRuntime() with this one), keeping every
+  // component whose type and options are unchanged running as it is — open files, connections,
+  // disk buffers, detection windows and batches in flight — and replacing only the rest. While the
+  // graph is rewired the sources pause; replaced sources save their positions after every output
+  // they feed has drained what they sent, and a replaced output drains before its successor
+  // starts, so nothing is lost or repeated. `running` is left empty; destroy it afterwards.
+  // Returns a summary of what was kept, replaced, added and removed.
+  std::string takeOver(Topology& running, Metrics& metrics);
+  // True when this configuration can take over from `running` in place: same global settings and
+  // worker count (those are built into every component and thread).
+  bool sameRuntime(const Topology& running) const;
   // For `logship test`: starts the transforms only (no worker, source or output), so batches
   // injected with inject() run through them on the caller's thread.
   void startTransformsOnly(Metrics& metrics);
@@ -49,7 +61,7 @@ class Topology {
   // emits it, until the returned handle is dropped. nullptr when no such component exists.
   using TapFn = std::function<void(const Batch&)>;
   std::shared_ptr<void> tap(std::string_view component, TapFn fn);
-  const PipelineConfig& config() const { return config_; }
+  const PipelineConfig& config() const { return *config_; }
 
  private:
   struct Node;
@@ -63,13 +75,24 @@ class Topology {
   Topology() = default;
   void dispatch(const Consumers& consumers, Batch&& batch);
   size_t outstandingBytes() const;
+  void attach(SourceNode& node, Metrics& metrics, size_t worker);
+  void attach(TransformNode& node, Metrics& metrics);
+  void attach(OutputNode& node, Metrics& metrics, size_t worker);
 
-  PipelineConfig config_;
-  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<PipelineConfig> config_;
+  // Configurations of earlier generations whose components this one kept: they refer to them.
+  std::vector<std::unique_ptr<PipelineConfig>> earlier_configs_;
+  std::shared_ptr<WorkerPool> workers_;
+  // Held shared by whatever routes a batch (source emits, transform timers), exclusively while a
+  // reload rewires the graph; shared by every generation of a reloaded pipeline.
+  std::shared_ptr<std::shared_mutex> routes_ = std::make_shared<std::shared_mutex>();
   std::vector<std::unique_ptr<SourceNode>> sources_;
   std::vector<std::unique_ptr<TransformNode>> transforms_;
   std::vector<std::unique_ptr<OutputNode>> outputs_;
-  std::atomic<size_t> finite_sources_running_{0};
+  // Components a reload replaced or removed, stopped; kept until the workers stop, since handlers
+  // already queued on them may still run.
+  std::vector<std::unique_ptr<Node>> retired_;
+  std::atomic<bool> paused_{false};  // sources hold off reading (a reload is rewiring)
   bool started_ = false;
   bool outputs_running_ = false;
 };
