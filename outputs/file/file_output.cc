@@ -1,6 +1,7 @@
 #include "outputs/file/file_output.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -37,15 +38,45 @@ void FileOutput::start(ComponentContext& context) {
   openFile();
 }
 
+namespace {
+// A process killed in the middle of write() leaves a partial last line; its events were never
+// acknowledged, so they come again. Cuts the file back to its last newline; returns bytes cut.
+off_t cutTornLastLine(int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return 0;
+  char buf[4096];
+  off_t end = st.st_size;
+  while (end > 0) {
+    off_t from = end > static_cast<off_t>(sizeof buf) ? end - static_cast<off_t>(sizeof buf) : 0;
+    ssize_t n = ::pread(fd, buf, static_cast<size_t>(end - from), from);
+    if (n != end - from) return 0;
+    for (ssize_t i = n - 1; i >= 0; --i) {
+      if (buf[i] != '\n') continue;
+      off_t keep = from + i + 1;
+      if (keep == st.st_size) return 0;
+      return ::ftruncate(fd, keep) == 0 ? st.st_size - keep : 0;
+    }
+    end = from;
+  }
+  return ::ftruncate(fd, 0) == 0 ? st.st_size : 0;
+}
+}  // namespace
+
 bool FileOutput::openFile() {
   if (fd_ >= 0) return true;
-  fd_ = ::open(config_.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  // Read access too, to find a torn last line.
+  fd_ = ::open(config_.path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd_ < 0) {
     logWarn("file output '" + std::string(context_->id()) + "': cannot open " + config_.path +
             ": " + std::strerror(errno) + " (retrying)");
     context_->metrics().error("open_failed");
     healthy_ = false;
     return false;
+  }
+  if (off_t cut = cutTornLastLine(fd_); cut > 0) {
+    logWarn("file output '" + std::string(context_->id()) + "': " + config_.path + " ended in " +
+            std::to_string(cut) + " bytes of a line cut short (a crash while writing); removed " +
+            "them, the events are written again");
   }
   return true;
 }

@@ -147,6 +147,30 @@ def s02_copytruncate(w):
     same(a.messages(), want)
 
 
+def s02b_copytruncate_copy_seen_half_written(w):
+    # The copy is found while still empty, then while holding only part of the original's start:
+    # it must still be recognised as the copy, not read again as a new file.
+    log = os.path.join(w, "app.log")
+    write(log, gen("first", 1000))
+    a = Agent(w, [log + "*"]).start()
+    assert a.wait_for(1000)
+    content = open(log, "rb").read()
+    with open(log + ".1", "wb") as copy:
+        a.settle(0.3)  # scans see it empty
+        copy.write(content[:20])
+        copy.flush()
+        a.settle(0.3)  # and holding a few bytes of the first line
+        copy.write(content[20:])
+    with open(log, "r+") as f:
+        f.truncate(0)
+    write(log, gen("after truncate", 100))
+    want = gen("first", 1000) + gen("after truncate", 100)
+    assert a.wait_for(len(want))
+    a.settle(2.5)  # past copy_wait: nothing more may arrive
+    a.stop()
+    same(a.messages(), want)
+
+
 def s03_truncate_while_running(w):
     log = os.path.join(w, "app.log")
     write(log, gen("old", 100))
@@ -414,6 +438,23 @@ def s12_kill9_while_shipping(w):
     return f"({first} lines before the kill, {dups} duplicates after restart)"
 
 
+def s12b_torn_output_line_cut_on_restart(w):
+    # A kill in the middle of write() leaves a partial last line in the output file; the next
+    # start cuts it off (its events were not acknowledged and come again), so every line parses.
+    log = os.path.join(w, "app.log")
+    write(log, gen("line", 10))
+    a = Agent(w, [log])
+    with open(a.out, "w") as f:
+        f.write('{"message":"written before the crash"}\n{"message":"line 0","log":{"fi')
+    a.start()
+    deadline = time.time() + 30
+    while time.time() < deadline and open(a.out).read().count("\n") < 11:
+        time.sleep(0.05)
+    a.settle()
+    a.stop()
+    same(a.messages(), ["written before the crash"] + gen("line", 10))
+
+
 def s13_corrupt_checkpoint(w):
     log = os.path.join(w, "app.log")
     write(log, gen("line", 100))
@@ -463,11 +504,12 @@ def s14_output_blocked_memory_bounded(w):
     return f"(RSS {rss_kb // 1024} MiB with a 200 MB file behind a blocked output)"
 
 
-SCENARIOS = [s01_rename_create_rotation, s02_copytruncate, s03_truncate_while_running,
+SCENARIOS = [s01_rename_create_rotation, s02_copytruncate,
+             s02b_copytruncate_copy_seen_half_written, s03_truncate_while_running,
              s04_truncate_while_stopped_bigger, s05_rotations_while_stopped, s06_inode_reuse,
              s07_identical_first_lines, s08_empty_then_growing_and_no_newline,
              s09_deleted_while_open, s10_huge_line_and_binary_junk, s11_multiline_with_timeout,
-             s12_kill9_while_shipping,
+             s12_kill9_while_shipping, s12b_torn_output_line_cut_on_restart,
              s13_corrupt_checkpoint, s14_output_blocked_memory_bounded, s15_cri_partial_lines,
              s16_journald]
 

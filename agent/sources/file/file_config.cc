@@ -32,8 +32,9 @@ const OptionTable<FileSourceConfig>& FileSourceConfig::options() {
         .optional("rotate_wait", &FileSourceConfig::rotate_wait,
                   "How long a deleted or rotated-away file is kept open after its end was read.")
         .optional("copy_wait", &FileSourceConfig::copy_wait,
-                  "How long a new file that starts like a watched one waits to be recognised as "
-                  "its copytruncate copy before it is read as a file of its own.")
+                  "How long a new file that starts like a watched one (or so far holds only its "
+                  "start, or nothing) waits to be recognised as its copytruncate copy before it "
+                  "is read as a file of its own.")
         .oneOf("format", &FileSourceConfig::format, {"lines", "cri"},
                "lines: one event per line; cri: container runtime lines (Kubernetes), partial "
                "lines joined, pod metadata taken from /var/log/pods/ paths.")

@@ -226,16 +226,22 @@ void FileSource::place(const std::string& path, const struct stat& st, bool star
                "a copy of a file read before the restart; resuming at its saved position");
       return;
     }
-    // Starts like a file being read: perhaps a copytruncate copy whose truncation comes next.
-    for (auto& [k, t] : tails_) {
-      if (t->head.length == 0 || !hasHead(fd, t->head)) continue;
-      auto first = candidates_.emplace(path, Clock::now()).first->second;
-      if (Clock::now() - first < config_.copy_wait) {
-        ::close(fd);
-        return;
-      }
-      break;
+  }
+  // Starts like a file being read, or so far holds only the start of one (a copy still being
+  // written, even an empty one): perhaps a copytruncate copy whose truncation comes next.
+  for (auto& [k, t] : tails_) {
+    if (t->head.length == 0) continue;
+    Head tail_start;
+    bool starts_like = head.length >= t->head.length
+                           ? hasHead(fd, t->head)
+                           : readHead(t->fd, head.length, tail_start) && tail_start == head;
+    if (!starts_like) continue;
+    auto first = candidates_.emplace(path, Clock::now()).first->second;
+    if (Clock::now() - first < config_.copy_wait) {
+      ::close(fd);
+      return;
     }
+    break;
   }
   candidates_.erase(path);
   if (saved != saved_.end()) saved_.erase(saved);  // that identity's old content is gone
