@@ -3,6 +3,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -90,6 +91,10 @@ ScrubberOptions ScrubPii::scrubberOptions(const ScrubPiiConfig& config, const Co
 }
 
 ScrubPii::ScrubPii(ScrubPiiConfig config, BuildContext& ctx) : fields_(config.fields) {
+  // Parsers keep the raw line in event.original: it holds whatever the message held.
+  if (std::find(fields_.begin(), fields_.end(), "event.original") == fields_.end()) {
+    fields_.push_back("event.original");
+  }
   ScrubberOptions options = scrubberOptions(config, ctx.node, ctx.diag);
   if (!ctx.diag.ok()) return;
   for (auto& r : options.rules) rule_names_.push_back(r.name);

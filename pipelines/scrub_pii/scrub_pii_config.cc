@@ -19,7 +19,8 @@ const OptionTable<ScrubPiiConfig>& ScrubPiiConfig::options() {
                   "File holding the HMAC key (its bytes, trailing newline removed); required by "
                   "hash.")
         .optional("fields", &ScrubPiiConfig::fields,
-                  "Fields scrubbed besides the message, e.g. [user.name, source.ip].")
+                  "Fields scrubbed besides the message and event.original (the raw line a parser "
+                  "keeps), e.g. [user.name, source.ip].")
         .optional("hash_length", &ScrubPiiConfig::hash_length,
                   "Hex characters of the HMAC kept in hashed values (8-64).")
         .check([](const ScrubPiiConfig& c, const ConfigNode& node, Diagnostics& diag) {

@@ -55,6 +55,9 @@ TEST_F(ScrubPiiTransformTest, ScrubsMessagesAndChosenFieldsLeavesOthers) {
   Batch batch = batchOf({"login by bob@example.com from 10.1.2.3", "block 0xe60b…9b0a imported"});
   batch.addField(batch.events()[0], "source.ip", FieldValue::string("10.1.2.3"));
   batch.addField(batch.events()[0], "user.name", FieldValue::string("bob@example.com"));
+  // The raw line a parser keeps holds what the message held: always scrubbed.
+  batch.addField(batch.events()[0], "event.original",
+                 FieldValue::string("level=info msg=\"login by bob@example.com\""));
   Capture out;
   t->process(batch, out);
   ASSERT_EQ(out.batches.size(), 1u);
@@ -62,6 +65,8 @@ TEST_F(ScrubPiiTransformTest, ScrubsMessagesAndChosenFieldsLeavesOthers) {
   EXPECT_EQ(b.events()[0].message, "login by [REDACTED:email] from [REDACTED:ipv4]");
   EXPECT_EQ(b.events()[1].message, "block 0xe60b…9b0a imported");
   EXPECT_EQ(b.findField(b.events()[0], "source.ip")->value.string_value, "[REDACTED:ipv4]");
+  EXPECT_EQ(b.findField(b.events()[0], "event.original")->value.string_value,
+            "level=info msg=\"login by [REDACTED:email]\"");
   // Not listed in fields: left as it is.
   EXPECT_EQ(b.findField(b.events()[0], "user.name")->value.string_value, "bob@example.com");
 }
