@@ -11,49 +11,62 @@ NdjsonEncoder::NdjsonEncoder(const GlobalConfig& global) {
 }
 
 void NdjsonEncoder::encode(const Batch& batch, std::string& out) {
-  bool have_skeleton = false;
-  for (const Event& e : batch.events()) {
-    if (!plain(e)) {
-      encodeEvent(batch, e, out);
-      continue;
-    }
-    if (!have_skeleton) {
-      buildSkeleton(batch, e);
-      have_skeleton = true;
-    }
-    for (size_t i = 0; i < skeleton_order_.size(); ++i) {
-      out += skeleton_[i];
-      switch (skeleton_order_[i]) {
-        case 'T': appendTimestampCached(e.timestamp_ns, out); break;
-        case 'M': json::appendString(out, e.message); break;
-        case 'O': json::appendInt(out, static_cast<int64_t>(e.offset)); break;
-      }
-    }
-    out += skeleton_.back();
-  }
+  for (const Event& e : batch.events()) encodeEvent(batch, e, out);
 }
 
 void NdjsonEncoder::encodeEvent(const Batch& batch, const Event& event, std::string& out) {
-  collect(batch, event, false);
-  writeObject(0, entries_.size(), 0, out);
-  out.push_back('\n');
+  gather(batch, event);
+  if (entries_.size() > 255) {  // beyond what a one-byte slot index can name: render directly
+    render(false, out);
+    out.push_back('\n');
+    return;
+  }
+  const Layout& layout = layoutForEntries();
+  for (size_t i = 0; i < layout.slots.size(); ++i) {
+    out += layout.pieces[i];
+    writeValue(entries_[layout.slots[i]], out);
+  }
+  out += layout.pieces.back();
 }
 
-void NdjsonEncoder::buildSkeleton(const Batch& batch, const Event& event) {
-  collect(batch, event, true);
-  std::string rendered;
-  writeObject(0, entries_.size(), 0, rendered);
-  rendered.push_back('\n');
-  // Placeholders are written as a NUL byte and their letter; JSON text never holds a raw NUL.
-  skeleton_.clear();
-  skeleton_order_.clear();
-  size_t from = 0;
-  for (size_t at = rendered.find('\0'); at != std::string::npos; at = rendered.find('\0', from)) {
-    skeleton_.push_back(rendered.substr(from, at - from));
-    skeleton_order_.push_back(rendered[at + 1]);
-    from = at + 2;
+const NdjsonEncoder::Layout& NdjsonEncoder::layoutForEntries() {
+  auto matches = [this](const Layout& l) {
+    if (l.key_sizes.size() != entries_.size()) return false;
+    std::string_view text = l.key_text;
+    for (size_t i = 0, at = 0; i < entries_.size(); at += l.key_sizes[i++]) {
+      if (entries_[i].key != text.substr(at, l.key_sizes[i])) return false;
+    }
+    return true;
+  };
+  for (size_t i = 0; i < layouts_.size(); ++i) {
+    if (!matches(layouts_[i])) continue;
+    if (i > 0) std::swap(layouts_[i], layouts_[i - 1]);  // move towards the front
+    return layouts_[i > 0 ? i - 1 : 0];
   }
-  skeleton_.push_back(rendered.substr(from));
+  constexpr size_t kMaxLayouts = 16;
+  if (layouts_.size() < kMaxLayouts) layouts_.emplace_back();
+  Layout& l = layouts_.back();  // the least recently used makes room
+  l.key_text.clear();
+  l.key_sizes.clear();
+  for (const Entry& e : entries_) {
+    l.key_text += e.key;
+    l.key_sizes.push_back(static_cast<uint32_t>(e.key.size()));
+  }
+  std::string rendered;
+  render(true, rendered);
+  rendered.push_back('\n');
+  // JSON text never holds a raw NUL byte: each one marks a value, the byte after it its index.
+  l.pieces.clear();
+  l.slots.clear();
+  size_t from = 0;
+  for (size_t nul = rendered.find('\0'); nul != std::string::npos;
+       nul = rendered.find('\0', from)) {
+    l.pieces.push_back(rendered.substr(from, nul - from));
+    l.slots.push_back(static_cast<uint8_t>(rendered[nul + 1]));
+    from = nul + 2;
+  }
+  l.pieces.push_back(rendered.substr(from));
+  return l;
 }
 
 void NdjsonEncoder::appendTimestampCached(int64_t ns, std::string& out) {
@@ -66,11 +79,10 @@ void NdjsonEncoder::appendTimestampCached(int64_t ns, std::string& out) {
   out += cached_timestamp_;
 }
 
-void NdjsonEncoder::collect(const Batch& batch, const Event& event, bool skeleton) {
+void NdjsonEncoder::gather(const Batch& batch, const Event& event) {
   entries_.clear();
-  entries_.push_back({"@timestamp", FieldValue::integer(event.timestamp_ns), true,
-                      skeleton ? 'T' : '\0'});
-  entries_.push_back({"message", FieldValue::string(event.message), false, skeleton ? 'M' : '\0'});
+  entries_.push_back({"@timestamp", FieldValue::integer(event.timestamp_ns), true});
+  entries_.push_back({"message", FieldValue::string(event.message)});
   if (event.severity != Severity::kUnset) {
     entries_.push_back({"log.level", FieldValue::string(toString(event.severity))});
   }
@@ -90,62 +102,67 @@ void NdjsonEncoder::collect(const Batch& batch, const Event& event, bool skeleto
     from_file = from_file || f.key == "log.file.path";
   }
   if (from_file) {
-    entries_.push_back({"log.offset", FieldValue::integer(static_cast<int64_t>(event.offset)),
-                        false, skeleton ? 'O' : '\0'});
+    entries_.push_back({"log.offset", FieldValue::integer(static_cast<int64_t>(event.offset))});
   }
+}
+
+void NdjsonEncoder::render(bool placeholders, std::string& out) {
   // Stable: built-ins first, then the event's own fields, then the batch's; the first of equal
   // keys wins. Insertion sort: events have a handful of fields, and std::stable_sort would
   // allocate a buffer for every event.
-  for (size_t i = 1; i < entries_.size(); ++i) {
-    Entry moving = entries_[i];
+  order_.resize(entries_.size());
+  for (size_t i = 0; i < order_.size(); ++i) order_[i] = static_cast<uint32_t>(i);
+  for (size_t i = 1; i < order_.size(); ++i) {
+    uint32_t moving = order_[i];
     size_t j = i;
-    while (j > 0 && moving.key < entries_[j - 1].key) {
-      entries_[j] = entries_[j - 1];
+    while (j > 0 && entries_[moving].key < entries_[order_[j - 1]].key) {
+      order_[j] = order_[j - 1];
       --j;
     }
-    entries_[j] = moving;
+    order_[j] = moving;
   }
-  entries_.erase(std::unique(entries_.begin(), entries_.end(),
-                             [](const Entry& a, const Entry& b) { return a.key == b.key; }),
-                 entries_.end());
+  auto same_key = [this](uint32_t a, uint32_t b) { return entries_[a].key == entries_[b].key; };
+  order_.erase(std::unique(order_.begin(), order_.end(), same_key), order_.end());
+  writeObject(0, order_.size(), 0, placeholders, out);
 }
 
-void NdjsonEncoder::writeObject(size_t lo, size_t hi, size_t prefix, std::string& out) const {
+void NdjsonEncoder::writeObject(size_t lo, size_t hi, size_t prefix, bool placeholders,
+                                std::string& out) {
   out.push_back('{');
   bool first = true;
   size_t i = lo;
   while (i < hi) {
     if (!first) out.push_back(',');
     first = false;
-    std::string_view key = entries_[i].key.substr(prefix);
+    std::string_view key = entries_[order_[i]].key.substr(prefix);
     size_t dot = key.find('.');
     // "@timestamp" and keys with leading/trailing dots stay flat.
     if (dot == std::string_view::npos || dot == 0 || dot + 1 == key.size()) {
       json::appendString(out, key);
       out.push_back(':');
-      writeValue(entries_[i], out);
+      if (placeholders) {
+        out.push_back('\0');
+        out.push_back(static_cast<char>(order_[i]));
+      } else {
+        writeValue(entries_[order_[i]], out);
+      }
       ++i;
       continue;
     }
     std::string_view group = key.substr(0, dot + 1);  // "log."
     size_t j = i + 1;
-    while (j < hi && entries_[j].key.substr(prefix).starts_with(group)) ++j;
+    while (j < hi && entries_[order_[j]].key.substr(prefix).starts_with(group)) ++j;
     json::appendString(out, group.substr(0, dot));
     out.push_back(':');
-    writeObject(i, j, prefix + dot + 1, out);
+    writeObject(i, j, prefix + dot + 1, placeholders, out);
     i = j;
   }
   out.push_back('}');
 }
 
-void NdjsonEncoder::writeValue(const Entry& entry, std::string& out) const {
-  if (entry.placeholder) {
-    out.push_back('\0');
-    out.push_back(entry.placeholder);
-    return;
-  }
+void NdjsonEncoder::writeValue(const Entry& entry, std::string& out) {
   if (entry.is_timestamp) {
-    json::appendTimestamp(out, entry.value.int_value);
+    appendTimestampCached(entry.value.int_value, out);
     return;
   }
   switch (entry.value.kind) {

@@ -24,25 +24,29 @@ class NdjsonEncoder {
     std::string_view key;
     FieldValue value;
     bool is_timestamp = false;
-    char placeholder = 0;  // in a skeleton: 'T' timestamp, 'M' message, 'O' offset
   };
-  // Fills entries_ with everything `event` renders, sorted, duplicates removed.
-  void collect(const Batch& batch, const Event& event, bool skeleton);
-  void writeObject(size_t lo, size_t hi, size_t prefix, std::string& out) const;
-  void writeValue(const Entry& entry, std::string& out) const;
-  // Events with nothing of their own but a timestamp, message and offset (raw lines) share one
-  // layout per batch: rendered once with placeholders, then filled in per event.
-  static bool plain(const Event& event) {
-    return event.field_count == 0 && event.severity == Severity::kUnset &&
-           event.tier == kNoTier && event.correlation_id.empty() && event.flags == 0;
-  }
-  void buildSkeleton(const Batch& batch, const Event& event);
+  // Fills entries_ with everything `event` renders, in gathering order (not yet sorted).
+  void gather(const Batch& batch, const Event& event);
+  // Renders entries_ (sorted, first of equal keys kept, dotted keys nested); with `placeholders`,
+  // each value is written as a NUL byte and its index in gathering order instead.
+  void render(bool placeholders, std::string& out);
+  void writeObject(size_t lo, size_t hi, size_t prefix, bool placeholders, std::string& out);
+  void writeValue(const Entry& entry, std::string& out);
+  // Events carry one of a few key sequences (a level or a correlation id set or not...): each
+  // sequence's layout is rendered once, with placeholders, then filled in with each event's values.
+  struct Layout {
+    std::string key_text;             // the key sequence, in gathering order, concatenated
+    std::vector<uint32_t> key_sizes;  // (the events' keys may live in a batch: copied here)
+    std::vector<std::string> pieces;     // literal text before each value, then the tail
+    std::vector<uint8_t> slots;          // entries_ index of each value, in output order
+  };
+  const Layout& layoutForEntries();
   void appendTimestampCached(int64_t ns, std::string& out);
 
   std::vector<std::string> tier_names_;
   std::vector<Entry> entries_;
-  std::vector<std::string> skeleton_;  // literal pieces between placeholders
-  std::string skeleton_order_;         // the placeholders, in output order
+  std::vector<uint32_t> order_;  // entries_ indices, sorted by key
+  std::vector<Layout> layouts_;  // most recently used first
   int64_t cached_ns_ = -1;
   std::string cached_timestamp_;
 };

@@ -184,11 +184,17 @@ void LokiEncoder::appendMetadata(const Batch& batch, const Event& event, Entry& 
     }
     size = static_cast<uint32_t>(text_.size() - offset);
   };
-  const Field* correlation =
-      event.correlation_id.empty() ? batch.findField(event, "correlation_id") : nullptr;
-  append(correlation ? &correlation->value : nullptr, event.correlation_id,
-         entry.correlation_offset, entry.correlation_size);
-  const Field* trace = batch.findField(event, "trace.id");
+  // One pass for both keys, the event's own fields before the batch's (as Batch::findField).
+  const Field* correlation = nullptr;
+  const Field* trace = nullptr;
+  auto look = [&](const Field& f) {
+    if (!correlation && f.key == "correlation_id") correlation = &f;
+    if (!trace && f.key == "trace.id") trace = &f;
+  };
+  for (uint16_t i = 0; i < event.field_count; ++i) look(event.fields[i]);
+  for (const Field& f : batch.sharedFields()) look(f);
+  append(correlation && event.correlation_id.empty() ? &correlation->value : nullptr,
+         event.correlation_id, entry.correlation_offset, entry.correlation_size);
   append(trace ? &trace->value : nullptr, {}, entry.trace_offset, entry.trace_size);
 }
 

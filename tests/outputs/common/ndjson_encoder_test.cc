@@ -71,32 +71,58 @@ TEST(NdjsonEncoder, NestsDottedFieldsAndKeepsTheRawMessage) {
             "\"source\":{\"port\":22},\"tier\":\"audit\"}\n");
 }
 
-TEST(NdjsonEncoder, BatchLayoutForPlainLinesMatchesEventByEventRendering) {
+TEST(NdjsonEncoder, CachedLayoutsMatchAFreshEncoderForEveryKeySequence) {
   GlobalConfig global;
   global.tiers = {{"app", {}, false}};
-  Batch batch = batchOf("first \"quoted\"\nsecond\nthird\n");
+  std::string text;
+  for (int i = 0; i < 60; ++i) text += "line \"" + std::to_string(i) + "\"\n";
+  Batch batch = batchOf(text);
   size_t at = 0;
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 60; ++i) {
     size_t nl = batch.raw().find('\n', at);
     Event& e = batch.events().emplace_back();
     e.message = batch.raw().substr(at, nl - at);
     e.offset = at;
-    e.timestamp_ns = 1'700'000'000'000'000'000 + (i == 2 ? 5 : 0);
+    e.timestamp_ns = 1'700'000'000'000'000'000 + i % 3;
     at = nl + 1;
+    // 24 key sequences, more than the encoder keeps, interleaved: each event must get its own.
+    int shape = (i * 7) % 24;
+    if (shape & 1) e.tier = 0;
+    if (shape & 2) e.severity = Severity::kLow;
+    if (shape & 4) e.correlation_id = "c";
+    for (int f = 0; f < shape / 8; ++f) {
+      batch.addField(e, f ? "event.action" : "source.ip", FieldValue::integer(i));
+    }
   }
-  // The middle event is not plain: it is rendered on its own, between skeleton ones.
-  batch.events()[1].tier = 0;
-  batch.addField(batch.events()[1], "event.action", FieldValue::string("x"));
   batch.addSharedString("log.file.path", "/var/log/a.log");
-  batch.addSharedString("host.name", "h");
-  NdjsonEncoder whole(global), single(global);
-  std::string fast, slow;
-  whole.encode(batch, fast);
-  for (const Event& e : batch.events()) single.encodeEvent(batch, e, slow);
-  EXPECT_EQ(fast, slow);
-  EXPECT_NE(fast.find("\"message\":\"first \\\"quoted\\\"\""), std::string::npos) << fast;
-  EXPECT_NE(fast.find("\"offset\":22},\"message\":\"third\""), std::string::npos) << fast;
-  EXPECT_EQ(fast.find('\0'), std::string::npos);
+  NdjsonEncoder shared(global);
+  std::string together, apart;
+  shared.encode(batch, together);
+  for (const Event& e : batch.events()) NdjsonEncoder(global).encodeEvent(batch, e, apart);
+  EXPECT_EQ(together, apart);
+  EXPECT_EQ(together.find('\0'), std::string::npos);
+  // Line 16: no tier, level or correlation id; source.ip and event.action.
+  EXPECT_NE(together.find("{\"@timestamp\":\"2023-11-14T22:13:20.000000001Z\","
+                          "\"event\":{\"action\":16},\"log\":{\"file\":{\"path\":\"/var/log/a.log\"},"
+                          "\"offset\":"),
+            std::string::npos)
+      << together;
+}
+
+TEST(NdjsonEncoder, MoreFieldsThanALayoutIndexesAreRenderedDirectly) {
+  GlobalConfig global;
+  Batch batch = batchOf("x\n");
+  Event& e = batch.events().emplace_back();
+  e.message = "x";
+  std::vector<std::string> keys;
+  for (int i = 0; i < 300; ++i) keys.push_back("k" + std::to_string(1000 + i));
+  for (const std::string& k : keys) batch.addField(e, k, FieldValue::integer(7));
+  std::string out;
+  NdjsonEncoder(global).encode(batch, out);
+  EXPECT_EQ(out.find('\0'), std::string::npos);
+  EXPECT_NE(out.find("\"k1000\":7,\"k1001\":7"), std::string::npos);
+  EXPECT_NE(out.find("\"k1299\":7,\"message\":\"x\"}\n"), std::string::npos)
+      << out.substr(out.size() - 80);
 }
 
 TEST(NdjsonEncoder, EventFieldsWinOverSharedOnes) {
