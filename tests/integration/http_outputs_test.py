@@ -267,13 +267,13 @@ def outage(work, kind, make_output, count):
         rss = []
         end = time.time() + OUTAGE_SECONDS
         while time.time() < end:
-            queue_samples.append(agent.metric("logship_output_queue_bytes", output=kind))
+            queue_samples.append(agent.metric("logship_output_queue_bytes", component_id=kind))
             read_samples.append(agent.metric("logship_component_sent_events_total",
-                                             component="logs"))
+                                             component_id="logs"))
             ready_codes.add(agent.get("/readyz")[0])
             rss.append(agent.rss_mb())
             time.sleep(1)
-        assert max(queue_samples) <= 12 * 2**20, f"queue grew to {max(queue_samples)} bytes"
+        assert 0 < max(queue_samples) <= 12 * 2**20, f"queue grew to {max(queue_samples)} bytes"
         assert read_samples[-1] < count, "the source read everything although nothing was sent"
         assert read_samples[-1] == read_samples[len(read_samples) // 2], \
             f"the source kept reading while the output was down: {read_samples}"
