@@ -62,6 +62,7 @@ class Reader {
     return false;
   }
   bool done() const { return at_ == data_.size(); }
+  size_t remaining() const { return data_.size() - at_; }
 
  private:
   std::string_view data_;
@@ -116,10 +117,13 @@ std::optional<Batch> decodeBatch(std::unique_ptr<char[]> bytes, size_t size) {
       return std::nullopt;
     }
     e.severity = static_cast<Severity>(severity);
-    for (uint16_t k = 0; k < fields; ++k) {
-      Field f;
-      if (!r.getField(f)) return std::nullopt;
-      batch.addField(e, f.key, f.value);
+    if (fields == 0) continue;
+    // A field takes at least 6 bytes (empty key, a bool): a count beyond what is left is corrupt.
+    if (fields > r.remaining() / 6) return std::nullopt;
+    e.fields = batch.arena().allocateArray<Field>(fields);
+    e.field_capacity = fields;
+    for (; e.field_count < fields; ++e.field_count) {
+      if (!r.getField(e.fields[e.field_count])) return std::nullopt;
     }
   }
   if (!r.done()) return std::nullopt;
