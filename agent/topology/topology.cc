@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <future>
 #include <map>
 #include <set>
@@ -652,7 +653,26 @@ std::string Topology::takeOver(Topology& running, Metrics& metrics) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   if (!drained()) {
-    logWarn("reload: deadline passed with undelivered batches; the replaced sources re-read them");
+    // What an output could not deliver in time is read again: every source that fed it is
+    // replaced too, and its successor starts from the positions acknowledged so far.
+    std::set<OutputNode*> stuck;
+    for (OutputNode* on : draining) {
+      if (on->queue_bytes.load() > 0) stuck.insert(on);
+    }
+    for (auto it = kept_sources.begin(); it != kept_sources.end();) {
+      SourceNode* sn = it->second;
+      bool feeds_stuck = std::any_of(sn->reachable_outputs.begin(), sn->reachable_outputs.end(),
+                                     [&](OutputNode* on) { return stuck.count(on) > 0; });
+      if (!feeds_stuck) {
+        ++it;
+        continue;
+      }
+      runOn(*sn->io, [sn] { sn->source->stop(); }, deadline + std::chrono::seconds(1));
+      gone_sources.push_back(sn);
+      it = kept_sources.erase(it);
+    }
+    logWarn("reload: deadline passed with undelivered batches; the sources that sent them are "
+            "restarted from their saved positions and read them again");
   }
 
   // New components get their runtime before anything can reach them.

@@ -217,5 +217,55 @@ finally:
     if proc and proc.poll() is None:
         proc.kill()
     shutil.rmtree(work, ignore_errors=True)
+
+# An output that cannot deliver (its directory is missing) is fixed by a reload: what it held is
+# read again by its source, restarted from its saved position, so the fixed output gets every line.
+work = tempfile.mkdtemp(prefix="logship-reload-")
+proc = None
+try:
+    port = free_port()
+    log = os.path.join(work, "in.log")
+    config = os.path.join(work, "p.yaml")
+
+    def write_config(out_dir):
+        text = f"""data_dir: {work}/data
+admin: {{address: 127.0.0.1:{port}}}
+shutdown_timeout: 1s
+sources:
+  in: {{type: file, include: [{log}], poll_interval: 50ms}}
+outputs:
+  out: {{type: file, inputs: [in], path: {work}/{out_dir}/out.ndjson, retry_interval: 100ms}}
+"""
+        open(config + ".tmp", "w").write(text)
+        os.rename(config + ".tmp", config)
+
+    with open(log, "w") as f:
+        f.writelines(f"stuck line {i}\n" for i in range(1000))
+    write_config("missing")
+    proc = subprocess.Popen([BIN, "run", "-c", config],
+                            stderr=open(os.path.join(work, "agent.log"), "w"))
+    time.sleep(1)  # the output fails and retries, holding the lines
+    os.makedirs(os.path.join(work, "fixed"))
+    write_config("fixed")
+    report = ""
+    for _ in range(100):
+        try:
+            report = post_reload(port)
+            break
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    check("the stuck output and the source that fed it are replaced",
+          "replaced in, out" in report, report)
+    out = os.path.join(work, "fixed", "out.ndjson")
+    check("the fixed output gets the lines the stuck one held", wait_lines(out, 1000))
+    proc.send_signal(signal.SIGTERM)
+    check("exits 0", proc.wait(timeout=20) == 0)
+    got = [json.loads(l)["message"] for l in open(out)]
+    check("every line exactly once", sorted(got) == sorted(f"stuck line {i}" for i in range(1000)),
+          f"{len(got)} lines")
+finally:
+    if proc and proc.poll() is None:
+        proc.kill()
+    shutil.rmtree(work, ignore_errors=True)
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
