@@ -1,12 +1,15 @@
 // Out-of-line parts of the agent/api types: names, batch field storage, the registry.
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
 #include "agent/api/ack.h"
 #include "agent/api/batch.h"
+#include "agent/api/component.h"
 #include "agent/api/event.h"
 #include "agent/api/registry.h"
+#include "outputs/common/json_writer.h"
 
 namespace logship {
 
@@ -126,6 +129,23 @@ std::string Registry::typesOf(ComponentKind kind) const {
     if (key.first == kind) out += (out.empty() ? "" : ", ") + f.type;
   }
   return out;
+}
+
+void LastError::set(std::string_view what) {
+  std::string text;
+  json::appendTimestamp(text, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count());
+  text = text.substr(1, text.size() - 2);  // without the JSON quotes
+  text += ' ';
+  text += what;
+  std::lock_guard lock(mutex_);
+  text_ = std::move(text);
+}
+
+std::string LastError::get() const {
+  std::lock_guard lock(mutex_);
+  return text_;
 }
 
 }  // namespace logship

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,18 @@ class SourceContext : public ComponentContext {
   virtual void finished() = 0;
 };
 
+// The most recent failure a component reported, with its time; written on the component's worker,
+// read by /status from any thread.
+class LastError {
+ public:
+  void set(std::string_view what);
+  std::string get() const;  // "" until a failure; then "<RFC 3339 time> <what>"
+
+ private:
+  mutable std::mutex mutex_;
+  std::string text_;
+};
+
 // Reads from outside and emits batches. Constructed from validated config (no I/O in the
 // constructor: `validate` builds components too); start() opens files and schedules reads.
 class Source {
@@ -97,6 +110,8 @@ class Sink {
   // Flush and release; pending acks not resolved by now count as Errored.
   virtual void stop() = 0;
   virtual bool healthy() const { return true; }
+  // The latest delivery failure, for /status and `logship status` ("" when none yet).
+  virtual std::string lastError() const { return {}; }
   // Where the data goes (a path, an endpoint), for the start-up message and /status.
   virtual std::string destination() const { return {}; }
 };

@@ -74,7 +74,14 @@ int statusCommand(const CommonOptions& opts) {
   for (simdjson::dom::element o : root["outputs"].get_array()) {
     std::cout << "  " << std::string_view(o["id"]) << " (" << std::string_view(o["type"]) << ")  "
               << (bool(o["healthy"]) ? "healthy" : "FAILING") << "  queued "
-              << human(uint64_t(o["queue_bytes"])) << "\n";
+              << human(uint64_t(o["queue_bytes"]));
+    uint64_t buffered = 0;
+    if (!o["buffer_bytes"].get(buffered)) std::cout << "  on disk " << human(buffered);
+    std::string_view last_error;
+    if (!o["last_error"].get(last_error) && !last_error.empty()) {
+      std::cout << "\n    last error: " << last_error;
+    }
+    std::cout << "\n";
   }
   return 0;
 }

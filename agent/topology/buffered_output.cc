@@ -226,4 +226,8 @@ void BufferedOutput::stop() {
   buffer_.collect();
 }
 
+uint64_t BufferedOutput::storedBytes() const {
+  return bytes_ ? static_cast<uint64_t>(bytes_->Value()) : 0;
+}
+
 }  // namespace logship

@@ -42,6 +42,8 @@ class BufferedOutput final {
   // On the sink's worker.
   void accept(SharedBatch batch, AckToken ack);
   void stop();
+  // Bytes held on disk, from any thread.
+  uint64_t storedBytes() const;
 
  private:
   class ReplayAck;

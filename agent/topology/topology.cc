@@ -911,7 +911,13 @@ std::string Topology::statusJson() const {
     json::appendString(out, on->type);
     out += ",\"healthy\":";
     out += on->running && on->sink->healthy() ? "true" : "false";
-    out += ",\"queue_bytes\":" + std::to_string(on->queue_bytes.load()) + "}";
+    out += ",\"queue_bytes\":" + std::to_string(on->queue_bytes.load());
+    if (on->running && on->buffered) {
+      out += ",\"buffer_bytes\":" + std::to_string(on->buffered->storedBytes());
+    }
+    out += ",\"last_error\":";
+    json::appendString(out, on->sink->lastError());
+    out += "}";
   }
   out += "]}";
   return out;

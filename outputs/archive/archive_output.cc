@@ -304,8 +304,9 @@ void ArchiveOutput::consume(SharedBatch batch, AckToken ack) {
       // the output reports itself unhealthy so /readyz and the alert rules show it.
       healthy_ = false;
       context_->metrics().error("write_failed");
-      logWarn("archive '" + std::string(context_->id()) + "': cannot write " + tier.dir + "/" +
-              segment.rel + ": " + std::strerror(errno));
+      std::string why = "cannot write " + tier.dir + "/" + segment.rel + ": " + std::strerror(errno);
+      logWarn("archive '" + std::string(context_->id()) + "': " + why);
+      last_error_.set(why);
       ack.resolve(AckStatus::kErrored);
       return;
     }
@@ -383,7 +384,9 @@ void ArchiveOutput::appendRecord(Tier& tier, Record record) {
   int fd = ::open(manifest.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   std::string line = record.toJson() + "\n";
   if (fd < 0 || !writeAll(fd, line) || ::fdatasync(fd) != 0) {
-    logError("archive: cannot append to " + manifest + ": " + std::strerror(errno));
+    std::string why = "cannot append to " + manifest + ": " + std::strerror(errno);
+    logError("archive: " + why);
+    last_error_.set(why);
     healthy_ = false;
   }
   if (fd >= 0) ::close(fd);

@@ -39,6 +39,7 @@ class ArchiveOutput final : public Sink {
   void consume(SharedBatch batch, AckToken ack) override;
   void stop() override;
   bool healthy() const override { return healthy_; }
+  std::string lastError() const override { return last_error_.get(); }
   std::string destination() const override { return config_.path; }
 
   // Deletes what retention allows as of now; returns the number of segments deleted.
@@ -102,6 +103,7 @@ class ArchiveOutput final : public Sink {
   std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
   bool fsync_scheduled_ = false;
   std::atomic<bool> healthy_{true};
+  LastError last_error_;
   prometheus::Gauge* ratio_ = nullptr;
   prometheus::Counter* segments_sealed_ = nullptr;
   prometheus::Counter* deletions_ = nullptr;

@@ -122,6 +122,7 @@ bool HttpSink::refreshAuth() {
 
 void HttpSink::setHealthy(bool healthy, const std::string& why) {
   bool was = healthy_.exchange(healthy);
+  if (!healthy) last_error_.set(why);
   if (was && !healthy) {
     logWarn("output '" + id_ + "' -> " + settings_.endpoint.url() + ": " + why +
             " (retrying with backoff)");
@@ -354,9 +355,11 @@ void HttpSink::retryLater(HttpSinkRequest* request, const Verdict& verdict,
   uint32_t attempt = request->attempt++;
   if (settings_.retry.max_attempts > 0 &&
       request->attempt >= static_cast<uint32_t>(settings_.retry.max_attempts)) {
-    logWarn("output '" + id_ + "': giving up on " + std::to_string(request->events.size()) +
-            " events after " + std::to_string(request->attempt) + " attempts (" + verdict.reason +
-            "); they stay unacknowledged");
+    std::string why = "giving up on " + std::to_string(request->events.size()) +
+                      " events after " + std::to_string(request->attempt) + " attempts (" +
+                      verdict.reason + "); they stay unacknowledged";
+    logWarn("output '" + id_ + "': " + why);
+    last_error_.set(why);
     context_->metrics().discarded("retries_exhausted", request->events.size());
     HttpSinkInput* last = nullptr;
     for (const EventRef& ref : request->events) {

@@ -127,6 +127,7 @@ class HttpSink {
   // Drops what is still open: those inputs resolve as Errored and are read again after a restart.
   void stop();
   bool healthy() const { return healthy_.load(std::memory_order_relaxed); }
+  std::string lastError() const { return last_error_.get(); }
   std::string destination() const { return settings_.endpoint.url(); }
 
   size_t activeRequests() const { return active_; }
@@ -173,6 +174,7 @@ class HttpSink {
   bool stopped_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::atomic<bool> healthy_{true};
+  LastError last_error_;
   std::string last_problem_;
 
   // Metrics, labelled with the output id.

@@ -32,6 +32,7 @@ class ElasticsearchOutput final : public Sink, public HttpSinkDriver {
   }
   void stop() override { sink_->stop(); }
   bool healthy() const override { return sink_->healthy(); }
+  std::string lastError() const override { return sink_->lastError(); }
   std::string destination() const override { return sink_->destination(); }
 
   void encode(const HttpSinkRequest& request, HttpRequest& out) override;

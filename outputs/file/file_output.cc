@@ -67,8 +67,9 @@ bool FileOutput::openFile() {
   // Read access too, to find a torn last line.
   fd_ = ::open(config_.path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd_ < 0) {
-    logWarn("file output '" + std::string(context_->id()) + "': cannot open " + config_.path +
-            ": " + std::strerror(errno) + " (retrying)");
+    std::string why = "cannot open " + config_.path + ": " + std::strerror(errno);
+    logWarn("file output '" + std::string(context_->id()) + "': " + why + " (retrying)");
+    last_error_.set(why);
     context_->metrics().error("open_failed");
     healthy_ = false;
     return false;
@@ -113,9 +114,10 @@ void FileOutput::flush() {
     buffer_.clear();
     encoder_.encode(*batch, buffer_);
     if (!openFile() || !writeAll(buffer_)) {
-      if (fd_ >= 0 && healthy_) {
-        logWarn("file output '" + std::string(context_->id()) + "': write to " + config_.path +
-                " failed: " + std::strerror(errno) + " (retrying)");
+      if (fd_ >= 0) {
+        std::string why = "write to " + config_.path + " failed: " + std::strerror(errno);
+        if (healthy_) logWarn("file output '" + std::string(context_->id()) + "': " + why + " (retrying)");
+        last_error_.set(why);
       }
       context_->metrics().error("write_failed");
       healthy_ = false;

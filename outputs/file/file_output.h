@@ -31,6 +31,7 @@ class FileOutput final : public Sink {
   std::string destination() const override { return config_.path; }
   void stop() override;
   bool healthy() const override { return healthy_; }
+  std::string lastError() const override { return last_error_.get(); }
 
  private:
   bool openFile();
@@ -46,6 +47,7 @@ class FileOutput final : public Sink {
   std::unique_ptr<boost::asio::steady_timer> retry_timer_;
   bool retry_scheduled_ = false;
   std::atomic<bool> healthy_{true};
+  LastError last_error_;
 };
 
 void registerFileOutput(Registry& registry);

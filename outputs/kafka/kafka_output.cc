@@ -46,6 +46,7 @@ bool KafkaOutput::ensureProducer() {
   std::string error;
   if (producer_.open(&error)) return true;
   logError("kafka output '" + id_ + "': cannot create the producer: " + error + " (retrying)");
+  last_error_.set("cannot create the producer: " + error);
   context_->metrics().error("producer_create_failed");
   healthy_ = false;
   return false;
@@ -176,6 +177,7 @@ void KafkaOutput::onDelivery(void* opaque, rd_kafka_resp_err_t err) {
       if (!stopping_) {
         context_->metrics().error("delivery_failed");
         if (failures_++ == 0) {
+          last_error_.set(std::string("delivery failed: ") + rd_kafka_err2str(err));
           logWarn("kafka output '" + id_ + "': delivery failed: " + rd_kafka_err2str(err) +
                   " (producing again)");
         }
@@ -203,6 +205,7 @@ void KafkaOutput::onKafkaError(rd_kafka_resp_err_t err, std::string_view reason)
       err == RD_KAFKA_RESP_ERR__RESOLVE) {
     healthy_ = false;
   }
+  last_error_.set(std::string(rd_kafka_err2name(err)) + ": " + std::string(reason));
   // Connection failures are already in the log through librdkafka's own FAIL lines.
   if (err == RD_KAFKA_RESP_ERR__TRANSPORT) return;
   logWarn("kafka output '" + id_ + "': " + rd_kafka_err2name(err) + ": " + std::string(reason));

@@ -31,6 +31,7 @@ class KafkaOutput final : public Sink, KafkaDeliveryListener {
   void consume(SharedBatch batch, AckToken ack) override;
   void stop() override;
   bool healthy() const override { return healthy_; }
+  std::string lastError() const override { return last_error_.get(); }
   std::string destination() const override;
 
   // The current producer handle, for diagnostics (nullptr while there is none).
@@ -86,6 +87,7 @@ class KafkaOutput final : public Sink, KafkaDeliveryListener {
   bool queue_full_ = false;
   int failures_ = 0;  // consecutive retryable failures, for the backoff
   std::atomic<bool> healthy_{true};
+  LastError last_error_;
 };
 
 }  // namespace logship

@@ -33,6 +33,7 @@ class LokiOutput final : public Sink, public HttpSinkDriver {
   }
   void stop() override { sink_->stop(); }
   bool healthy() const override { return sink_->healthy(); }
+  std::string lastError() const override { return sink_->lastError(); }
   std::string destination() const override { return sink_->destination() + config_.path; }
 
   void partition(std::vector<EventRef>&& events, Parts& out) override;

@@ -46,6 +46,7 @@ void WebhookOutput::start(ComponentContext& context) {
   std::string error;
   if (!transport->init(&error)) {
     logError("output '" + std::string(context.id()) + "': " + error);
+    last_error_.set(error);
     healthy_ = false;
   }
   startWith(context, std::move(transport), makeAsioScheduler(context.io()));
@@ -66,6 +67,7 @@ void WebhookOutput::startWith(ComponentContext& context, std::unique_ptr<HttpTra
   std::string error;
   if (!authorizationHeader(settings_.auth, &authorization_, &error)) {
     logError("output '" + id_ + "': " + error);
+    last_error_.set(error);
     healthy_ = false;
   }
   if (config_.format == "alertmanager") scheduleResend();
@@ -159,9 +161,10 @@ void WebhookOutput::onResponse(HttpResponse&& response) {
   Delivery& d = queue_.front();
   Verdict v = classifyStatus(response);
   if (v.kind == Verdict::Kind::kRetry) {
+    std::string why = response.status ? "HTTP " + std::to_string(response.status) : response.error;
+    if (v.unhealthy) last_error_.set(why);
     if (v.unhealthy && healthy_.exchange(false)) {
-      logWarn("output '" + id_ + "' -> " + settings_.endpoint.url() + ": " +
-              (response.status ? "HTTP " + std::to_string(response.status) : response.error) +
+      logWarn("output '" + id_ + "' -> " + settings_.endpoint.url() + ": " + why +
               " (retrying with backoff)");
     }
     retries_->Increment();

@@ -36,6 +36,7 @@ class WebhookOutput final : public Sink {
   void consume(SharedBatch batch, AckToken ack) override;
   void stop() override;
   bool healthy() const override { return healthy_.load(std::memory_order_relaxed); }
+  std::string lastError() const override { return last_error_.get(); }
   std::string destination() const override { return settings_.endpoint.url(); }
 
   size_t activeAlerts() const { return active_.size(); }
@@ -76,6 +77,7 @@ class WebhookOutput final : public Sink {
   bool stopped_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::atomic<bool> healthy_{true};
+  LastError last_error_;
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Counter>* rejected_ = nullptr;
   prometheus::Counter* retries_ = nullptr;

@@ -101,6 +101,10 @@ def s1_restart_while_destination_down(w):
     f = status["sources"][0]["state"]["files"][0]
     a.until(lambda: json.load(urllib.request.urlopen(f"http://127.0.0.1:{a.port}/status"))
             ["sources"][0]["state"]["files"][0]["lag_bytes"] == 0, what="source acknowledged")
+    # /status (and so `logship status`) shows what the buffer holds and why nothing leaves it.
+    out = json.load(urllib.request.urlopen(f"http://127.0.0.1:{a.port}/status"))["outputs"][0]
+    assert out["buffer_bytes"] > 0 and not out["healthy"], out
+    assert "cannot open" in out["last_error"] and a.out_dir in out["last_error"], out
     a.stop()
     os.makedirs(a.out_dir)  # the destination comes back
     a.start()
