@@ -109,7 +109,10 @@ class BeastHttpClient::Connection : public std::enable_shared_from_this<Connecti
     const std::string& name = impl_.settings.tls.server_name.empty()
                                   ? impl_.settings.endpoint.host
                                   : impl_.settings.tls.server_name;
-    if (!SSL_set_tlsext_host_name(tls_->native_handle(), name.c_str())) {
+    // SNI carries host names only (RFC 6066 section 3); an address is verified, not sent.
+    beast::error_code not_an_address;
+    asio::ip::make_address(name, not_an_address);
+    if (not_an_address && !SSL_set_tlsext_host_name(tls_->native_handle(), name.c_str())) {
       return fail(
           beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()),
           "tls", false);

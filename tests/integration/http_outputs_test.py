@@ -6,14 +6,18 @@ output -> Debian's prometheus-alertmanager.
 usage: http_outputs_test.py PATH/TO/logship [SCENARIO...]
 Every scenario checks that each line arrives exactly once with its fields; fault scenarios inject
 errors through the receivers; outage scenarios stop the receiver for 30 s and check that the
-sources pause (bounded logship_output_queue_bytes) and that nothing is lost. Prints one line per
-scenario and "N passed, N failed". Needs python3-protobuf and python3-snappy (Debian).
+sources pause (bounded logship_output_queue_bytes) and that nothing is lost. The tls_* scenarios
+serve HTTPS from the receivers with a CA and certificates made by the openssl command at run time,
+and check that the outputs verify the server (CA, name) and present a client certificate. Prints
+one line per scenario and "N passed, N failed". Needs python3-protobuf, python3-snappy and openssl
+(Debian).
 """
 import json
 import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -37,12 +41,12 @@ def free_port():
     return port
 
 
-def http(method, url, body=None, timeout=5):
+def http(method, url, body=None, timeout=5, context=None):
     req = urllib.request.Request(url, data=body, method=method)
     if body is not None:
         req.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout, context=context) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
@@ -59,16 +63,26 @@ def wait_until(fn, seconds, step=0.2):
 
 
 class Receiver:
-    def __init__(self, kind, work, port=0):
+    """`pki` (a Pki) makes it serve HTTPS with the server certificate; `client_ca` also makes it
+    require a client certificate. The test itself talks to it as the Pki's client."""
+
+    def __init__(self, kind, work, port=0, pki=None, client_ca=False):
         self.kind = kind
         self.out = os.path.join(work, f"{kind}.received.ndjson")
         self.port = port
         self.proc = None
+        self.pki = pki
+        self.client_ca = client_ca
+        self.context = pki.client_context() if pki else None
 
     def start(self):
         script = os.path.join(RECEIVERS, f"{self.kind}_receiver.py")
-        self.proc = subprocess.Popen([PYTHON, script, "--out", self.out, "--port", str(self.port)],
-                                     stdout=subprocess.PIPE, text=True)
+        args = [PYTHON, script, "--out", self.out, "--port", str(self.port)]
+        if self.pki:
+            args += ["--tls-cert", self.pki.server_cert, "--tls-key", self.pki.server_key]
+            if self.client_ca:
+                args += ["--tls-client-ca", self.pki.ca]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("PORT "):
             raise RuntimeError(f"{self.kind} receiver did not start: {line!r}")
@@ -82,14 +96,15 @@ class Receiver:
             self.proc = None
 
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.pki else 'http'}://127.0.0.1:{self.port}"
 
     def control(self, spec):
-        status, _ = http("POST", self.url() + "/__control", json.dumps(spec).encode())
+        status, _ = http("POST", self.url() + "/__control", json.dumps(spec).encode(),
+                         context=self.context)
         assert status == 200
 
     def stats(self):
-        status, body = http("GET", self.url() + "/__stats")
+        status, body = http("GET", self.url() + "/__stats", context=self.context)
         return json.loads(body)
 
     def rows(self):
@@ -102,6 +117,11 @@ class Agent:
         self.work = work
         self.admin = free_port()
         self.config = os.path.join(work, "p.yaml")
+        self.write_config(output_yaml, extra)
+        self.proc = None
+
+    def write_config(self, output_yaml, extra=""):
+        work = self.work
         with open(self.config, "w") as f:
             f.write(f"""data_dir: {work}/data
 admin: {{address: 127.0.0.1:{self.admin}}}
@@ -117,7 +137,6 @@ sources:
 outputs:
 {output_yaml}
 """)
-        self.proc = None
 
     def start(self):
         self.log = open(os.path.join(self.work, "agent.log"), "a")
@@ -144,6 +163,26 @@ outputs:
             if all(f'{k}="{v}"' in head for k, v in labels.items()):
                 total += float(value)
         return total
+
+    def reload(self, output_yaml, extra=""):
+        """Rewrites the config and reloads it through POST /reload; returns the reply."""
+        self.write_config(output_yaml, extra)
+        try:
+            status, body = http("POST", f"http://127.0.0.1:{self.admin}/reload", b"", timeout=20)
+        except OSError as e:
+            raise AssertionError(f"POST /reload failed: {e}")
+        assert status == 200, f"reload answered {status}: {body[:300]!r}"
+        return body.decode()
+
+    def output_health(self):
+        """{output id: healthy} from /status."""
+        status, body = self.get("/status")
+        assert status == 200, status
+        return {o["id"]: o["healthy"] for o in json.loads(body)["outputs"]}
+
+    def log_text(self):
+        with open(os.path.join(self.work, "agent.log")) as f:
+            return f.read()
 
     def rss_mb(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
@@ -393,6 +432,202 @@ def scenario_es_outage(work):
         _, messages = es_messages(rx)
         check_exactly_once(messages, lines, "elasticsearch after outage")
         assert wait_until(lambda: agent.get("/readyz")[0] == 200, 10)
+    finally:
+        agent.stop()
+        rx.stop()
+
+
+class Pki:
+    """A throwaway CA, a server certificate for 127.0.0.1 and localhost, and a client
+    certificate, made at run time with the openssl command line."""
+
+    def __init__(self, work):
+        self.openssl = shutil.which("openssl")
+        assert self.openssl, "the tls scenarios need the openssl command (Debian package openssl)"
+        self.dir = os.path.join(work, "pki")
+        os.makedirs(self.dir)
+        self.ca = os.path.join(self.dir, "ca.pem")
+        self.run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                 "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+                 "-subj", "/CN=logship test CA",
+                 "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        self.server_cert, self.server_key = self.issue(
+            "server", "/CN=127.0.0.1", 2,
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+        self.client_cert, self.client_key = self.issue(
+            "client", "/CN=logship-agent", 3, "extendedKeyUsage=clientAuth\n")
+
+    def run(self, *args):
+        r = subprocess.run([self.openssl, *args], cwd=self.dir, capture_output=True, text=True,
+                           timeout=30)
+        assert r.returncode == 0, f"openssl {args[0]} failed: {r.stderr}"
+
+    def issue(self, name, subject, serial, extensions):
+        with open(os.path.join(self.dir, f"{name}.ext"), "w") as f:
+            f.write(extensions)
+        self.run("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                 "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", subject)
+        self.run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                 "-set_serial", str(serial), "-days", "2", "-extfile", f"{name}.ext",
+                 "-out", f"{name}.pem")
+        return os.path.join(self.dir, f"{name}.pem"), os.path.join(self.dir, f"{name}.key")
+
+    def client_context(self):
+        """How the test itself talks to the receivers: trusting the CA, with the client cert."""
+        context = ssl.create_default_context(cafile=self.ca)
+        context.load_cert_chain(self.client_cert, self.client_key)
+        return context
+
+
+# Outputs that cannot deliver hold up a reload or a stop this long, not the default 10 s.
+TLS_EXTRA = "shutdown_timeout: 2s\n"
+
+
+def es_tls_output(name, url, tls):
+    """An elasticsearch output `name` into indices named after it; `tls` is a YAML flow map."""
+    return f"""  {name}:
+    type: elasticsearch
+    inputs: [logs]
+    endpoint: "{url}"
+    index: "{name}-%Y.%m.%d"
+    batch: {{max_events: 500, timeout: 200ms}}
+    retry: {{initial_backoff: 100ms, max_backoff: 1s}}
+    connect_timeout: 3s
+""" + (f"    tls: {tls}\n" if tls else "")
+
+
+def es_messages_of(receiver, output):
+    return [r["doc"]["message"] for r in receiver.rows() if r["index"].startswith(output + "-")]
+
+
+def wait_refused(rx, agent, output, seconds=15):
+    """The receiver saw failed handshakes and `output` finished requests without a response."""
+    ok = wait_until(lambda: rx.stats()["tls_failures"] >= 2 and agent.metric(
+        "logship_output_http_requests_total", output=output, status="error") >= 2, seconds)
+    assert ok, f"no refused handshakes seen: {rx.stats()}"
+
+
+def scenario_tls_ca_file(work):
+    """HTTPS to a server whose CA is given in ca_file: Elasticsearch by the endpoint's IP, Loki
+    by server_name localhost (the certificate's DNS name)."""
+    pki = Pki(work)
+    lines = write_lines(work, "app.log", 3000, "tls")
+    es = Receiver("elasticsearch", work, pki=pki).start()
+    loki = Receiver("loki", work, pki=pki).start()
+    outputs = es_tls_output("es", es.url(), f"{{ca_file: {pki.ca}}}") + LOKI_OUTPUT.format(
+        url=loki.url(), max_events=500,
+        extra=f"    tls: {{ca_file: {pki.ca}, server_name: localhost}}\n")
+    agent = Agent(work, outputs, TLS_EXTRA).start()
+    try:
+        ok = wait_until(lambda: es.stats()["stored"] >= len(lines)
+                        and loki.stats()["entries"] >= len(lines), 30, 0.3)
+        assert ok, f"of {len(lines)}: es stored {es.stats()['stored']}, " \
+                   f"loki {loki.stats()['entries']}"
+        time.sleep(0.5)
+        check_exactly_once(es_messages_of(es, "es"), lines, "elasticsearch over https")
+        check_exactly_once(loki_messages(loki)[1], lines, "loki over https")
+        for rx in (es, loki):
+            stats = rx.stats()
+            assert stats["tls_failures"] == 0 and not stats["errors"], stats
+        for output in ("es", "loki"):
+            assert agent.metric("logship_output_http_requests_total", output=output,
+                                status="error") == 0
+        assert agent.get("/readyz")[0] == 200
+    finally:
+        agent.stop()
+        es.stop()
+        loki.stop()
+
+
+def scenario_tls_verify_refuses(work):
+    """Without ca_file the system store is used, which does not know the test CA: nothing is
+    sent, the agent is not ready and says why; once the CA is configured (reload), every line
+    arrives once."""
+    pki = Pki(work)
+    lines = write_lines(work, "app.log", 3000, "noca")
+    rx = Receiver("elasticsearch", work, pki=pki).start()
+    agent = Agent(work, es_tls_output("es", rx.url(), ""), TLS_EXTRA).start()
+    try:
+        wait_refused(rx, agent, "es")
+        stats = rx.stats()
+        assert stats["requests"] == 0, stats
+        assert any("unknown ca" in e for e in stats["tls_errors"]), stats["tls_errors"]
+        assert wait_until(lambda: agent.get("/readyz")[0] == 503, 5), "ready without a server"
+        assert agent.output_health() == {"es": False}
+        assert agent.metric("logship_output_http_requests_total", output="es", status="200") == 0
+        assert agent.metric("logship_component_errors_total", component_id="es",
+                            reason="tls handshake") >= 1
+        assert "output 'es' -> https://127.0.0.1:" in agent.log_text()
+        assert "tls handshake: certificate verify failed" in agent.log_text()
+
+        fixed = es_tls_output("es", rx.url(), f"{{ca_file: {pki.ca}}}")
+        reply = agent.reload(fixed, TLS_EXTRA)
+        ok = wait_until(lambda: rx.stats()["stored"] >= len(lines), 30, 0.3)
+        assert ok, f"after the reload ({reply.strip()}) only {rx.stats()['stored']} of " \
+                   f"{len(lines)} documents arrived"
+        time.sleep(0.5)
+        check_exactly_once(es_messages_of(rx, "es"), lines, "elasticsearch after the CA was set")
+        assert wait_until(lambda: agent.get("/readyz")[0] == 200, 5)
+    finally:
+        agent.stop()
+        rx.stop()
+
+
+def scenario_tls_server_name(work):
+    """A server_name the certificate does not cover is refused; verify: false connects anyway
+    (neither the chain, unknown without ca_file, nor the name is checked)."""
+    pki = Pki(work)
+    lines = write_lines(work, "app.log", 3000, "sni")
+    rx = Receiver("elasticsearch", work, pki=pki).start()
+    wrong_name = f"{{ca_file: {pki.ca}, server_name: wrong.example}}"
+    outputs = (es_tls_output("wrong", rx.url(), wrong_name)
+               + es_tls_output("insecure", rx.url(), "{verify: false, server_name: wrong.example}"))
+    agent = Agent(work, outputs, TLS_EXTRA).start()
+    try:
+        ok = wait_until(lambda: len(es_messages_of(rx, "insecure")) >= len(lines), 30, 0.3)
+        assert ok, f"verify: false: {len(es_messages_of(rx, 'insecure'))} of {len(lines)} arrived"
+        wait_refused(rx, agent, "wrong")
+        time.sleep(0.5)
+        check_exactly_once(es_messages_of(rx, "insecure"), lines, "verify: false")
+        assert es_messages_of(rx, "wrong") == [], "a server with another name was trusted"
+        assert agent.metric("logship_output_http_requests_total", output="wrong",
+                            status="200") == 0
+        assert agent.output_health() == {"wrong": False, "insecure": True}
+        assert agent.get("/readyz")[0] == 503
+        assert agent.metric("logship_component_errors_total", component_id="wrong",
+                            reason="tls handshake") >= 1
+        assert "output 'wrong' -> " in agent.log_text()
+    finally:
+        agent.stop()
+        rx.stop()
+
+
+def scenario_tls_client_cert(work):
+    """A server that requires a client certificate: the output with cert_file/key_file delivers,
+    the one without delivers nothing."""
+    pki = Pki(work)
+    lines = write_lines(work, "app.log", 3000, "mtls")
+    rx = Receiver("elasticsearch", work, pki=pki, client_ca=True).start()
+    with_cert = f"{{ca_file: {pki.ca}, cert_file: {pki.client_cert}, key_file: {pki.client_key}}}"
+    outputs = (es_tls_output("with_cert", rx.url(), with_cert)
+               + es_tls_output("no_cert", rx.url(), f"{{ca_file: {pki.ca}}}"))
+    agent = Agent(work, outputs, TLS_EXTRA).start()
+    try:
+        ok = wait_until(lambda: len(es_messages_of(rx, "with_cert")) >= len(lines), 30, 0.3)
+        assert ok, f"with a client cert: {len(es_messages_of(rx, 'with_cert'))} of {len(lines)}"
+        wait_refused(rx, agent, "no_cert")
+        time.sleep(0.5)
+        check_exactly_once(es_messages_of(rx, "with_cert"), lines, "with a client certificate")
+        assert es_messages_of(rx, "no_cert") == [], "accepted without a client certificate"
+        stats = rx.stats()
+        assert any("did not return a certificate" in e for e in stats["tls_errors"]), stats
+        assert agent.metric("logship_output_http_requests_total", output="no_cert",
+                            status="200") == 0
+        assert agent.output_health() == {"with_cert": True, "no_cert": False}
+        assert agent.get("/readyz")[0] == 503
+        # With TLS 1.3 the client learns of the refusal only when it reads the answer.
+        assert "certificate required" in agent.log_text()
     finally:
         agent.stop()
         rx.stop()

@@ -1,8 +1,15 @@
 """Shared parts of the test receivers: a threaded HTTP/1.1 server on 127.0.0.1 with a port chosen
 at run time, request bodies decoded per Content-Encoding, and a scripted list of faults that the
-test fills through POST /__control and that each request consumes in turn."""
+test fills through POST /__control and that each request consumes in turn.
+
+With `--tls-cert FILE --tls-key FILE` the server speaks HTTPS; `--tls-client-ca FILE` also makes
+it require a client certificate signed by that CA. Failed handshakes are counted in `tls_stats`
+(each receiver's GET /__stats includes them) so a test can tell a refused handshake apart from a
+connection that never came."""
 import gzip
 import json
+import socket
+import ssl
 import sys
 import threading
 import time
@@ -89,8 +96,66 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, "{}")
 
 
-def serve(handler_class, state, port=0):
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler_class)
+class TlsServer(ThreadingHTTPServer):
+    """Handshakes in the connection's own thread (not in accept), so a client that stalls or is
+    refused does not hold up the others."""
+
+    def __init__(self, address, handler_class, context):
+        super().__init__(address, handler_class)
+        self.context = context
+        self.tls_lock = threading.Lock()
+        self.tls_errors = []
+
+    def finish_request(self, request, client_address):
+        request.settimeout(10)
+        try:
+            conn = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError) as e:
+            with self.tls_lock:
+                self.tls_errors.append(str(e))
+            request.close()
+            return
+        conn.settimeout(None)
+        try:
+            self.RequestHandlerClass(conn, client_address, self)
+        finally:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
+
+
+def tls_stats(server):
+    """Failed handshakes and the last errors for /__stats; empty for a plain HTTP server."""
+    if not isinstance(server, TlsServer):
+        return {}
+    with server.tls_lock:
+        return {"tls_failures": len(server.tls_errors), "tls_errors": server.tls_errors[-20:]}
+
+
+def tls_context(argv):
+    """A server-side SSLContext from --tls-cert/--tls-key[/--tls-client-ca], or None."""
+    cert, key, client_ca = (arg(argv, "--tls-cert"), arg(argv, "--tls-key"),
+                            arg(argv, "--tls-client-ca"))
+    if not cert:
+        if key or client_ca:
+            sys.exit("--tls-key and --tls-client-ca need --tls-cert")
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    if client_ca:
+        context.load_verify_locations(client_ca)
+        context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
+def serve(handler_class, state, port=0, tls=None):
+    """Serves until killed; `tls` is an SSLContext from tls_context() for HTTPS."""
+    if tls is None:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler_class)
+    else:
+        server = TlsServer(("127.0.0.1", port), handler_class, tls)
     server.daemon_threads = True
     server.faults = Faults()
     server.state = state

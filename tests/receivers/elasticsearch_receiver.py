@@ -6,9 +6,12 @@ would. `create` on an existing _id answers 409; `index` overwrites. Faults are s
 POST /__control: {"whole": ["429","413","500","drop","slow"], "items": ["429","400","409"]}, each
 used once, whole faults by the next requests, item faults by the next items.
 
-usage: elasticsearch_receiver.py --out FILE [--port N]   (prints "PORT <n>" when listening)
+usage: elasticsearch_receiver.py --out FILE [--port N]
+       [--tls-cert F --tls-key F [--tls-client-ca F]]
+(prints "PORT <n>" when listening; the TLS options are described in common.py)
 Every stored document is appended to --out as {"index", "id", "action", "doc"}.
-GET /__stats -> {"requests", "items", "stored", "conflicts", "overwrites", "errors"}
+GET /__stats -> {"requests", "items", "stored", "conflicts", "overwrites", "errors"} (+ TLS counts
+over HTTPS: "tls_failures", "tls_errors")
 """
 import json
 import os
@@ -47,7 +50,8 @@ class EsHandler(common.Handler):
                 self.reply(200, json.dumps({"requests": s.requests, "items": s.items,
                                             "stored": len(s.docs), "conflicts": s.conflicts,
                                             "overwrites": s.overwrites, "errors": s.errors[:20],
-                                            "max_request_bytes": s.max_request_bytes}))
+                                            "max_request_bytes": s.max_request_bytes,
+                                            **common.tls_stats(self.server)}))
             return
         if self.path == "/":
             self.reply(200, json.dumps(VERSION), headers={"X-elastic-product": "Elasticsearch"})
@@ -145,4 +149,5 @@ class EsHandler(common.Handler):
 
 if __name__ == "__main__":
     out = common.arg(sys.argv, "--out", os.devnull)
-    sys.exit(common.serve(EsHandler, State(out), common.port_arg(sys.argv)))
+    sys.exit(common.serve(EsHandler, State(out), common.port_arg(sys.argv),
+                          common.tls_context(sys.argv)))

@@ -4,8 +4,9 @@ outputs/loki/logproto.proto compiled with protoc at start) and JSON pushes, chec
 checks (label-set syntax and names, entries of a stream in time order within a push), and appends
 every accepted entry as one JSON line to --out. Faults are scripted through POST /__control.
 
-usage: loki_receiver.py --out FILE [--port N]   (prints "PORT <n>" when listening)
-GET /__stats -> {"pushes", "entries", "errors": [...], "tenants": {...}}
+usage: loki_receiver.py --out FILE [--port N] [--tls-cert F --tls-key F [--tls-client-ca F]]
+(prints "PORT <n>" when listening; the TLS options are described in common.py)
+GET /__stats -> {"pushes", "entries", "errors": [...], "tenants": {...}} (+ TLS counts over HTTPS)
 """
 import json
 import os
@@ -86,7 +87,8 @@ class LokiHandler(common.Handler):
             with s.lock:
                 self.reply(200, json.dumps({"pushes": s.pushes, "entries": s.entries,
                                             "errors": s.errors[:20], "tenants": s.tenants,
-                                            "content_types": s.content_types}))
+                                            "content_types": s.content_types,
+                                            **common.tls_stats(self.server)}))
             return
         if self.path == "/ready":
             self.reply(200, "ready", "text/plain")
@@ -167,4 +169,5 @@ class LokiHandler(common.Handler):
 
 if __name__ == "__main__":
     out = common.arg(sys.argv, "--out", os.devnull)
-    sys.exit(common.serve(LokiHandler, State(out), common.port_arg(sys.argv)))
+    sys.exit(common.serve(LokiHandler, State(out), common.port_arg(sys.argv),
+                          common.tls_context(sys.argv)))
