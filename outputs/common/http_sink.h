@@ -175,7 +175,6 @@ class HttpSink {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::atomic<bool> healthy_{true};
   LastError last_error_;
-  std::string last_problem_;
 
   // Metrics, labelled with the output id.
   prometheus::Family<prometheus::Counter>* requests_family_ = nullptr;
