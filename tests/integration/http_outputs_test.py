@@ -300,6 +300,8 @@ def outage(work, kind, make_output, count):
     rx = Receiver(kind, work, port)
     agent = Agent(work, make_output(f"http://127.0.0.1:{port}")).start()
     try:
+        # Healthy until its first request fails: sample the outage from then on.
+        assert wait_until(lambda: agent.get("/readyz")[0] == 503, 10), "/readyz never said 503"
         queue_samples = []
         read_samples = []
         ready_codes = set()
