@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for SECONDS, seeded from
-# the shared corpus. The test suite runs it briefly; run it longer by hand:
+# the shared corpus or the target's own seeds. The test suite runs it briefly; run it longer by hand:
 #   tests/fuzz/fuzz.sh [SECONDS] [TARGET...]        (default 5 s, every target)
-# Prints one line per target and "N passed, N failed".
+# Prints one line per target and "N passed, N failed". LOGSHIP_FUZZ_DIR is where it builds
+# (default build/fuzz), LOGSHIP_FUZZ_JOBS how many compiles run at once (default: every core),
+# LOGSHIP_FUZZ_AGENT_TARGETS=0 leaves out the targets that need the whole agent built with clang.
 set -u
 cd "$(dirname "$0")/../.."
 seconds=${1:-5}
@@ -16,7 +18,9 @@ fi
 out=${LOGSHIP_FUZZ_DIR:-build/fuzz}
 mkdir -p "$out/obj" "$out/seeds"
 launcher=$(command -v ccache || true)
-flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -I.)
+jobs=${LOGSHIP_FUZZ_JOBS:-$(nproc)}
+sanitize=(-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined)
+flags=(-std=c++20 "${sanitize[@]}" -I.)
 
 # target: its sources (besides tests/fuzz/<target>.cc) and libraries
 declare -A sources=(
@@ -31,10 +35,19 @@ declare -A sources=(
   [parse_auth_fuzz]="parsers/auth/parse_auth.cc parsers/auth/auth_classifier.cc parsers/syslog/parse_syslog.cc parsers/syslog/syslog_parser.cc"
   [parse_substrate_fuzz]="parsers/substrate/parse_substrate.cc parsers/substrate/substrate_line.cc"
   [checkpoint_fuzz]="agent/core/checkpoint_store.cc outputs/common/json_writer.cc outputs/common/utf8.cc parsers/timestamp/timestamp.cc"
-  [batch_codec_fuzz]="agent/core/batch_codec.cc agent/api/api.cc agent/api/config.cc"
+  [batch_codec_fuzz]="agent/core/batch_codec.cc agent/api/api.cc agent/api/config.cc outputs/common/json_writer.cc outputs/common/utf8.cc parsers/timestamp/timestamp.cc"
+  # @agent: too much of the agent to list; links the libraries of a clang CMake build instead.
+  [config_fuzz]="@agent"
+  [loki_response_fuzz]="@agent"
+  [es_response_fuzz]="@agent"
 )
-transform_common="parsers/common/parser_support.cc parsers/timestamp/timestamp.cc agent/api/api.cc agent/api/config.cc"
+transform_common="parsers/common/parser_support.cc parsers/timestamp/timestamp.cc agent/api/api.cc agent/api/config.cc outputs/common/json_writer.cc outputs/common/utf8.cc"
 libs="-lyaml-cpp -lsimdjson -lre2 -lcrypto -lz"
+agent_dir=$out/cmake
+agent_targets="logship_components logship_parsers logship_pipelines logship_outputs logship_core"
+agent_libs="-Wl,--start-group $(for l in $agent_targets; do printf '%s ' "$agent_dir/lib$l.a"; done)"
+agent_libs+="-Wl,--end-group -lyaml-cpp -lsimdjson -lre2 -lssl -lcrypto -lz -lzstd -lsnappy"
+agent_libs+=" -lprometheus-cpp-core -lrdkafka++ -lrdkafka -lsystemd -pthread"
 
 # Seeds: one file per line of the real corpus.
 if [[ -d ../shared/corpus && ! -f $out/seeds/.done ]]; then
@@ -44,6 +57,45 @@ if [[ -d ../shared/corpus && ! -f $out/seeds/.done ]]; then
   done
   touch "$out/seeds/.done"
 fi
+
+# A target's own seeds, used instead of the log lines: tests/fuzz/seeds/<target>/, and for
+# config_fuzz every example pipeline (the YAML files and the YAML blocks of the docs).
+own_seeds() {
+  local t=$1 dirs=()
+  [[ -d tests/fuzz/seeds/$t ]] && dirs+=("tests/fuzz/seeds/$t")
+  if [[ $t == config_fuzz ]]; then
+    local d=$out/seeds-$t
+    rm -rf "$d" && mkdir -p "$d"
+    cp conf/*.yaml conf/examples/*.yaml packaging/examples/*.yaml "$d"/ 2>/dev/null
+    for doc in README.md ../shared/CONFIG.md; do
+      [[ -f $doc ]] && awk -v out="$d/$(basename "$doc" .md)" \
+        '/^```yaml/ {n++; on=1; next} /^```/ {on=0} on {print > (out "-" n ".yaml")}' "$doc"
+    done
+    dirs+=("$d")
+  fi
+  ((${#dirs[@]})) && printf '%s\n' "${dirs[@]}"
+}
+
+# The agent's own libraries, built once per run by CMake with clang and the flags above (only
+# what changed is rebuilt; ccache keeps that cheap on a fresh tree).
+agent_state=""
+agent() {
+  if [[ -z $agent_state ]]; then
+    agent_state=failed
+    {
+      if [[ ! -f $agent_dir/CMakeCache.txt || tests/fuzz/fuzz.sh -nt $agent_dir/CMakeCache.txt ]]; then
+        local generator=()
+        [[ ! -f $agent_dir/CMakeCache.txt ]] && command -v ninja >/dev/null && generator=(-G Ninja)
+        cmake -S . -B "$agent_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Fuzz \
+          -DCMAKE_CXX_COMPILER="$clang" -DCMAKE_CXX_FLAGS="${sanitize[*]}" \
+          -DLOGSHIP_BUILD_TESTS=OFF -DLOGSHIP_BUILD_BENCHMARKS=OFF || return 1
+      fi
+      cmake --build "$agent_dir" -j "$jobs" --target $agent_targets || return 1
+    } >"$out/agent.build.log" 2>&1
+    agent_state=ok
+  fi
+  [[ $agent_state == ok ]]
+}
 
 object() {  # source -> object, rebuilt when the source is newer
   local o="$out/obj/$(echo "$1" | tr / _).o"
@@ -55,14 +107,27 @@ targets=("$@")
 ((${#targets[@]})) || targets=($(printf '%s\n' "${!sources[@]}" | sort))
 pass=0 fail=0
 for t in "${targets[@]}"; do
-  srcs=${sources[$t]}
+  srcs=${sources[$t]-}
+  # The test suite replays these in its ordinary build instead (tests/fuzz/CMakeLists.txt).
+  if [[ $srcs == @agent && ${LOGSHIP_FUZZ_AGENT_TARGETS:-1} == 0 ]]; then
+    echo "skip - $t (needs an instrumented build of the whole agent)"
+    continue
+  fi
   [[ $t == parse_* ]] && srcs="$srcs $transform_common"
   objs=()
+  link=$libs
   ok=1
-  for s in $srcs; do o=$(object "$s") || { ok=0; break; }; objs+=("$o"); done
-  if ((ok)) && "$clang" "${flags[@]}" -fsanitize=fuzzer "tests/fuzz/$t.cc" $(printf '%s\n' "${objs[@]}" | sort -u) $libs -o "$out/$t" 2>"$out/$t.build.log"; then
+  if [[ $srcs == @agent ]]; then
+    agent || { ok=0; cp "$out/agent.build.log" "$out/$t.build.log"; }
+    link=$agent_libs
+  else
+    for s in $srcs; do o=$(object "$s") || { ok=0; break; }; objs+=("$o"); done
+  fi
+  if ((ok)) && "$clang" "${flags[@]}" -fsanitize=fuzzer "tests/fuzz/$t.cc" $(printf '%s\n' "${objs[@]}" | sort -u) $link -o "$out/$t" 2>"$out/$t.build.log"; then
     mkdir -p "$out/corpus/$t"
-    if "$out/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 "$out/corpus/$t" "$out/seeds" >"$out/$t.log" 2>&1; then
+    seeds=($(own_seeds "$t"))
+    ((${#seeds[@]})) || seeds=("$out/seeds")
+    if "$out/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$out/$t-" "$out/corpus/$t" "${seeds[@]}" >"$out/$t.log" 2>&1; then
       echo "ok   - $t ($(grep -oE 'stat::number_of_executed_units: [0-9]+|#[0-9]+' "$out/$t.log" | tail -1) runs in ${seconds}s)"
       pass=$((pass + 1))
     else
