@@ -228,13 +228,16 @@ void FileSource::place(const std::string& path, const struct stat& st, bool star
     }
   }
   // Starts like a file being read, or so far holds only the start of one (a copy still being
-  // written, even an empty one): perhaps a copytruncate copy whose truncation comes next.
+  // written, even an empty one): perhaps a copytruncate copy whose truncation comes next. Only a
+  // file beside the one read can be its copy: a new file where a rotated one was is read at once,
+  // before the next rotation takes it out of reach.
   for (auto& [k, t] : tails_) {
     if (t->head.length == 0) continue;
     Head tail_start;
     bool starts_like = head.length >= t->head.length
                            ? hasHead(fd, t->head)
-                           : readHead(t->fd, head.length, tail_start) && tail_start == head;
+                           : !t->gone && t->path != path &&
+                                 readHead(t->fd, head.length, tail_start) && tail_start == head;
     if (!starts_like) continue;
     auto first = candidates_.emplace(path, Clock::now()).first->second;
     if (Clock::now() - first < config_.copy_wait) {
