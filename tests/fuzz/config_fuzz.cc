@@ -28,23 +28,23 @@ const logship::Registry& registry() {
 bool touchesTheSystem(const logship::PipelineConfig& config) {
   for (const logship::ComponentConfig& c : config.components) {
     if (!c.node.isMap()) continue;
-    logship::ConfigNode key_file = c.node["key_file"];
-    if (key_file.isScalar()) {
-      logship::Diagnostics ignored;
-      if (auto path = key_file.scalar(ignored)) {
+    for (auto& [key, value] : c.node.entries()) {  // every entry: YAML lets a key repeat
+      std::string name = key.yaml().Scalar();
+      if (name == "key_file" && value.isScalar()) {
+        logship::Diagnostics ignored;
+        auto path = value.scalar(ignored);
+        if (!path) continue;
         std::error_code ec;
-        auto status = std::filesystem::status(*path, ec);
-        bool harmless = status.type() == std::filesystem::file_type::not_found ||
-                        status.type() == std::filesystem::file_type::directory ||
-                        (status.type() == std::filesystem::file_type::regular &&
+        auto type = std::filesystem::status(*path, ec).type();
+        bool harmless = type == std::filesystem::file_type::not_found ||
+                        type == std::filesystem::file_type::directory ||
+                        (type == std::filesystem::file_type::regular &&
                          std::filesystem::file_size(*path, ec) < (1u << 20));
         if (!harmless) return true;
-      }
-    }
-    logship::ConfigNode librdkafka = c.node["librdkafka"];
-    if (librdkafka.isMap()) {
-      for (auto& [key, value] : librdkafka.entries()) {
-        if (key.yaml().Scalar().starts_with("plugin")) return true;
+      } else if (name == "librdkafka" && value.isMap()) {
+        for (auto& [option, ignored] : value.entries()) {
+          if (option.yaml().Scalar().starts_with("plugin")) return true;
+        }
       }
     }
   }
