@@ -38,6 +38,17 @@ def free_port():
     return p
 
 
+def wait_ready(port, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read()
+            return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.05)
+    raise RuntimeError("the agent's admin server did not come up")
+
+
 work = tempfile.mkdtemp(prefix="logship-reload-")
 proc = None
 try:
@@ -64,6 +75,7 @@ outputs:
     write_config()
     proc = subprocess.Popen([BIN, "run", "-c", config],
                             stderr=open(os.path.join(work, "agent.log"), "w"))
+    wait_ready(port)  # SIGHUP before the agent takes it over would end the process
     total = 60000
 
     def writer():
