@@ -49,6 +49,11 @@ def wait_ready(port, timeout=30):
     raise RuntimeError("the agent's admin server did not come up")
 
 
+def post_reload(port):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/reload", method="POST")
+    return urllib.request.urlopen(req, timeout=30).read().decode()
+
+
 work = tempfile.mkdtemp(prefix="logship-reload-")
 proc = None
 try:
@@ -98,13 +103,11 @@ outputs:
     proc.send_signal(signal.SIGHUP)
     time.sleep(0.4)
     write_config(extra_output=True)
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/reload", method="POST")
-    body = urllib.request.urlopen(req, timeout=30).read().decode()
+    body = post_reload(port)
     check("POST /reload applies a valid config", "second" in body, body)
     write_config(broken=True)
     try:
-        urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/reload",
-                                                      method="POST"), timeout=30)
+        post_reload(port)
         check("POST /reload refuses an invalid config", False, "answered 200")
     except urllib.error.HTTPError as e:
         text = e.read().decode()
@@ -135,11 +138,6 @@ finally:
     if proc and proc.poll() is None:
         proc.kill()
     shutil.rmtree(work, ignore_errors=True)
-
-
-def post_reload(port):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/reload", method="POST")
-    return urllib.request.urlopen(req, timeout=30).read().decode()
 
 
 def wait_lines(path, n, timeout=30):
@@ -198,13 +196,8 @@ outputs:
     check("lines flow before the reload", wait_lines(os.path.join(work, "app1.ndjson"), 100))
     time.sleep(0.5)  # the detect rule reads the two hits
     write_config("app2.ndjson", extra=True)
-    report = ""
-    for _ in range(100):  # until the admin server is up
-        try:
-            report = post_reload(port)
-            break
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.1)
+    wait_ready(port)
+    report = post_reload(port)
     check("the report names what was kept, replaced and added",
           "kept auth, app, failures, alerts; replaced app_out; added everything" in report, report)
     append(app, [f"app line {i}" for i in range(100, 200)])
@@ -259,13 +252,8 @@ outputs:
     time.sleep(1)  # the output fails and retries, holding the lines
     os.makedirs(os.path.join(work, "fixed"))
     write_config("fixed")
-    report = ""
-    for _ in range(100):
-        try:
-            report = post_reload(port)
-            break
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.1)
+    wait_ready(port)
+    report = post_reload(port)
     check("the stuck output and the source that fed it are replaced",
           "replaced in, out" in report, report)
     out = os.path.join(work, "fixed", "out.ndjson")
