@@ -753,7 +753,7 @@ std::string Topology::takeOver(Topology& running, Metrics& metrics) {
   for (SourceNode* sn : gone_sources) {
     runOn(*sn->io, [sn] { sn->source->saveState(); }, deadline + std::chrono::seconds(1));
   }
-  std::set<std::string> ids, replaced_ids;
+  std::set<std::string> ids;
   std::vector<std::string> kept, replaced, added, removed;
   for (auto& sn : sources_) ids.insert(sn->id);
   for (auto& tn : transforms_) ids.insert(tn->id);
@@ -761,7 +761,6 @@ std::string Topology::takeOver(Topology& running, Metrics& metrics) {
   auto retire = [&](auto& theirs) {
     for (auto& r : theirs) {
       if (!r) continue;  // kept: moved over
-      if (ids.count(r->id)) replaced_ids.insert(r->id);
       (ids.count(r->id) ? replaced : removed).push_back(r->id);
       retired_.push_back(std::move(r));
     }
@@ -794,7 +793,7 @@ std::string Topology::takeOver(Topology& running, Metrics& metrics) {
     for (auto& n : nodes) {
       if (kept_nodes.count(n.get())) {
         kept.push_back(n->id);
-      } else if (!replaced_ids.count(n->id)) {
+      } else if (std::find(replaced.begin(), replaced.end(), n->id) == replaced.end()) {
         added.push_back(n->id);
       }
     }
