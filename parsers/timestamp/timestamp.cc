@@ -1,6 +1,8 @@
 #include "parsers/timestamp/timestamp.h"
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace logship::timestamp {
 namespace {
@@ -194,6 +196,13 @@ int64_t writeDateTime(int64_t ns, char* out) {
     fraction += kNanosPerSecond;
     seconds -= 1;
   }
+  // Events come in runs from the same second: the date and time are written once per run.
+  thread_local int64_t last_seconds = INT64_MIN;
+  thread_local char last_text[20];
+  if (seconds == last_seconds) {
+    std::memcpy(out, last_text, sizeof last_text);
+    return fraction;
+  }
   const int64_t days = floorDiv(seconds, kSecondsPerDay);
   const int64_t second_of_day = seconds - days * kSecondsPerDay;
   const CivilDate date = civilFromDays(days);
@@ -210,6 +219,8 @@ int64_t writeDateTime(int64_t ns, char* out) {
   out[16] = ':';
   writeDigits(out + 17, static_cast<uint64_t>(second_of_day % 60), 2);
   out[19] = '.';
+  std::memcpy(last_text, out, sizeof last_text);
+  last_seconds = seconds;
   return fraction;
 }
 

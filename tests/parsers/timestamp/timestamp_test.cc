@@ -175,6 +175,20 @@ TEST_F(FormatTest, WritesNineAndThreeDigitFractions) {
             "2000-02-29T23:59:59.999Z");
 }
 
+// The date and time of the last second formatted are reused: runs within one second, and
+// seconds going back and forth, must each come out whole.
+TEST_F(FormatTest, RunsWithinASecondAndBackAgain) {
+  const int64_t base = utcNanos(2026, 12, 31, 23, 59, 59);
+  EXPECT_EQ(format(base + 1), "2026-12-31T23:59:59.000000001Z");
+  EXPECT_EQ(format(base + 999'999'999), "2026-12-31T23:59:59.999999999Z");
+  EXPECT_EQ(formatMillis(base + 5'000'000), "2026-12-31T23:59:59.005Z");
+  EXPECT_EQ(format(base + kNs), "2027-01-01T00:00:00.000000000Z");
+  EXPECT_EQ(format(base + 7), "2026-12-31T23:59:59.000000007Z");
+  EXPECT_EQ(format(-1), "1969-12-31T23:59:59.999999999Z");
+  EXPECT_EQ(format(-kNs + 3), "1969-12-31T23:59:59.000000003Z");
+  EXPECT_EQ(format(3), "1970-01-01T00:00:00.000000003Z");
+}
+
 TEST_F(FormatTest, NegativeTimesFloorTowardsThePast) {
   EXPECT_EQ(format(-1), "1969-12-31T23:59:59.999999999Z");
   EXPECT_EQ(format(-kNs), "1969-12-31T23:59:59.000000000Z");
