@@ -1,9 +1,11 @@
 #include "outputs/common/compression.h"
 
+#include <snappy-sinksource.h>
 #include <snappy.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace logship {
@@ -104,12 +106,62 @@ bool Compressor::compress(Compression c, std::string_view in, std::string& out) 
   return false;
 }
 
-void snappyCompress(std::string_view in, std::string& out) {
-  size_t start = out.size();
-  out.resize(start + snappy::MaxCompressedLength(in.size()));
-  size_t n = 0;
-  snappy::RawCompress(in.data(), in.size(), out.data() + start, &n);
-  out.resize(start + n);
+namespace {
+
+class PiecesSource : public snappy::Source {
+ public:
+  explicit PiecesSource(std::span<const std::string_view> pieces) : pieces_(pieces) {
+    for (std::string_view piece : pieces) left_ += piece.size();
+  }
+  size_t Available() const override { return left_; }
+  const char* Peek(size_t* len) override {
+    while (index_ < pieces_.size() && offset_ == pieces_[index_].size()) {
+      ++index_;
+      offset_ = 0;
+    }
+    if (index_ == pieces_.size()) {
+      *len = 0;
+      return nullptr;
+    }
+    *len = pieces_[index_].size() - offset_;
+    return pieces_[index_].data() + offset_;
+  }
+  void Skip(size_t n) override {
+    left_ -= n;
+    while (n > 0) {
+      size_t here = std::min(n, pieces_[index_].size() - offset_);
+      offset_ += here;
+      n -= here;
+      if (offset_ == pieces_[index_].size()) {
+        ++index_;
+        offset_ = 0;
+      }
+    }
+  }
+
+ private:
+  std::span<const std::string_view> pieces_;
+  size_t index_ = 0;
+  size_t offset_ = 0;
+  size_t left_ = 0;
+};
+
+class AppendSink : public snappy::Sink {
+ public:
+  explicit AppendSink(std::string& out) : out_(out) {}
+  void Append(const char* bytes, size_t n) override { out_.append(bytes, n); }
+
+ private:
+  std::string& out_;
+};
+
+}  // namespace
+
+void snappyCompress(std::span<const std::string_view> pieces, std::string& out) {
+  PiecesSource source(pieces);
+  out.reserve(out.size() + snappy::MaxCompressedLength(source.Available()));
+  AppendSink sink(out);
+  snappy::Compress(&source, &sink);
 }
 
 bool gunzip(std::string_view in, std::string& out) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -30,8 +31,9 @@ class Compressor {
   std::unique_ptr<State> state_;
 };
 
-// Snappy block format (not framed), as Loki's protobuf push expects.
-void snappyCompress(std::string_view in, std::string& out);
+// Snappy block format (not framed), as Loki's protobuf push expects. The input may come in pieces,
+// which are compressed as one text without first being joined.
+void snappyCompress(std::span<const std::string_view> pieces, std::string& out);
 bool gunzip(std::string_view in, std::string& out);
 
 }  // namespace logship

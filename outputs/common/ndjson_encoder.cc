@@ -6,7 +6,8 @@
 
 namespace logship {
 
-NdjsonEncoder::NdjsonEncoder(const GlobalConfig& global) {
+NdjsonEncoder::NdjsonEncoder(const GlobalConfig& global, bool with_timestamp)
+    : with_timestamp_(with_timestamp) {
   for (const TierSpec& t : global.tiers) tier_names_.push_back(t.name);
 }
 
@@ -81,7 +82,9 @@ void NdjsonEncoder::appendTimestampCached(int64_t ns, std::string& out) {
 
 void NdjsonEncoder::gather(const Batch& batch, const Event& event) {
   entries_.clear();
-  entries_.push_back({"@timestamp", FieldValue::integer(event.timestamp_ns), true});
+  if (with_timestamp_) {
+    entries_.push_back({"@timestamp", FieldValue::integer(event.timestamp_ns), true});
+  }
   entries_.push_back({"message", FieldValue::string(event.message)});
   if (event.severity != Severity::kUnset) {
     entries_.push_back({"log.level", FieldValue::string(toString(event.severity))});

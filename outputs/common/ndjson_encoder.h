@@ -14,7 +14,8 @@ namespace logship {
 // scratch space, so encoding allocates nothing once warm.
 class NdjsonEncoder {
  public:
-  explicit NdjsonEncoder(const GlobalConfig& global);
+  // Without `with_timestamp`, `@timestamp` is left out: for receivers that store it beside the line.
+  explicit NdjsonEncoder(const GlobalConfig& global, bool with_timestamp = true);
 
   void encode(const Batch& batch, std::string& out);
   void encodeEvent(const Batch& batch, const Event& event, std::string& out);
@@ -44,6 +45,7 @@ class NdjsonEncoder {
   void appendTimestampCached(int64_t ns, std::string& out);
 
   std::vector<std::string> tier_names_;
+  bool with_timestamp_;
   std::vector<Entry> entries_;
   std::vector<uint32_t> order_;  // entries_ indices, sorted by key
   std::vector<Layout> layouts_;  // most recently used first

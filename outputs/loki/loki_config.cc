@@ -17,7 +17,8 @@ const OptionTable<LokiConfig>& LokiConfig::options() {
         .oneOf("encoding", &LokiConfig::encoding, {"protobuf", "json"},
                "protobuf (snappy-compressed) or JSON push bodies.")
         .oneOf("line_format", &LokiConfig::line_format, {"json", "message"},
-               "The log line: the event as one JSON object, or the raw message.")
+               "The log line: the event as one JSON object (without `@timestamp`, which is the "
+               "entry's own), or the raw message.")
         .optional("path", &LokiConfig::path, "Push path under the endpoint.");
     return t;
   }();

@@ -12,6 +12,7 @@ namespace logship {
 namespace {
 
 constexpr size_t kMaxLabelValueBytes = 2048;
+constexpr size_t kPrefetchDistance = 8;
 constexpr std::string_view kFallbackLabels = "{service_name=\"unknown_service\"}";
 
 size_t varintSize(uint64_t v) {
@@ -132,7 +133,7 @@ void appendLokiLabelValue(std::string& out, std::string_view value) {
 }
 
 LokiEncoder::LokiEncoder(const GlobalConfig& global, LokiEncoderOptions options)
-    : options_(std::move(options)), ndjson_(global) {
+    : options_(std::move(options)), ndjson_(global, /*with_timestamp=*/false) {
   std::sort(options_.labels.begin(), options_.labels.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
 }
@@ -162,28 +163,17 @@ void LokiEncoder::labelSet(const Batch& batch, const Event& event, std::string& 
   out.push_back('}');
 }
 
-void LokiEncoder::appendLine(const Batch& batch, const Event& event) {
+void LokiEncoder::appendLine(const Batch& batch, const Event& event, std::string& out) {
   if (options_.raw_message) {
-    appendValidUtf8(text_, event.message);
+    appendValidUtf8(out, event.message);
     return;
   }
-  ndjson_.encodeEvent(batch, event, text_);
-  if (!text_.empty() && text_.back() == '\n') text_.pop_back();
+  size_t start = out.size();
+  ndjson_.encodeEvent(batch, event, out);
+  if (out.size() > start && out.back() == '\n') out.pop_back();
 }
 
-void LokiEncoder::appendMetadata(const Batch& batch, const Event& event, Entry& entry) {
-  auto append = [&](const FieldValue* value, std::string_view direct, uint32_t& offset,
-                    uint32_t& size) {
-    offset = static_cast<uint32_t>(text_.size());
-    if (!direct.empty()) {
-      appendValidUtf8(text_, direct);
-    } else if (value != nullptr) {
-      value_scratch_.clear();
-      appendFieldText(*value, value_scratch_);
-      appendValidUtf8(text_, value_scratch_);
-    }
-    size = static_cast<uint32_t>(text_.size() - offset);
-  };
+void LokiEncoder::findMetadata(const Batch& batch, const Event& event) {
   // One pass for both keys, the event's own fields before the batch's (as Batch::findField).
   const Field* correlation = nullptr;
   const Field* trace = nullptr;
@@ -193,62 +183,224 @@ void LokiEncoder::appendMetadata(const Batch& batch, const Event& event, Entry& 
   };
   for (uint16_t i = 0; i < event.field_count; ++i) look(event.fields[i]);
   for (const Field& f : batch.sharedFields()) look(f);
-  append(correlation && event.correlation_id.empty() ? &correlation->value : nullptr,
-         event.correlation_id, entry.correlation_offset, entry.correlation_size);
-  append(trace ? &trace->value : nullptr, {}, entry.trace_offset, entry.trace_size);
+  auto take = [&](const Field* field, std::string& out) {
+    out.clear();
+    if (field == nullptr) return;
+    value_scratch_.clear();
+    appendFieldText(field->value, value_scratch_);
+    appendValidUtf8(out, value_scratch_);
+  };
+  if (!event.correlation_id.empty()) {
+    correlation_.clear();
+    appendValidUtf8(correlation_, event.correlation_id);
+  } else {
+    take(correlation, correlation_);
+  }
+  take(trace, trace_);
+}
+
+LokiEncoder::Stream& LokiEncoder::streamOf(const Batch& batch, const Event& event) {
+  // The label values as rendered, each after its length: a key found without cleaning values
+  // or writing the label set, which only a key not seen before in this request needs.
+  key_scratch_.clear();
+  for (auto& [name, tmpl] : options_.labels) {
+    size_t at = key_scratch_.size();
+    key_scratch_.append(sizeof(uint32_t), '\0');
+    tmpl.render(batch, event, key_scratch_);
+    auto size = static_cast<uint32_t>(key_scratch_.size() - at - sizeof(uint32_t));
+    std::memcpy(key_scratch_.data() + at, &size, sizeof size);
+  }
+  // Neighbouring events mostly share their stream: skip the hash lookup then.
+  if (last_stream_ < stream_count_ && last_key_ == key_scratch_) return streams_[last_stream_];
+  last_key_ = key_scratch_;
+  if (auto it = key_index_.find(std::string_view(key_scratch_)); it != key_index_.end()) {
+    last_stream_ = it->second;
+    return streams_[last_stream_];
+  }
+  // Cleaning can make different values alike: the label set decides the stream.
+  labels_scratch_.clear();
+  labelSet(batch, event, labels_scratch_);
+  if (auto it = stream_index_.find(std::string_view(labels_scratch_));
+      it != stream_index_.end()) {
+    last_stream_ = it->second;
+    key_index_.emplace(key_scratch_, it->second);
+    return streams_[last_stream_];
+  }
+  last_stream_ = stream_count_++;
+  key_index_.emplace(key_scratch_, static_cast<uint32_t>(last_stream_));
+  stream_index_.emplace(labels_scratch_, static_cast<uint32_t>(last_stream_));
+  if (streams_.size() < stream_count_) streams_.emplace_back();
+  Stream& s = streams_[last_stream_];
+  s.labels = labels_scratch_;
+  s.body.clear();
+  s.entries.clear();
+  s.ordered = true;
+  s.pairs.clear();
+  if (options_.json) {
+    for (auto& [name, tmpl] : options_.labels) {
+      value_scratch_.clear();
+      tmpl.render(batch, event, value_scratch_);
+      if (value_scratch_.empty()) continue;
+      std::string clean;
+      appendCleanLabelValue(clean, value_scratch_, false);
+      s.pairs.emplace_back(name, std::move(clean));
+    }
+    if (s.pairs.empty()) s.pairs.emplace_back("service_name", "unknown_service");
+  }
+  return s;
+}
+
+void LokiEncoder::appendProtobufEntry(const Batch& batch, const Event& event, Stream& stream) {
+  std::string& body = stream.body;
+  int64_t seconds;
+  int32_t nanos;
+  splitTimestamp(event.timestamp_ns, seconds, nanos);
+  size_t timestamp_size = timestampSize(seconds, nanos);
+  // The line is written in place after room for the fields before it, guessing two-byte
+  // lengths (lines of 128 B to 16 KiB); a wrong guess moves the line once, while it is hot.
+  constexpr size_t kGuessedLengthBytes = 2;
+  size_t start = body.size();
+  size_t room = 1 + kGuessedLengthBytes + lengthField(timestamp_size) + 1 + kGuessedLengthBytes;
+  body.resize(start + room);
+  appendLine(batch, event, body);
+  size_t line_size = body.size() - start - room;
+  findMetadata(batch, event);
+  size_t metadata_size = 0;
+  if (!correlation_.empty()) {
+    metadata_size += lengthField(pairSize(kCorrelationName, correlation_.size()));
+  }
+  if (!trace_.empty()) metadata_size += lengthField(pairSize(kTraceName, trace_.size()));
+  size_t entry_size = lengthField(timestamp_size) + (line_size ? lengthField(line_size) : 0) +
+                      metadata_size;
+
+  char head[48];
+  char* h = head;
+  *h++ = 0x12;  // StreamAdapter.entries
+  h = putVarint(h, entry_size);
+  *h++ = 0x0A;  // EntryAdapter.timestamp
+  h = putVarint(h, timestamp_size);
+  if (seconds != 0) {
+    *h++ = 0x08;
+    h = putVarint(h, static_cast<uint64_t>(seconds));
+  }
+  if (nanos != 0) {
+    *h++ = 0x10;
+    h = putVarint(h, static_cast<uint64_t>(nanos));
+  }
+  if (line_size) {
+    *h++ = 0x12;  // EntryAdapter.line
+    h = putVarint(h, line_size);
+  }
+  size_t head_size = static_cast<size_t>(h - head);
+  if (head_size != room) {
+    if (head_size > room) body.resize(start + head_size + line_size);
+    std::memmove(body.data() + start + head_size, body.data() + start + room, line_size);
+    body.resize(start + head_size + line_size);
+  }
+  std::memcpy(body.data() + start, head, head_size);
+
+  auto pair = [&](std::string_view name, std::string_view value) {
+    char* p = head;
+    *p++ = 0x1A;  // EntryAdapter.structuredMetadata
+    p = putVarint(p, pairSize(name, value.size()));
+    body.append(head, p);
+    p = head;
+    *p++ = 0x0A;
+    p = putVarint(p, name.size());
+    body.append(head, p);
+    body.append(name);
+    p = head;
+    *p++ = 0x12;
+    p = putVarint(p, value.size());
+    body.append(head, p);
+    body.append(value);
+  };
+  if (!correlation_.empty()) pair(kCorrelationName, correlation_);
+  if (!trace_.empty()) pair(kTraceName, trace_);
+  stream.entries.push_back({event.timestamp_ns, static_cast<uint32_t>(start),
+                            static_cast<uint32_t>(body.size() - start)});
+}
+
+void LokiEncoder::appendJsonEntry(const Batch& batch, const Event& event, Stream& stream) {
+  std::string& body = stream.body;
+  if (!body.empty()) body.push_back(',');
+  size_t start = body.size();
+  body.append("[\"");
+  json::appendInt(body, event.timestamp_ns);
+  body.append("\",");
+  line_scratch_.clear();
+  appendLine(batch, event, line_scratch_);
+  json::appendString(body, line_scratch_);
+  findMetadata(batch, event);
+  if (!correlation_.empty() || !trace_.empty()) {
+    body.append(",{");
+    if (!correlation_.empty()) {
+      json::appendString(body, kCorrelationName);
+      body.push_back(':');
+      json::appendString(body, correlation_);
+    }
+    if (!trace_.empty()) {
+      if (!correlation_.empty()) body.push_back(',');
+      json::appendString(body, kTraceName);
+      body.push_back(':');
+      json::appendString(body, trace_);
+    }
+    body.push_back('}');
+  }
+  body.push_back(']');
+  stream.entries.push_back({event.timestamp_ns, static_cast<uint32_t>(start),
+                            static_cast<uint32_t>(body.size() - start)});
 }
 
 void LokiEncoder::group(std::span<const EventRef> events) {
   stream_count_ = 0;
   last_stream_ = 0;
   stream_index_.clear();
-  text_.clear();
-  for (const EventRef& ref : events) {
-    const Batch& batch = ref.batch();
-    const Event& event = ref.event();
-    labels_scratch_.clear();
-    labelSet(batch, event, labels_scratch_);
-    uint32_t index;
-    // Neighbouring events mostly share their stream: skip the hash lookup then.
-    if (last_stream_ < stream_count_ && streams_[last_stream_].labels == labels_scratch_) {
-      index = last_stream_;
-    } else if (auto it = stream_index_.find(std::string_view(labels_scratch_));
-               it == stream_index_.end()) {
-      index = static_cast<uint32_t>(stream_count_++);
-      if (streams_.size() < stream_count_) streams_.emplace_back();
-      Stream& s = streams_[index];
-      s.labels = labels_scratch_;
-      s.entries.clear();
-      s.pairs.clear();
-      if (options_.json) {
-        for (auto& [name, tmpl] : options_.labels) {
-          value_scratch_.clear();
-          tmpl.render(batch, event, value_scratch_);
-          if (value_scratch_.empty()) continue;
-          std::string clean;
-          appendCleanLabelValue(clean, value_scratch_, false);
-          s.pairs.emplace_back(name, std::move(clean));
-        }
-        if (s.pairs.empty()) s.pairs.emplace_back("service_name", "unknown_service");
-      }
-      stream_index_.emplace(s.labels, index);
-    } else {
-      index = it->second;
+  key_index_.clear();
+  for (size_t i = 0; i < events.size(); ++i) {
+    // The fields of an event a few ahead are fetched while this one is encoded.
+    if (i + kPrefetchDistance < events.size()) {
+      __builtin_prefetch(events[i + kPrefetchDistance].event().fields);
     }
-    last_stream_ = index;
-    Entry entry{};
-    entry.timestamp_ns = event.timestamp_ns;
-    entry.line_offset = static_cast<uint32_t>(text_.size());
-    appendLine(batch, event);
-    entry.line_size = static_cast<uint32_t>(text_.size() - entry.line_offset);
-    appendMetadata(batch, event, entry);
-    streams_[index].entries.push_back(entry);
+    const Batch& batch = events[i].batch();
+    const Event& event = events[i].event();
+    Stream& stream = streamOf(batch, event);
+    if (!stream.entries.empty() && event.timestamp_ns < stream.entries.back().timestamp_ns) {
+      stream.ordered = false;
+    }
+    if (options_.json) {
+      appendJsonEntry(batch, event, stream);
+    } else {
+      appendProtobufEntry(batch, event, stream);
+    }
   }
+  // Entries that came out of order are put in order by their places, not moved: the request is
+  // written from those places.
   for (size_t i = 0; i < stream_count_; ++i) {
-    auto& entries = streams_[i].entries;
-    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    Stream& s = streams_[i];
+    if (s.ordered) continue;
+    std::stable_sort(s.entries.begin(), s.entries.end(), [](const Entry& a, const Entry& b) {
       return a.timestamp_ns < b.timestamp_ns;
     });
+  }
+}
+
+void LokiEncoder::protobufPieces() {
+  pieces_.clear();
+  for (size_t i = 0; i < stream_count_; ++i) {
+    Stream& s = streams_[i];
+    size_t size = lengthField(s.labels.size()) + s.body.size();
+    s.header.resize(1 + varintSize(size) + lengthField(s.labels.size()));
+    char* p = s.header.data();
+    *p++ = 0x0A;  // PushRequest.streams
+    p = putVarint(p, size);
+    putBytes(p, 0x0A, s.labels);  // StreamAdapter.labels
+    pieces_.push_back(s.header);
+    if (s.ordered) {
+      pieces_.push_back(s.body);
+    } else {
+      for (const Entry& e : s.entries) pieces_.emplace_back(s.body.data() + e.offset, e.size);
+    }
   }
 }
 
@@ -257,70 +409,15 @@ void LokiEncoder::encode(std::span<const EventRef> events, std::string& out) {
     encodeJson(events, out);
     return;
   }
-  raw_.clear();
-  encodeProtobuf(events, raw_);
-  snappyCompress(raw_, out);
+  group(events);
+  protobufPieces();
+  snappyCompress(pieces_, out);
 }
 
 void LokiEncoder::encodeProtobuf(std::span<const EventRef> events, std::string& out) {
   group(events);
-  // First pass: sizes, since every length-delimited field is prefixed with its length.
-  auto entrySize = [&](const Entry& e) {
-    int64_t seconds;
-    int32_t nanos;
-    splitTimestamp(e.timestamp_ns, seconds, nanos);
-    size_t n = lengthField(timestampSize(seconds, nanos));
-    if (e.line_size) n += lengthField(e.line_size);
-    if (e.correlation_size) n += lengthField(pairSize(kCorrelationName, e.correlation_size));
-    if (e.trace_size) n += lengthField(pairSize(kTraceName, e.trace_size));
-    return n;
-  };
-  std::vector<size_t> stream_sizes(stream_count_);
-  size_t total = 0;
-  for (size_t i = 0; i < stream_count_; ++i) {
-    const Stream& s = streams_[i];
-    size_t n = lengthField(s.labels.size());
-    for (const Entry& e : s.entries) n += lengthField(entrySize(e));
-    stream_sizes[i] = n;
-    total += lengthField(n);
-  }
-  size_t start = out.size();
-  out.resize(start + total);
-  char* p = out.data() + start;
-  for (size_t i = 0; i < stream_count_; ++i) {
-    const Stream& s = streams_[i];
-    *p++ = 0x0A;  // PushRequest.streams
-    p = putVarint(p, stream_sizes[i]);
-    p = putBytes(p, 0x0A, s.labels);  // StreamAdapter.labels
-    for (const Entry& e : s.entries) {
-      *p++ = 0x12;  // StreamAdapter.entries
-      p = putVarint(p, entrySize(e));
-      int64_t seconds;
-      int32_t nanos;
-      splitTimestamp(e.timestamp_ns, seconds, nanos);
-      *p++ = 0x0A;  // EntryAdapter.timestamp
-      p = putVarint(p, timestampSize(seconds, nanos));
-      if (seconds != 0) {
-        *p++ = 0x08;
-        p = putVarint(p, static_cast<uint64_t>(seconds));
-      }
-      if (nanos != 0) {
-        *p++ = 0x10;
-        p = putVarint(p, static_cast<uint64_t>(nanos));
-      }
-      if (e.line_size) {
-        p = putBytes(p, 0x12, std::string_view(text_).substr(e.line_offset, e.line_size));
-      }
-      auto pair = [&](std::string_view name, uint32_t offset, uint32_t size) {
-        *p++ = 0x1A;  // EntryAdapter.structuredMetadata
-        p = putVarint(p, pairSize(name, size));
-        p = putBytes(p, 0x0A, name);
-        p = putBytes(p, 0x12, std::string_view(text_).substr(offset, size));
-      };
-      if (e.correlation_size) pair(kCorrelationName, e.correlation_offset, e.correlation_size);
-      if (e.trace_size) pair(kTraceName, e.trace_offset, e.trace_size);
-    }
-  }
+  protobufPieces();
+  for (std::string_view piece : pieces_) out.append(piece);
 }
 
 void LokiEncoder::encodeJson(std::span<const EventRef> events, std::string& out) {
@@ -337,30 +434,13 @@ void LokiEncoder::encodeJson(std::span<const EventRef> events, std::string& out)
       json::appendString(out, s.pairs[j].second);
     }
     out.append("},\"values\":[");
-    for (size_t j = 0; j < s.entries.size(); ++j) {
-      const Entry& e = s.entries[j];
-      if (j) out.push_back(',');
-      out.append("[\"");
-      json::appendInt(out, e.timestamp_ns);
-      out.append("\",");
-      json::appendString(out, std::string_view(text_).substr(e.line_offset, e.line_size));
-      if (e.correlation_size || e.trace_size) {
-        out.append(",{");
-        if (e.correlation_size) {
-          json::appendString(out, kCorrelationName);
-          out.push_back(':');
-          json::appendString(
-              out, std::string_view(text_).substr(e.correlation_offset, e.correlation_size));
-        }
-        if (e.trace_size) {
-          if (e.correlation_size) out.push_back(',');
-          json::appendString(out, kTraceName);
-          out.push_back(':');
-          json::appendString(out, std::string_view(text_).substr(e.trace_offset, e.trace_size));
-        }
-        out.push_back('}');
+    if (s.ordered) {
+      out.append(s.body);
+    } else {
+      for (size_t j = 0; j < s.entries.size(); ++j) {
+        if (j) out.push_back(',');
+        out.append(s.body, s.entries[j].offset, s.entries[j].size);
       }
-      out.push_back(']');
     }
     out.append("]}");
   }

@@ -26,7 +26,9 @@ struct LokiEncoderOptions {
   // Label name -> template, sorted by name (Loki's canonical order).
   std::vector<std::pair<std::string, OutputTemplate>> labels;
   bool json = false;         // JSON push body instead of snappy-compressed protobuf
-  bool raw_message = false;  // the line is the raw message rather than the NDJSON object
+  // The line is the raw message rather than the NDJSON object (which leaves out `@timestamp`:
+  // the entry's own timestamp holds it to the nanosecond).
+  bool raw_message = false;
 };
 
 // Turns events into one Loki push body: events grouped into streams by their rendered label set,
@@ -50,25 +52,35 @@ class LokiEncoder {
   }
 
  private:
+  // One encoded entry within its stream's body.
   struct Entry {
     int64_t timestamp_ns;
-    uint32_t line_offset, line_size;
-    uint32_t correlation_offset, correlation_size;
-    uint32_t trace_offset, trace_size;
+    uint32_t offset, size;
   };
   struct Stream {
     std::string labels;
     std::vector<std::pair<std::string, std::string>> pairs;  // for the JSON form
-    std::vector<Entry> entries;
+    std::string header;  // protobuf: the StreamAdapter's tag, length and labels
+    std::string body;    // the entries in arrival order, comma-separated in JSON
+    std::vector<Entry> entries;  // in timestamp order once grouped
+    bool ordered = true;         // whether arrival order was timestamp order
   };
   struct StringHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
 
+  // Groups events into streams, encoding each entry straight into its stream's body so that no
+  // line is copied after it is written; then sorts the entries of streams whose arrival order
+  // was not their timestamps' order.
   void group(std::span<const EventRef> events);
-  void appendLine(const Batch& batch, const Event& event);
-  void appendMetadata(const Batch& batch, const Event& event, Entry& entry);
+  Stream& streamOf(const Batch& batch, const Event& event);
+  void appendLine(const Batch& batch, const Event& event, std::string& out);
+  void findMetadata(const Batch& batch, const Event& event);
+  void appendProtobufEntry(const Batch& batch, const Event& event, Stream& stream);
+  void appendJsonEntry(const Batch& batch, const Event& event, Stream& stream);
+  // The PushRequest as pieces: each stream's header, then its body or, out of order, its entries.
+  void protobufPieces();
 
   LokiEncoderOptions options_;
   NdjsonEncoder ndjson_;
@@ -76,11 +88,16 @@ class LokiEncoder {
   std::vector<Stream> streams_;
   size_t stream_count_ = 0;
   size_t last_stream_ = 0;
-  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> stream_index_;
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> stream_index_;  // by labels
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> key_index_;  // by values
+  std::string key_scratch_;
+  std::string last_key_;
   std::string labels_scratch_;
   std::string value_scratch_;
-  std::string text_;  // lines and metadata values of the request
-  std::string raw_;   // the uncompressed protobuf
+  std::string line_scratch_;  // JSON: the line before it is escaped
+  std::string correlation_;   // structured metadata of the current event
+  std::string trace_;
+  std::vector<std::string_view> pieces_;
 };
 
 }  // namespace logship

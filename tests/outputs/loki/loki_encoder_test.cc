@@ -78,10 +78,13 @@ TEST_F(LokiEncoderTest, ProtobufDecodesToSortedStreamsWithMetadata) {
   const auto& high = push.streams(0);
   EXPECT_EQ(high.labels(), "{host=\"web-1\", level=\"high\", tier=\"app\"}");
   ASSERT_EQ(high.entries_size(), 1);
-  std::string line;
-  ndjson_.encodeEvent(*batches_[0], batches_[0]->events()[0], line);
-  line.pop_back();
-  EXPECT_EQ(high.entries(0).line(), line);
+  // The line is the event's NDJSON object but for `@timestamp`, which the entry carries.
+  std::string full;
+  ndjson_.encodeEvent(*batches_[0], batches_[0]->events()[0], full);
+  full.pop_back();
+  const std::string stamp = "\"@timestamp\":\"2023-11-14T22:13:20.000000000Z\",";
+  ASSERT_EQ(full.find(stamp), 1u) << full;
+  EXPECT_EQ(high.entries(0).line(), "{" + full.substr(1 + stamp.size()));
   EXPECT_EQ(high.entries(0).timestamp().seconds(), 1700000000);
   EXPECT_EQ(high.entries(0).timestamp().nanos(), 0);
   ASSERT_EQ(high.entries(0).structuredmetadata_size(), 1);
@@ -103,15 +106,24 @@ TEST_F(LokiEncoderTest, ProtobufDecodesToSortedStreamsWithMetadata) {
   std::string reserialized;
   ASSERT_TRUE(push.SerializeToString(&reserialized));
   EXPECT_EQ(reserialized, raw);
+
+  // The encoder's scratch space carries nothing from one request to the next.
+  std::string again;
+  encoder.encode(refs, again);
+  EXPECT_EQ(again, body);
 }
 
 TEST_F(LokiEncoderTest, ProtobufOfEdgeValuesMatchesTheGeneratedSerializer) {
   auto encoder = make({{"job", "fixed"}}, false, true);
-  auto b = makeBatch({"", "pre-epoch", std::string(300, 'x'), "bad \xff utf8"}, AckToken());
+  // Lines whose lengths take one, two and three bytes to write.
+  auto b = makeBatch(
+      {"", "pre-epoch", std::string(300, 'x'), "bad \xff utf8", std::string(20'000, 'y')},
+      AckToken());
   b->events()[0].timestamp_ns = 0;
   b->events()[1].timestamp_ns = -1'500'000'000;  // 1969: seconds -2, nanos 500000000
   b->events()[2].timestamp_ns = 1'000'000'000;
   b->events()[3].timestamp_ns = 2'000'000'000;
+  b->events()[4].timestamp_ns = 1'500'000'000;
   batches_.push_back(b);
   auto refs = refsOf(batches_, inputs_);
   std::string raw;
@@ -121,12 +133,14 @@ TEST_F(LokiEncoderTest, ProtobufOfEdgeValuesMatchesTheGeneratedSerializer) {
   std::string reserialized;
   ASSERT_TRUE(push.SerializeToString(&reserialized));
   EXPECT_EQ(reserialized, raw);
-  ASSERT_EQ(push.streams(0).entries_size(), 4);
+  ASSERT_EQ(push.streams(0).entries_size(), 5);
   EXPECT_EQ(push.streams(0).entries(0).timestamp().seconds(), -2);
   EXPECT_EQ(push.streams(0).entries(0).timestamp().nanos(), 500000000);
   EXPECT_EQ(push.streams(0).entries(0).line(), "pre-epoch");  // raw message lines
   EXPECT_EQ(push.streams(0).entries(1).line(), "");
-  EXPECT_EQ(push.streams(0).entries(3).line(), "bad \xEF\xBF\xBD utf8");
+  EXPECT_EQ(push.streams(0).entries(2).line(), std::string(300, 'x'));
+  EXPECT_EQ(push.streams(0).entries(3).line(), std::string(20'000, 'y'));
+  EXPECT_EQ(push.streams(0).entries(4).line(), "bad \xEF\xBF\xBD utf8");
 }
 
 TEST_F(LokiEncoderTest, JsonFormCarriesTheSameStreams) {
@@ -149,6 +163,10 @@ TEST_F(LokiEncoderTest, JsonFormCarriesTheSameStreams) {
   EXPECT_EQ(second.size(), 2u);  // no metadata object when there is none
   EXPECT_EQ(std::string_view(doc["streams"].at(0)["values"].at(0).at(2)["correlation_id"]),
             "corr-1");
+
+  std::string again;
+  encoder.encode(refs, again);
+  EXPECT_EQ(again, body);
 }
 
 TEST_F(LokiEncoderTest, LabelValuesAreCleanedNotDropped) {
