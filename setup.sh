@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs logship on Debian 12. Installs what is missing with apt-get first.
 #   ./setup.sh run [ARGS...]   build Release and run the agent (embedded default pipeline)
-#   ./setup.sh test            build Release and run the whole test suite through ctest
+#   ./setup.sh test            build Release and run the whole test suite through ctest, then
+#                              build and run it again under ASan + UBSan
 #   ./setup.sh build [PRESET]  build only (release, debug or asan)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -50,6 +51,10 @@ case "$command" in
     install_missing
     build release
     ctest --preset release -j "$(nproc)"
+    # The same suite again under AddressSanitizer + UBSan (without the packaging checks and the
+    # clang fuzz build, which is sanitized on its own).
+    build asan
+    ctest --preset asan -j "$(nproc)"
     ;;
   build)
     install_missing
