@@ -19,20 +19,6 @@ constexpr std::array<bool, 256> kWordChar = [] {
 
 constexpr size_t kMaxWord = 13;
 
-// Lower-cases `text` into `out`; false when it is too long to be a level name.
-bool lower(std::string_view text, char (&out)[kMaxWord + 1], bool* all_upper) {
-  if (text.size() > kMaxWord) return false;
-  bool upper = true;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c >= 'a' && c <= 'z') upper = false;
-    out[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  out[text.size()] = '\0';
-  if (all_upper != nullptr) *all_upper = upper;
-  return true;
-}
-
 struct Word {
   std::string_view name;
   Severity level;
@@ -53,11 +39,65 @@ constexpr Word kWords[] = {
     {"trace", Severity::kDebug, true},        {"verbose", Severity::kDebug, true},
 };
 
-const Word* findWord(std::string_view lowered) {
-  for (const Word& w : kWords) {
-    if (w.name == lowered) return &w;
+// `c | 0x20` lower-cases an ASCII letter and turns no other byte into one, so words compare
+// without case in place, without first being copied lower-cased.
+constexpr char folded(char c) { return static_cast<char>(c | 0x20); }
+
+// Most words of a message are no level name: a hash of length and three letters sends each to a
+// bucket of at most two candidates, mostly none.
+constexpr size_t kBuckets = 128;
+constexpr size_t wordBucket(std::string_view word) {
+  return (word.size() * 97 + static_cast<unsigned char>(folded(word[0])) * 31 +
+          static_cast<unsigned char>(folded(word[1])) * 7 +
+          static_cast<unsigned char>(folded(word.back()))) %
+         kBuckets;
+}
+constexpr uint8_t kNoWord = 0xFF;
+struct WordTable {
+  std::array<std::array<uint8_t, 2>, kBuckets> slots;
+  bool fits;
+};
+constexpr WordTable kWordTable = [] {
+  WordTable t{};
+  t.fits = true;
+  for (auto& bucket : t.slots) bucket = {kNoWord, kNoWord};
+  for (uint8_t i = 0; i < std::size(kWords); ++i) {
+    auto& bucket = t.slots[wordBucket(kWords[i].name)];
+    if (bucket[0] == kNoWord) {
+      bucket[0] = i;
+    } else if (bucket[1] == kNoWord) {
+      bucket[1] = i;
+    } else {
+      t.fits = false;
+    }
+  }
+  return t;
+}();
+static_assert(kWordTable.fits, "three level words share a bucket: change wordBucket");
+
+bool equalsFolded(std::string_view lower_name, std::string_view word) {
+  if (lower_name.size() != word.size()) return false;
+  for (size_t i = 0; i < word.size(); ++i) {
+    if (folded(word[i]) != lower_name[i]) return false;
+  }
+  return true;
+}
+
+// The level word `word` is, in any case; nullptr when it is none.
+const Word* findWord(std::string_view word) {
+  if (word.size() < 3 || word.size() > kMaxWord) return nullptr;
+  for (uint8_t index : kWordTable.slots[wordBucket(word)]) {
+    if (index == kNoWord) break;
+    if (equalsFolded(kWords[index].name, word)) return &kWords[index];
   }
   return nullptr;
+}
+
+bool hasLowercase(std::string_view word) {
+  for (char c : word) {
+    if (c >= 'a' && c <= 'z') return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -88,12 +128,10 @@ Severity levelFromText(std::string_view text) {
     if (auto n = valueInteger(FieldValue::string(text))) return levelFromNumber(*n);
     return Severity::kUnset;
   }
-  char lowered[kMaxWord + 1];
-  if (!lower(text, lowered, nullptr)) return Severity::kUnset;
-  if (const Word* w = findWord(lowered)) return w->level;
+  if (const Word* w = findWord(text)) return w->level;
   // Single letters some loggers print (E, W, I, D) and glog's F.
   if (text.size() == 1) {
-    switch (lowered[0]) {
+    switch (folded(text[0])) {
       case 'f':
         return Severity::kCritical;
       case 'e':
@@ -133,20 +171,10 @@ Severity levelFromWords(std::string_view message) {
     }
     size_t start = i;
     while (i < n && kWordChar[static_cast<unsigned char>(message[i])]) ++i;
-    size_t length = i - start;
-    // Every level word is 3-13 letters and starts with one of these.
-    if (length < 3 || length > kMaxWord) continue;
-    char first = static_cast<char>(message[start] | 0x20);
-    if (first != 'e' && first != 'a' && first != 'c' && first != 'f' && first != 'p' &&
-        first != 's' && first != 'h' && first != 'w' && first != 'm' && first != 'n' &&
-        first != 'l' && first != 'i' && first != 'd' && first != 't' && first != 'v') {
-      continue;
+    const Word* w = findWord(message.substr(start, i - start));
+    if (w != nullptr && (!w->tag_only || !hasLowercase(message.substr(start, i - start)))) {
+      return w->level;
     }
-    char lowered[kMaxWord + 1];
-    bool all_upper = false;
-    if (!lower(message.substr(start, length), lowered, &all_upper)) continue;
-    const Word* w = findWord(lowered);
-    if (w != nullptr && (!w->tag_only || all_upper)) return w->level;
   }
   return Severity::kUnset;
 }

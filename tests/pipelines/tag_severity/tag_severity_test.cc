@@ -57,6 +57,27 @@ TEST(SeverityTextTest, TextNumbersPriAndWords) {
   EXPECT_EQ(levelFromWords("log_error=0 errors=0 terrorist"), Severity::kUnset);
   EXPECT_EQ(levelFromWords("session opened for user news"), Severity::kUnset);
   EXPECT_EQ(levelFromWords(""), Severity::kUnset);
+
+  // Every level word in any case, and its near misses: one letter more or less, a digit or '_'
+  // in place of a letter.
+  for (auto [word, level] : {std::pair{"EMERGENCY", Severity::kCritical},
+                             std::pair{"Crit", Severity::kCritical},
+                             std::pair{"fAtAl", Severity::kCritical},
+                             std::pair{"Err", Severity::kHigh},
+                             std::pair{"SEVERE", Severity::kHigh},
+                             std::pair{"Warning", Severity::kMedium},
+                             std::pair{"NOTICE", Severity::kLow},
+                             std::pair{"INFORMATIONAL", Severity::kInfo},
+                             std::pair{"VERBOSE", Severity::kDebug},
+                             std::pair{"TRACE", Severity::kDebug}}) {
+    EXPECT_EQ(levelFromWords(std::string("x ") + word + " y"), level) << word;
+    EXPECT_EQ(levelFromText(word), level) << word;
+  }
+  for (const char* miss : {"ERRO", "ERRORS", "ERR0R", "ERR_R", "WARNINGS", "INFORMATIONALS",
+                           "EMERGENC", "PANICKED", "DEBUGGER", "LOWER"}) {
+    EXPECT_EQ(levelFromWords(std::string("x ") + miss + " y"), Severity::kUnset) << miss;
+    EXPECT_EQ(levelFromText(miss), Severity::kUnset) << miss;
+  }
 }
 
 class TagSeverityTest : public testing::TransformTest {};
