@@ -4,8 +4,9 @@
 # out. For each run: input MB/s and lines/s (wall clock from start until every line is out), CPU
 # seconds (user+sys of the process, all threads, read from /proc/PID/stat just before stopping),
 # peak RSS (VmHWM), line count and, for the raw scenarios, a multiset comparison of line contents.
-# Then logship alone: a steady 10,000 lines/s for 60 s (CPU % of one core, RSS at the end) and the
-# RSS of an agent idling 10 s on an empty file. Writes bench/RESULTS.md and prints the tables.
+# Then logship alone: a steady 10,000 lines/s for 60 s (CPU % of one core, RSS at the end, delivery
+# latency p50/p99 from write to output) and the RSS of an agent idling 10 s on an empty file.
+# Writes bench/RESULTS.md and prints the tables.
 #   usage: bench/e2e/compare.sh PATH/TO/logship [SIZE_MB, default 200]
 set -euo pipefail
 bin=$(readlink -f "${1:?usage: $0 PATH/TO/logship [SIZE_MB]}")
@@ -345,19 +346,47 @@ sconf=$(logship_conf steady "outputs:
 "$bin" run -c "$sconf" >"$d/agent.log" 2>&1 & pid=$!
 sleep 2
 head -n 200000 "$in_file" >"$d/src"
-python3 - "$d/src" "$d/in.log" <<'PY' & writer_pid=$!
-import sys, time
+# The writer also watches the output: a chunk's delivery latency runs from its write() until the
+# output holds its last line (one file in, one file out: order is kept), polled every 2 ms.
+python3 - "$d/src" "$d/in.log" "$d/out.ndjson" "$d/latency" <<'PY' & writer_pid=$!
+import os, sys, threading, time
 src = open(sys.argv[1], "rb").read().splitlines(keepends=True)
 out = open(sys.argv[2], "ab", buffering=0)
 rate, secs, tick = 10000, 60, 0.1
 per = int(rate * tick)
+chunks = int(secs / tick)
+written = [None] * chunks
+latencies = []
+
+def watch():
+    lines, done = 0, 0
+    while not os.path.exists(sys.argv[3]):
+        time.sleep(0.002)
+    with open(sys.argv[3], "rb") as f:
+        while done < chunks:
+            data = f.read()
+            now = time.monotonic()
+            lines += data.count(b"\n")
+            while done < chunks and written[done] is not None and lines >= (done + 1) * per:
+                latencies.append(now - written[done])
+                done += 1
+            if not data:
+                time.sleep(0.002)
+
+watcher = threading.Thread(target=watch, daemon=True)
+watcher.start()
 t0 = time.monotonic(); i = 0
-for k in range(int(secs / tick)):
+for k in range(chunks):
     chunk = b"".join(src[(i + j) % len(src)] for j in range(per)); i += per
+    written[k] = time.monotonic()
     out.write(chunk)
     delay = t0 + (k + 1) * tick - time.monotonic()
     if delay > 0:
         time.sleep(delay)
+watcher.join(timeout=10)
+lat = sorted(latencies)
+pick = lambda q: f"{lat[min(len(lat) - 1, int(q * len(lat)))] * 1000:.0f}" if lat else "-"
+open(sys.argv[4], "w").write(f"{pick(0.5)} {pick(0.99)} {len(lat)}\n")
 PY
 c0=$(cpu_ticks "$pid"); s0=$(date +%s.%N)
 wait "$writer_pid"; writer_pid=""
@@ -369,7 +398,9 @@ steady_rss=$(status_kb "$pid" VmRSS); steady_hwm=$(status_kb "$pid" VmHWM)
 stop_agent "$pid"; pid=""
 steady_cpu_pct=$(python3 -c "print(f'{($c1 - $c0) / $tck / ($s1 - $s0) * 100:.1f}')")
 steady_wall=$(python3 -c "print(f'{$s1 - $s0:.1f}')")
+read -r latency_p50 latency_p99 latency_chunks <"$d/latency"
 echo "  $steady_out/$steady_lines lines, CPU ${steady_cpu_pct}% of a core over ${steady_wall}s, RSS $((steady_rss / 1024)) MiB"
+echo "  delivery latency over $latency_chunks chunks of 1000 lines: p50 ${latency_p50} ms, p99 ${latency_p99} ms"
 rm -rf "$d"
 
 echo "run: idle 10 s on an empty file"
@@ -460,6 +491,8 @@ out.append(f"| steady: lines written / delivered | $steady_lines / $steady_out |
 out.append(f"| steady: CPU % of one core while a writer appended 10,000 lines/s ($steady_wall s) | $steady_cpu_pct |")
 out.append(f"| steady: RSS at the end (MiB) | {$steady_rss / 1024:.1f} |")
 out.append(f"| steady: peak RSS (MiB) | {$steady_hwm / 1024:.1f} |")
+out.append(f"| steady: delivery latency p50 / p99 (ms), write() of a 1000-line chunk to its last line "
+           f"in the output, $latency_chunks chunks | $latency_p50 / $latency_p99 |")
 out.append(f"| idle: RSS after 10 s on an empty file (MiB) | {$idle_rss / 1024:.1f} |")
 out.append(f"| idle: CPU seconds in those 10 s, start-up included | $idle_cpu |")
 out.append("")
