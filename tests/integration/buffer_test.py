@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,18 +16,12 @@ import time
 import traceback
 import urllib.request
 
+from testlib import free_port
+
 BIN = os.path.abspath(sys.argv[1])
 # AddressSanitizer's redzones and shadow memory more than triple the agent's own RSS.
 SANITIZED = "libasan" in subprocess.run(["ldd", BIN], capture_output=True, text=True).stdout
 RSS_BOUND = (450 if SANITIZED else 150) * 2**20
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 class Agent:
@@ -100,8 +93,6 @@ def s1_restart_while_destination_down(w):
     a = Agent(w).start()
     a.until(lambda: a.metric("logship_buffer_events") == 10, what="10 events in the buffer")
     # The source was acknowledged by the buffer: its checkpoint covers all 10 lines.
-    status = json.load(urllib.request.urlopen(f"http://127.0.0.1:{a.port}/status"))
-    f = status["sources"][0]["state"]["files"][0]
     a.until(lambda: json.load(urllib.request.urlopen(f"http://127.0.0.1:{a.port}/status"))
             ["sources"][0]["state"]["files"][0]["lag_bytes"] == 0, what="source acknowledged")
     # /status (and so `logship status`) shows what the buffer holds and why nothing leaves it.

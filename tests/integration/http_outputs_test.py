@@ -16,100 +16,22 @@ import json
 import os
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
-import urllib.error
-import urllib.request
+
+from testlib import Receiver, free_port, http, wait_until
 
 BIN = os.path.abspath(sys.argv[1])
-HERE = os.path.dirname(os.path.abspath(__file__))
-RECEIVERS = os.path.join(HERE, "..", "receivers")
-PYTHON = "/usr/bin/python3"  # Debian's, which has python3-protobuf and python3-snappy
 OUTAGE_SECONDS = 30
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def http(method, url, body=None, timeout=5, context=None):
-    req = urllib.request.Request(url, data=body, method=method)
-    if body is not None:
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout, context=context) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-
-
-def wait_until(fn, seconds, step=0.2):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return fn()
-
-
-class Receiver:
-    """`pki` (a Pki) makes it serve HTTPS with the server certificate; `client_ca` also makes it
-    require a client certificate. The test itself talks to it as the Pki's client."""
-
-    def __init__(self, kind, work, port=0, pki=None, client_ca=False):
-        self.kind = kind
-        self.out = os.path.join(work, f"{kind}.received.ndjson")
-        self.port = port
-        self.proc = None
-        self.pki = pki
-        self.client_ca = client_ca
-        self.context = pki.client_context() if pki else None
-
-    def start(self):
-        script = os.path.join(RECEIVERS, f"{self.kind}_receiver.py")
-        args = [PYTHON, script, "--out", self.out, "--port", str(self.port)]
-        if self.pki:
-            args += ["--tls-cert", self.pki.server_cert, "--tls-key", self.pki.server_key]
-            if self.client_ca:
-                args += ["--tls-client-ca", self.pki.ca]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        if not line.startswith("PORT "):
-            raise RuntimeError(f"{self.kind} receiver did not start: {line!r}")
-        self.port = int(line.split()[1])
-        return self
-
-    def stop(self):
-        if self.proc:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
-
-    def url(self):
-        return f"{'https' if self.pki else 'http'}://127.0.0.1:{self.port}"
-
-    def control(self, spec):
-        status, _ = http("POST", self.url() + "/__control", json.dumps(spec).encode(),
-                         context=self.context)
-        assert status == 200
-
-    def stats(self):
-        status, body = http("GET", self.url() + "/__stats", context=self.context)
-        return json.loads(body)
-
-    def rows(self):
-        with open(self.out) as f:
-            return [json.loads(l) for l in f]
+def receiver(kind, work, port=0, **tls):
+    """A receiver of `kind` storing what it gets in WORK/KIND.received.ndjson."""
+    return Receiver(kind, os.path.join(work, f"{kind}.received.ndjson"), port, **tls)
 
 
 class Agent:
@@ -241,7 +163,7 @@ def loki_messages(receiver):
 
 def scenario_loki_exactly_once(work):
     lines = write_lines(work, "app.log", 100_000, "loki")
-    rx = Receiver("loki", work).start()
+    rx = receiver("loki", work).start()
     agent = Agent(work, LOKI_OUTPUT.format(url=rx.url(), max_events=5000, extra="")).start()
     try:
         ok = wait_until(lambda: rx.stats()["entries"] >= len(lines), 120, 0.5)
@@ -267,7 +189,7 @@ def scenario_loki_exactly_once(work):
 
 def scenario_loki_json_tenants_and_faults(work):
     lines = write_lines(work, "app.log", 20_000, "lokij")
-    rx = Receiver("loki", work).start()
+    rx = receiver("loki", work).start()
     rx.control({"whole": ["500", "429", "drop", "slow", "503", "drop", "500"],
                 "slow_seconds": 1.5})
     extra = "    encoding: json\n    tenant: \"team-{host.name}\"\n    concurrency: 3\n"
@@ -297,7 +219,7 @@ def outage(work, kind, make_output, count):
     """Receiver down for OUTAGE_SECONDS while `count` lines wait; then back."""
     lines = write_lines(work, "app.log", count, kind)
     port = free_port()
-    rx = Receiver(kind, work, port)
+    rx = receiver(kind, work, port)
     agent = Agent(work, make_output(f"http://127.0.0.1:{port}")).start()
     try:
         # Healthy until its first request fails: sample the outage from then on.
@@ -362,7 +284,7 @@ def es_messages(receiver):
 
 def scenario_es_exactly_once(work):
     lines = write_lines(work, "app.log", 100_000, "es")
-    rx = Receiver("elasticsearch", work).start()
+    rx = receiver("elasticsearch", work).start()
     status, _ = http("GET", rx.url() + "/")
     assert status == 200
     agent = Agent(work, ES_OUTPUT.format(url=rx.url(), max_events=5000, extra="")).start()
@@ -386,7 +308,7 @@ def scenario_es_exactly_once(work):
 def scenario_es_faults(work):
     """Item-level faults first, then whole-request faults (a dropped answer after storing
     would otherwise hide which items failed)."""
-    rx = Receiver("elasticsearch", work).start()
+    rx = receiver("elasticsearch", work).start()
     rx.control({"items": ["429", "400", "409", "429", "503", "400", "429"]})
     lines = write_lines(work, "app.log", 10_000, "esf")
     agent = Agent(work, ES_OUTPUT.format(url=rx.url(), max_events=1000,
@@ -515,8 +437,8 @@ def scenario_tls_ca_file(work):
     by server_name localhost (the certificate's DNS name)."""
     pki = Pki(work)
     lines = write_lines(work, "app.log", 3000, "tls")
-    es = Receiver("elasticsearch", work, pki=pki).start()
-    loki = Receiver("loki", work, pki=pki).start()
+    es = receiver("elasticsearch", work, pki=pki).start()
+    loki = receiver("loki", work, pki=pki).start()
     outputs = es_tls_output("es", es.url(), f"{{ca_file: {pki.ca}}}") + LOKI_OUTPUT.format(
         url=loki.url(), max_events=500,
         extra=f"    tls: {{ca_file: {pki.ca}, server_name: localhost}}\n")
@@ -548,7 +470,7 @@ def scenario_tls_verify_refuses(work):
     arrives once."""
     pki = Pki(work)
     lines = write_lines(work, "app.log", 3000, "noca")
-    rx = Receiver("elasticsearch", work, pki=pki).start()
+    rx = receiver("elasticsearch", work, pki=pki).start()
     agent = Agent(work, es_tls_output("es", rx.url(), ""), TLS_EXTRA).start()
     try:
         wait_refused(rx, agent, "es")
@@ -581,7 +503,7 @@ def scenario_tls_server_name(work):
     (neither the chain, unknown without ca_file, nor the name is checked)."""
     pki = Pki(work)
     lines = write_lines(work, "app.log", 3000, "sni")
-    rx = Receiver("elasticsearch", work, pki=pki).start()
+    rx = receiver("elasticsearch", work, pki=pki).start()
     wrong_name = f"{{ca_file: {pki.ca}, server_name: wrong.example}}"
     outputs = (es_tls_output("wrong", rx.url(), wrong_name)
                + es_tls_output("insecure", rx.url(), "{verify: false, server_name: wrong.example}"))
@@ -610,7 +532,7 @@ def scenario_tls_client_cert(work):
     the one without delivers nothing."""
     pki = Pki(work)
     lines = write_lines(work, "app.log", 3000, "mtls")
-    rx = Receiver("elasticsearch", work, pki=pki, client_ca=True).start()
+    rx = receiver("elasticsearch", work, pki=pki, client_ca=True).start()
     with_cert = f"{{ca_file: {pki.ca}, cert_file: {pki.client_cert}, key_file: {pki.client_key}}}"
     outputs = (es_tls_output("with_cert", rx.url(), with_cert)
                + es_tls_output("no_cert", rx.url(), f"{{ca_file: {pki.ca}}}"))

@@ -10,25 +10,18 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
 
+from testlib import free_port
+
 BIN = os.path.abspath(sys.argv[1])
 MOCK = os.path.abspath(sys.argv[2])
 KCAT = shutil.which("kcat") or "/usr/bin/kcat"
 STARTED = []  # processes of the running scenario
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Cluster:
@@ -253,7 +246,7 @@ def s03_shutdown_purges_and_restart_delivers(w):
             cluster.command(f"broker_up {b}")
         assert cluster.read("logs.app") == [], "delivered while every broker was down"
         agent.start()
-        records = cluster.wait_count("logs.app", len(want))
+        cluster.wait_count("logs.app", len(want))
         time.sleep(1)
         exactly(payload_messages(cluster.read("logs.app")), want)
         agent.stop()

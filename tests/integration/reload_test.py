@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+
+from testlib import free_port
 
 BIN = os.path.abspath(sys.argv[1])
 passed = failed = 0
@@ -28,14 +29,6 @@ def check(name, cond, detail=""):
     passed += bool(cond)
     failed += not cond
     print(f"{'ok  ' if cond else 'FAIL'} - {name} {'' if cond else detail}".rstrip(), flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def wait_ready(port, timeout=30):

@@ -22,19 +22,17 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import traceback
-import urllib.error
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RECEIVERS = os.path.join(HERE, "..", "receivers")
-PYTHON = "/usr/bin/python3"  # the receivers' interpreter, as in the integration tests
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+from testlib import Receiver, free_port, http, wait_until  # noqa: E402
+
 RSS_LIMIT_MB = 300
 
 SCALES = {
@@ -75,25 +73,6 @@ def kill_children():
                 pass
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def http(method, url, body=None, timeout=5):
-    req = urllib.request.Request(url, data=body, method=method)
-    if body is not None:
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-
-
 class Settled:
     """True once the writer is done, every source has acknowledged the whole current log file
     and `delivered()` has not changed for `quiet` s: what is missing then will not come, so a
@@ -113,16 +92,6 @@ class Settled:
             return False
         self.since = self.since or time.time()
         return time.time() - self.since >= self.quiet
-
-
-def wait_until(fn, seconds, step=0.2):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return fn()
 
 
 class Agent:
@@ -400,38 +369,6 @@ outputs:
 # outage: the Elasticsearch output refused (503/500), then down, then back.
 
 
-class Receiver:
-    def __init__(self, kind, out, port=0):
-        self.kind, self.out, self.port = kind, out, port
-        self.proc = None
-
-    def start(self):
-        script = os.path.join(RECEIVERS, f"{self.kind}_receiver.py")
-        self.proc = spawn([PYTHON, script, "--out", self.out, "--port", str(self.port)],
-                          stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        if not line.startswith("PORT "):
-            raise RuntimeError(f"{self.kind} receiver did not start: {line!r}")
-        self.port = int(line.split()[1])
-        return self
-
-    def stop(self):
-        if self.proc:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
-
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def control(self, spec):
-        status, _ = http("POST", self.url() + "/__control", json.dumps(spec).encode())
-        assert status == 200
-
-    def stats(self):
-        return json.loads(http("GET", self.url() + "/__stats")[1])
-
-
 def outage_line(seq):
     return f"{seq:08d} outage soak user=u{seq % 97} action=login padding={'x' * (seq % 50)}\n"
 
@@ -442,7 +379,7 @@ def scenario_outage(work, scale, rng):
     # One output file per receiver process: a receiver that was killed forgets its documents,
     # so a copy sent to both is a resend that Elasticsearch would answer with 409, not a dup.
     rx_out = [os.path.join(work, "es.1.ndjson"), os.path.join(work, "es.2.ndjson")]
-    rx = Receiver("elasticsearch", rx_out[0]).start()
+    rx = Receiver("elasticsearch", rx_out[0], popen=spawn).start()
     agent = Agent(work, f"""sources:
   app: {{type: file, include: [{source_log}]}}
 outputs:
@@ -490,7 +427,7 @@ outputs:
     log(f"down for {half:.0f} s: {writer.written} lines written, peak RSS "
         f"{max(samples['rss']):.0f} MB, peak queue {max(samples['queue']) / 2**20:.1f} MiB")
 
-    rx = Receiver("elasticsearch", rx_out[1], rx.port).start()
+    rx = Receiver("elasticsearch", rx_out[1], rx.port, popen=spawn).start()
     recovered = time.time()
     rows = {"ids": collections.Counter(), "messages": collections.Counter(), "pairs": set()}
     readers = [NdjsonTail(p) for p in rx_out]

@@ -1,0 +1,90 @@
+"""What the integration and soak scripts share: loopback ports, HTTP calls, polling, and the
+receivers of tests/receivers run as child processes."""
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+RECEIVERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "receivers")
+PYTHON = "/usr/bin/python3"  # Debian's, which has python3-protobuf and python3-snappy
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def http(method, url, body=None, timeout=5, context=None):
+    req = urllib.request.Request(url, data=body, method=method)
+    if body is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout, context=context) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def wait_until(fn, seconds, step=0.2):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    return fn()
+
+
+class Receiver:
+    """A Loki or Elasticsearch receiver writing what it stored to `out`. `pki` (a Pki of
+    http_outputs_test.py) makes it serve HTTPS with the server certificate; `client_ca` also makes
+    it require a client certificate, and the test talks to it as the Pki's client. `popen` starts
+    the process (the soak tests pass theirs, which ties the child's life to the script's)."""
+
+    def __init__(self, kind, out, port=0, pki=None, client_ca=False, popen=subprocess.Popen):
+        self.kind, self.out, self.port = kind, out, port
+        self.pki, self.client_ca, self.popen = pki, client_ca, popen
+        self.context = pki.client_context() if pki else None
+        self.proc = None
+
+    def start(self):
+        script = os.path.join(RECEIVERS, f"{self.kind}_receiver.py")
+        args = [PYTHON, script, "--out", self.out, "--port", str(self.port)]
+        if self.pki:
+            args += ["--tls-cert", self.pki.server_cert, "--tls-key", self.pki.server_key]
+            if self.client_ca:
+                args += ["--tls-client-ca", self.pki.ca]
+        self.proc = self.popen(args, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("PORT "):
+            raise RuntimeError(f"{self.kind} receiver did not start: {line!r}")
+        self.port = int(line.split()[1])
+        return self
+
+    def stop(self):
+        if self.proc:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+    def url(self):
+        return f"{'https' if self.pki else 'http'}://127.0.0.1:{self.port}"
+
+    def control(self, spec):
+        status, _ = http("POST", self.url() + "/__control", json.dumps(spec).encode(),
+                         context=self.context)
+        assert status == 200
+
+    def stats(self):
+        status, body = http("GET", self.url() + "/__stats", context=self.context)
+        return json.loads(body)
+
+    def rows(self):
+        with open(self.out) as f:
+            return [json.loads(l) for l in f]
