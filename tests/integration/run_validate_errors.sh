@@ -26,17 +26,14 @@ printf 'sources:\n  a: {type: stdin}\noutputs:\n  o: {type: blackhole, inputs: [
 check "validate accepts a good config" "$bin" validate -c "$work/good.yaml"
 check "the embedded default config is valid" "$bin" validate
 
-port=$(free_port)
-python3 -c 'import socket,sys,time
-s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(60)' "$port" & pids+=($!)
-# Wait until the port is really taken (python may start slowly on a loaded machine).
-python3 -c 'import socket,sys,time
-for _ in range(200):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close(); sys.exit(0)
-    except OSError:
-        time.sleep(0.05)
-sys.exit(1)' "$port"
+# The listener picks its own port and writes it down once it listens: a port chosen first and
+# bound later could be taken meanwhile by a test running beside this one.
+python3 -c 'import os,socket,sys,time
+s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen()
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1])); os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(60)' "$work/taken_port" & pids+=($!)
+for _ in $(seq 200); do [[ -s $work/taken_port ]] && break; sleep 0.05; done
+port=$(<"$work/taken_port")
 cat >"$work/port.yaml" <<YAML
 data_dir: $work/data
 admin: {address: 127.0.0.1:$port}
