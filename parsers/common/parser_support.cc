@@ -5,10 +5,11 @@
 #include <mutex>
 #include <set>
 
+#include "agent/api/ascii.h"
+
 namespace logship::parsers {
 namespace {
 
-constexpr char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 constexpr bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
 struct LevelName {
@@ -46,7 +47,7 @@ constexpr LevelName kLevelNames[] = {
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
+    if (asciiLower(a[i]) != asciiLower(b[i])) return false;
   }
   return true;
 }

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "agent/api/ascii.h"
+
 namespace logship::timestamp {
 namespace {
 
@@ -12,8 +14,6 @@ constexpr bool isDigit(char c) { return c >= '0' && c <= '9'; }
 constexpr bool isSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
-
-constexpr char toLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
 constexpr int64_t floorDiv(int64_t a, int64_t b) {
   const int64_t q = a / b;
@@ -76,9 +76,9 @@ constexpr std::string_view kWeekdayNames[] = {"sunday",   "monday", "tuesday", "
                                               "thursday", "friday", "saturday"};
 
 constexpr uint32_t packLower3(char a, char b, char c) {
-  return static_cast<uint32_t>(static_cast<unsigned char>(toLower(a))) << 16 |
-         static_cast<uint32_t>(static_cast<unsigned char>(toLower(b))) << 8 |
-         static_cast<uint32_t>(static_cast<unsigned char>(toLower(c)));
+  return static_cast<uint32_t>(static_cast<unsigned char>(asciiLower(a))) << 16 |
+         static_cast<uint32_t>(static_cast<unsigned char>(asciiLower(b))) << 8 |
+         static_cast<uint32_t>(static_cast<unsigned char>(asciiLower(c)));
 }
 
 // Month abbreviations packed into integers, so a lookup is a few integer compares.
@@ -105,7 +105,7 @@ void skipFullNameTail(std::string_view s, size_t& pos, std::string_view full_nam
   const std::string_view tail = full_name.substr(3);
   if (s.size() - pos < tail.size()) return;
   for (size_t i = 0; i < tail.size(); ++i) {
-    if (toLower(s[pos + i]) != tail[i]) return;
+    if (asciiLower(s[pos + i]) != tail[i]) return;
   }
   pos += tail.size();
 }
@@ -122,8 +122,8 @@ bool readMonthName(std::string_view s, size_t& pos, bool allow_full, unsigned& m
 bool readWeekdayName(std::string_view s, size_t& pos, bool allow_full) {
   if (s.size() < pos + 3) return false;
   for (std::string_view name : kWeekdayNames) {
-    if (toLower(s[pos]) == name[0] && toLower(s[pos + 1]) == name[1] &&
-        toLower(s[pos + 2]) == name[2]) {
+    if (asciiLower(s[pos]) == name[0] && asciiLower(s[pos + 1]) == name[1] &&
+        asciiLower(s[pos + 2]) == name[2]) {
       pos += 3;
       if (allow_full) skipFullNameTail(s, pos, name);
       return true;

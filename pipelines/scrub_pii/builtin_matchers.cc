@@ -4,6 +4,7 @@
 #include <array>
 #include <span>
 
+#include "agent/api/ascii.h"
 #include "pipelines/scrub_pii/luhn.h"
 
 namespace logship::scrub_pii::matchers {
@@ -67,19 +68,9 @@ inline char before(std::string_view t, size_t i) {
   return i > 0 && i <= t.size() ? t[i - 1] : '\0';
 }
 
-inline char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
-
-bool equalsIgnoreCase(std::string_view s, std::string_view lower_word) {
-  if (s.size() != lower_word.size()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (lower(s[i]) != lower_word[i]) return false;
-  }
-  return true;
-}
-
 unsigned hexValue(char c) {
   if (c <= '9') return static_cast<unsigned>(c - '0');
-  return static_cast<unsigned>(lower(c) - 'a' + 10);
+  return static_cast<unsigned>(asciiLower(c) - 'a' + 10);
 }
 
 // Exactly `n` digits at `pos`.
@@ -207,7 +198,7 @@ bool isVersionContext(std::string_view t, size_t pos, size_t end) {
                                                        "firmware", "fw",  "rev", "revision"};
   const std::string_view word = t.substr(w, k - w);
   for (std::string_view candidate : kVersionWords) {
-    if (equalsIgnoreCase(word, candidate)) return true;
+    if (equalsLowercase(word, candidate)) return true;
   }
   return false;
 }
@@ -620,7 +611,7 @@ std::string_view secretKeywordBefore(std::string_view t, size_t key_end) {
                                                   "access_key", "secret_key", "private_key"};
   if (key_end == 0) return {};
   std::span<const std::string_view> candidates;
-  switch (lower(t[key_end - 1])) {
+  switch (asciiLower(t[key_end - 1])) {
     case 'd':
       candidates = kEndingD;
       break;
@@ -641,7 +632,7 @@ std::string_view secretKeywordBefore(std::string_view t, size_t key_end) {
   }
   for (std::string_view keyword : candidates) {
     if (key_end >= keyword.size() &&
-        equalsIgnoreCase(t.substr(key_end - keyword.size(), keyword.size()), keyword)) {
+        equalsLowercase(t.substr(key_end - keyword.size(), keyword.size()), keyword)) {
       return keyword;
     }
   }
@@ -650,7 +641,7 @@ std::string_view secretKeywordBefore(std::string_view t, size_t key_end) {
 
 bool inList(std::string_view word, std::span<const std::string_view> list) {
   for (std::string_view candidate : list) {
-    if (equalsIgnoreCase(word, candidate)) return true;
+    if (equalsLowercase(word, candidate)) return true;
   }
   return false;
 }

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "agent/api/ascii.h"
+
 namespace logship {
 
 namespace severity_text {
@@ -39,17 +41,13 @@ constexpr Word kWords[] = {
     {"trace", Severity::kDebug, true},        {"verbose", Severity::kDebug, true},
 };
 
-// `c | 0x20` lower-cases an ASCII letter and turns no other byte into one, so words compare
-// without case in place, without first being copied lower-cased.
-constexpr char folded(char c) { return static_cast<char>(c | 0x20); }
-
 // Most words of a message are no level name: a hash of length and three letters sends each to a
 // bucket of at most two candidates, mostly none.
 constexpr size_t kBuckets = 128;
 constexpr size_t wordBucket(std::string_view word) {
-  return (word.size() * 97 + static_cast<unsigned char>(folded(word[0])) * 31 +
-          static_cast<unsigned char>(folded(word[1])) * 7 +
-          static_cast<unsigned char>(folded(word.back()))) %
+  return (word.size() * 97 + static_cast<unsigned char>(asciiLower(word[0])) * 31 +
+          static_cast<unsigned char>(asciiLower(word[1])) * 7 +
+          static_cast<unsigned char>(asciiLower(word.back()))) %
          kBuckets;
 }
 constexpr uint8_t kNoWord = 0xFF;
@@ -75,20 +73,12 @@ constexpr WordTable kWordTable = [] {
 }();
 static_assert(kWordTable.fits, "three level words share a bucket: change wordBucket");
 
-bool equalsFolded(std::string_view lower_name, std::string_view word) {
-  if (lower_name.size() != word.size()) return false;
-  for (size_t i = 0; i < word.size(); ++i) {
-    if (folded(word[i]) != lower_name[i]) return false;
-  }
-  return true;
-}
-
-// The level word `word` is, in any case; nullptr when it is none.
+// The level word `word` is, in any case, compared where it lies; nullptr when it is none.
 const Word* findWord(std::string_view word) {
   if (word.size() < 3 || word.size() > kMaxWord) return nullptr;
   for (uint8_t index : kWordTable.slots[wordBucket(word)]) {
     if (index == kNoWord) break;
-    if (equalsFolded(kWords[index].name, word)) return &kWords[index];
+    if (equalsLowercase(word, kWords[index].name)) return &kWords[index];
   }
   return nullptr;
 }
@@ -131,7 +121,7 @@ Severity levelFromText(std::string_view text) {
   if (const Word* w = findWord(text)) return w->level;
   // Single letters some loggers print (E, W, I, D) and glog's F.
   if (text.size() == 1) {
-    switch (folded(text[0])) {
+    switch (asciiLower(text[0])) {
       case 'f':
         return Severity::kCritical;
       case 'e':
@@ -171,10 +161,9 @@ Severity levelFromWords(std::string_view message) {
     }
     size_t start = i;
     while (i < n && kWordChar[static_cast<unsigned char>(message[i])]) ++i;
-    const Word* w = findWord(message.substr(start, i - start));
-    if (w != nullptr && (!w->tag_only || !hasLowercase(message.substr(start, i - start)))) {
-      return w->level;
-    }
+    std::string_view word = message.substr(start, i - start);
+    const Word* w = findWord(word);
+    if (w != nullptr && (!w->tag_only || !hasLowercase(word))) return w->level;
   }
   return Severity::kUnset;
 }
