@@ -300,20 +300,14 @@ void LokiEncoder::appendProtobufEntry(const Batch& batch, const Event& event, St
   std::memcpy(body.data() + start, head, head_size);
 
   auto pair = [&](std::string_view name, std::string_view value) {
-    char* p = head;
+    size_t size = pairSize(name, value.size());
+    size_t at = body.size();
+    body.resize(at + lengthField(size));
+    char* p = body.data() + at;
     *p++ = 0x1A;  // EntryAdapter.structuredMetadata
-    p = putVarint(p, pairSize(name, value.size()));
-    body.append(head, p);
-    p = head;
-    *p++ = 0x0A;
-    p = putVarint(p, name.size());
-    body.append(head, p);
-    body.append(name);
-    p = head;
-    *p++ = 0x12;
-    p = putVarint(p, value.size());
-    body.append(head, p);
-    body.append(value);
+    p = putVarint(p, size);
+    p = putBytes(p, 0x0A, name);  // LabelPairAdapter.name
+    putBytes(p, 0x12, value);     // LabelPairAdapter.value
   };
   if (!correlation_.empty()) pair(kCorrelationName, correlation_);
   if (!trace_.empty()) pair(kTraceName, trace_);
