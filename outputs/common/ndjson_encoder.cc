@@ -1,10 +1,33 @@
 #include "outputs/common/ndjson_encoder.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 #include "outputs/common/json_writer.h"
 
 namespace logship {
+namespace {
+
+// memcmp for the short keys of a layout, without a call: two overlapping words cover up to 16
+// bytes, which most field names fit in.
+bool sameBytes(const char* a, const char* b, size_t n) {
+  auto word = [](const char* p) {
+    uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  };
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    return word(a) == word(b) && word(a + n - 8) == word(b + n - 8);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 NdjsonEncoder::NdjsonEncoder(const GlobalConfig& global, bool with_timestamp)
     : with_timestamp_(with_timestamp) {
@@ -25,17 +48,20 @@ void NdjsonEncoder::encodeEvent(const Batch& batch, const Event& event, std::str
   const Layout& layout = layoutForEntries();
   for (size_t i = 0; i < layout.slots.size(); ++i) {
     out += layout.pieces[i];
-    writeValue(entries_[layout.slots[i]], out);
+    writeValue(layout.slots[i], out);
   }
   out += layout.pieces.back();
 }
 
 const NdjsonEncoder::Layout& NdjsonEncoder::layoutForEntries() {
-  auto matches = [this](const Layout& l) {
+  auto matches = [this](Layout& l) {
     if (l.key_sizes.size() != entries_.size()) return false;
     std::string_view text = l.key_text;
     for (size_t i = 0, at = 0; i < entries_.size(); at += l.key_sizes[i++]) {
-      if (entries_[i].key != text.substr(at, l.key_sizes[i])) return false;
+      std::string_view key = entries_[i].key;
+      if (key.size() != l.key_sizes[i] || !sameBytes(key.data(), text.data() + at, key.size())) {
+        return false;
+      }
     }
     return true;
   };
@@ -49,7 +75,7 @@ const NdjsonEncoder::Layout& NdjsonEncoder::layoutForEntries() {
   Layout& l = layouts_.back();  // the least recently used makes room
   l.key_text.clear();
   l.key_sizes.clear();
-  for (const Entry& e : entries_) {
+  for (const Field& e : entries_) {
     l.key_text += e.key;
     l.key_sizes.push_back(static_cast<uint32_t>(e.key.size()));
   }
@@ -83,7 +109,7 @@ void NdjsonEncoder::appendTimestampCached(int64_t ns, std::string& out) {
 void NdjsonEncoder::gather(const Batch& batch, const Event& event) {
   entries_.clear();
   if (with_timestamp_) {
-    entries_.push_back({"@timestamp", FieldValue::integer(event.timestamp_ns), true});
+    entries_.push_back({"@timestamp", FieldValue::integer(event.timestamp_ns)});
   }
   entries_.push_back({"message", FieldValue::string(event.message)});
   if (event.severity != Severity::kUnset) {
@@ -96,14 +122,11 @@ void NdjsonEncoder::gather(const Batch& batch, const Event& event) {
     entries_.push_back({"correlation_id", FieldValue::string(event.correlation_id)});
   }
   if (event.flags & Event::kTruncated) entries_.push_back({"log.truncated", FieldValue::boolean(true)});
-  for (uint16_t i = 0; i < event.field_count; ++i) {
-    entries_.push_back({event.fields[i].key, event.fields[i].value});
-  }
+  entries_.insert(entries_.end(), event.fields, event.fields + event.field_count);
+  const auto& shared = batch.sharedFields();
+  entries_.insert(entries_.end(), shared.begin(), shared.end());
   bool from_file = false;
-  for (const Field& f : batch.sharedFields()) {
-    entries_.push_back({f.key, f.value});
-    from_file = from_file || f.key == "log.file.path";
-  }
+  for (const Field& f : shared) from_file = from_file || f.key == "log.file.path";
   if (from_file) {
     entries_.push_back({"log.offset", FieldValue::integer(static_cast<int64_t>(event.offset))});
   }
@@ -147,7 +170,7 @@ void NdjsonEncoder::writeObject(size_t lo, size_t hi, size_t prefix, bool placeh
         out.push_back('\0');
         out.push_back(static_cast<char>(order_[i]));
       } else {
-        writeValue(entries_[order_[i]], out);
+        writeValue(order_[i], out);
       }
       ++i;
       continue;
@@ -163,8 +186,9 @@ void NdjsonEncoder::writeObject(size_t lo, size_t hi, size_t prefix, bool placeh
   out.push_back('}');
 }
 
-void NdjsonEncoder::writeValue(const Entry& entry, std::string& out) {
-  if (entry.is_timestamp) {
+void NdjsonEncoder::writeValue(size_t index, std::string& out) {
+  const Field& entry = entries_[index];
+  if (index == 0 && with_timestamp_) {
     appendTimestampCached(entry.value.int_value, out);
     return;
   }

@@ -21,18 +21,14 @@ class NdjsonEncoder {
   void encodeEvent(const Batch& batch, const Event& event, std::string& out);
 
  private:
-  struct Entry {
-    std::string_view key;
-    FieldValue value;
-    bool is_timestamp = false;
-  };
-  // Fills entries_ with everything `event` renders, in gathering order (not yet sorted).
+  // Fills entries_ with everything `event` renders, in gathering order (not yet sorted); with
+  // `@timestamp`, it is entry 0 and holds the nanoseconds.
   void gather(const Batch& batch, const Event& event);
   // Renders entries_ (sorted, first of equal keys kept, dotted keys nested); with `placeholders`,
   // each value is written as a NUL byte and its index in gathering order instead.
   void render(bool placeholders, std::string& out);
   void writeObject(size_t lo, size_t hi, size_t prefix, bool placeholders, std::string& out);
-  void writeValue(const Entry& entry, std::string& out);
+  void writeValue(size_t index, std::string& out);
   // Events carry one of a few key sequences (a level or a correlation id set or not...): each
   // sequence's layout is rendered once, with placeholders, then filled in with each event's values.
   struct Layout {
@@ -46,7 +42,7 @@ class NdjsonEncoder {
 
   std::vector<std::string> tier_names_;
   bool with_timestamp_;
-  std::vector<Entry> entries_;
+  std::vector<Field> entries_;
   std::vector<uint32_t> order_;  // entries_ indices, sorted by key
   std::vector<Layout> layouts_;  // most recently used first
   int64_t cached_ns_ = -1;
