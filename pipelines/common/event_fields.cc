@@ -1,5 +1,6 @@
 #include "pipelines/common/event_fields.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -9,6 +10,23 @@ TierNames tierNames(const GlobalConfig& global) {
   auto names = std::make_shared<std::vector<std::string>>();
   for (const TierSpec& t : global.tiers) names->push_back(t.name);
   return names;
+}
+
+FieldLookup::FieldLookup(std::vector<std::string> names) : names_(std::move(names)) {
+  for (size_t i = 0; i < names_.size(); ++i) {
+    by_length_[std::min(names_[i].size(), kLengthBuckets - 1)].push_back(static_cast<uint16_t>(i));
+  }
+}
+
+void FieldLookup::find(const Batch& batch, const Event& event, const Field** found) const {
+  std::fill_n(found, names_.size(), nullptr);
+  auto visit = [&](const Field& f) {
+    for (uint16_t i : by_length_[std::min(f.key.size(), kLengthBuckets - 1)]) {
+      if (found[i] == nullptr && f.key == names_[i]) found[i] = &f;
+    }
+  };
+  for (uint16_t k = 0; k < event.field_count; ++k) visit(event.fields[k]);
+  for (const Field& f : batch.sharedFields()) visit(f);
 }
 
 FieldRef::FieldRef(std::string name, TierNames tiers)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -33,6 +34,24 @@ class FieldRef {
   std::string name_;
   Builtin builtin_ = Builtin::kNone;
   TierNames tiers_;
+};
+
+// Several field names looked up together: one pass over an event's fields and its batch's finds
+// them all (the event's own first, as Batch::findField), where a findField per name would pass
+// over the fields once for every name.
+class FieldLookup {
+ public:
+  explicit FieldLookup(std::vector<std::string> names);
+
+  size_t size() const { return names_.size(); }
+  const std::string& name(size_t i) const { return names_[i]; }
+  // Sets found[i] to the field called name(i), or nullptr; `found` holds size() pointers.
+  void find(const Batch& batch, const Event& event, const Field** found) const;
+
+ private:
+  static constexpr size_t kLengthBuckets = 32;  // the last one holds every longer name
+  std::vector<std::string> names_;
+  std::array<std::vector<uint16_t>, kLengthBuckets> by_length_;  // indices into names_
 };
 
 // Text of a value: strings as they are, numbers and booleans formatted into `buffer`.

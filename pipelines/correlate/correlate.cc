@@ -110,8 +110,20 @@ void formatUuidV7(int64_t unix_ns, uint64_t random_high, uint64_t random_low, ch
 
 }  // namespace correlation
 
+namespace {
+
+enum SessionField { kProcessName, kProcessPid, kHostName };
+
+std::vector<std::string> lookupNames(std::vector<std::string> id_fields) {
+  id_fields.insert(id_fields.end(), {"process.name", "process.pid", "host.name"});
+  return id_fields;
+}
+
+}  // namespace
+
 Correlate::Correlate(CorrelateConfig config, BuildContext& ctx, const Clock& clock)
-    : fields_(std::move(config.fields)),
+    : lookup_(lookupNames(config.fields)),
+      id_fields_(config.fields.size()),
       traceparent_(config.traceparent),
       generate_(config.generate),
       overwrite_(config.overwrite),
@@ -145,25 +157,26 @@ Correlate::Correlate(CorrelateConfig config, BuildContext& ctx, const Clock& clo
 
 Correlate::~Correlate() = default;
 
-std::string_view Correlate::sessionId(Batch& batch, const Event& event) const {
-  const Field* process = batch.findField(event, "process.name");
+std::string_view Correlate::sessionId(Batch& batch, const Field* const* found) const {
+  const Field* const* session = found + id_fields_;
+  const Field* process = session[kProcessName];
   if (process == nullptr || process->value.kind != FieldValue::Kind::kString) return {};
   std::string_view prefix;
-  bool found = false;
+  bool known = false;
   for (auto& [name, id_prefix] : sessions_) {
     if (process->value.string_value.starts_with(name)) {
       prefix = id_prefix;
-      found = true;
+      known = true;
       break;
     }
   }
-  if (!found) return {};
-  const Field* pid = batch.findField(event, "process.pid");
+  if (!known) return {};
+  const Field* pid = session[kProcessPid];
   if (pid == nullptr) return {};
   auto pid_number = valueInteger(pid->value);
   if (!pid_number || *pid_number <= 0) return {};
   std::string_view host = host_name_;
-  if (const Field* h = batch.findField(event, "host.name");
+  if (const Field* h = session[kHostName];
       h != nullptr && h->value.kind == FieldValue::Kind::kString) {
     host = h->value.string_value;
   }
@@ -177,9 +190,10 @@ std::string_view Correlate::sessionId(Batch& batch, const Event& event) const {
   return {out, prefix.size() + 16};
 }
 
-std::string_view Correlate::find(Batch& batch, const Event& event) const {
-  for (const std::string& key : fields_) {
-    const Field* f = batch.findField(event, key);
+std::string_view Correlate::find(Batch& batch, const Event& event,
+                                  const Field* const* found) const {
+  for (size_t i = 0; i < id_fields_; ++i) {
+    const Field* f = found[i];
     if (f == nullptr) continue;
     if (f->value.kind != FieldValue::Kind::kString) {
       char buffer[32];
@@ -206,15 +220,17 @@ std::string_view Correlate::find(Batch& batch, const Event& event) const {
       return {id.data(), id.size()};
     }
   }
-  return sessionId(batch, event);
+  return sessionId(batch, found);
 }
 
 void Correlate::process(Batch& batch, Emitter& out) {
   thread_local correlation::Xoshiro256 random;
   int64_t now = 0;
+  std::vector<const Field*> found(lookup_.size());
   for (Event& e : batch.events()) {
     if (!overwrite_ && !e.correlation_id.empty()) continue;
-    std::string_view id = find(batch, e);
+    lookup_.find(batch, e, found.data());
+    std::string_view id = find(batch, e, found.data());
     if (id.empty() && generate_) {
       if (e.timestamp_ns == 0 && now == 0) now = clock_.nowNs();
       char uuid[36];

@@ -9,6 +9,7 @@
 #include "agent/api/component.h"
 #include "agent/api/registry.h"
 #include "pipelines/common/clock.h"
+#include "pipelines/common/event_fields.h"
 #include "pipelines/correlate/correlate_config.h"
 
 namespace re2 {
@@ -36,10 +37,13 @@ class Correlate final : public Transform {
   void process(Batch& batch, Emitter& out) override;
 
  private:
-  std::string_view find(Batch& batch, const Event& event) const;
-  std::string_view sessionId(Batch& batch, const Event& event) const;
+  // `found`: the event's fields named by lookup_.
+  std::string_view find(Batch& batch, const Event& event, const Field* const* found) const;
+  std::string_view sessionId(Batch& batch, const Field* const* found) const;
 
-  std::vector<std::string> fields_;
+  // The id fields in their order, then process.name, process.pid and host.name for session ids.
+  FieldLookup lookup_;
+  size_t id_fields_;
   bool traceparent_;
   std::vector<std::unique_ptr<re2::RE2>> patterns_;
   std::vector<std::pair<std::string, std::string>> sessions_;  // process prefix, id prefix

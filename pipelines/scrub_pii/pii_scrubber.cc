@@ -588,7 +588,7 @@ bool PiiScrubber::Impl::Scan::run() {
     const size_t len = std::min(scan::kBlock, n - block);
     uint32_t mask = len == scan::kBlock ? scanner.mask(bytes + block, prev_word)
                                         : scan::tailMask(scanner, bytes + block, len, prev_word);
-    prev_word = scan::isWordByte(bytes[block + len - 1]);
+    prev_word = isWordByte(bytes[block + len - 1]);
     while (mask != 0) {
       onTrigger(block + static_cast<size_t>(std::countr_zero(mask)));
       mask &= mask - 1;

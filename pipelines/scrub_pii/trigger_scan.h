@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "agent/api/ascii.h"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -28,10 +30,6 @@ struct TriggerSet {
   std::array<uint8_t, 4> anywhere{};
   std::array<uint8_t, 3> word_start{};
 };
-
-inline bool isWordByte(unsigned char c) {
-  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_';
-}
 
 // Reference implementation, also the fallback for targets without SSE2. Bit k of the result is
 // set when p[k] is a candidate; `prev_word` tells whether the byte before p[0] is a word byte.
@@ -58,10 +56,6 @@ class BlockScanner {
   explicit BlockScanner(const TriggerSet& set)
       : digit_bias_(_mm_set1_epi8('0')),
         nine_(_mm_set1_epi8(9)),
-        case_bit_(_mm_set1_epi8(0x20)),
-        letter_bias_(_mm_set1_epi8('a')),
-        twenty_five_(_mm_set1_epi8(25)),
-        underscore_(_mm_set1_epi8('_')),
         digit_enable_(_mm_set1_epi8(set.digits ? static_cast<char>(0xff) : 0)),
         anywhere0_(_mm_set1_epi8(static_cast<char>(set.anywhere[0]))),
         anywhere1_(_mm_set1_epi8(static_cast<char>(set.anywhere[1]))),
@@ -76,9 +70,7 @@ class BlockScanner {
     // Unsigned range checks: x in [lo, lo + n] iff min(x - lo, n) == x - lo.
     const __m128i d = _mm_sub_epi8(v, digit_bias_);
     const __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(d, nine_), d);
-    const __m128i l = _mm_sub_epi8(_mm_or_si128(v, case_bit_), letter_bias_);
-    const __m128i letter = _mm_cmpeq_epi8(_mm_min_epu8(l, twenty_five_), l);
-    const __m128i word = _mm_or_si128(_mm_or_si128(digit, letter), _mm_cmpeq_epi8(v, underscore_));
+    const __m128i word = wordBytes(v);
     const __m128i anywhere =
         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, anywhere0_), _mm_cmpeq_epi8(v, anywhere1_)),
                      _mm_or_si128(_mm_cmpeq_epi8(v, anywhere2_), _mm_cmpeq_epi8(v, anywhere3_)));
@@ -93,7 +85,7 @@ class BlockScanner {
   }
 
  private:
-  __m128i digit_bias_, nine_, case_bit_, letter_bias_, twenty_five_, underscore_, digit_enable_;
+  __m128i digit_bias_, nine_, digit_enable_;
   __m128i anywhere0_, anywhere1_, anywhere2_, anywhere3_, start0_, start1_, start2_;
 };
 

@@ -1,6 +1,8 @@
 #include "pipelines/tag_severity/tag_severity.h"
 
+#include <algorithm>
 #include <array>
+#include <bit>
 
 #include "agent/api/ascii.h"
 
@@ -8,16 +10,6 @@ namespace logship {
 
 namespace severity_text {
 namespace {
-
-// Letters, digits and '_' make up words, so "log_error" or "errors" are not the word "error".
-constexpr std::array<bool, 256> kWordChar = [] {
-  std::array<bool, 256> t{};
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  t['_'] = true;
-  return t;
-}();
 
 constexpr size_t kMaxWord = 13;
 
@@ -152,29 +144,60 @@ Severity levelFromPri(std::string_view message) {
 }
 
 Severity levelFromWords(std::string_view message) {
-  const size_t n = message.size();
-  size_t i = 0;
-  while (i < n) {
-    if (!kWordChar[static_cast<unsigned char>(message[i])]) {
-      ++i;
-      continue;
-    }
-    size_t start = i;
-    while (i < n && kWordChar[static_cast<unsigned char>(message[i])]) ++i;
-    std::string_view word = message.substr(start, i - start);
+  // Words are found 64 bytes at a time from a mask of word bytes (letters, digits, '_', so
+  // "log_error" or "errors" are not the word "error"): no branch per byte.
+  auto levelOf = [](std::string_view word) {
     const Word* w = findWord(word);
-    if (w != nullptr && (!w->tag_only || !hasLowercase(word))) return w->level;
+    return w != nullptr && (!w->tag_only || !hasLowercase(word)) ? w->level : Severity::kUnset;
+  };
+  const size_t n = message.size();
+  size_t start = 0;
+  bool in_word = false;
+  for (size_t base = 0; base < n; base += 64) {
+    const size_t len = std::min<size_t>(64, n - base);
+    const uint64_t word = wordByteMask(message.data() + base, len);
+    // Positions of this block not looked at yet; none past its end.
+    uint64_t rest = len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
+    for (;;) {
+      if (!in_word) {
+        const uint64_t starts = word & rest;
+        if (starts == 0) break;
+        const int k = std::countr_zero(starts);
+        start = base + k;
+        in_word = true;
+        rest &= ~uint64_t{0} << k;
+      }
+      const uint64_t ends = ~word & rest;
+      if (ends == 0) break;  // the word goes on in the next block, or ends the message
+      const int k = std::countr_zero(ends);
+      in_word = false;
+      rest &= ~uint64_t{0} << k;
+      const Severity s = levelOf(message.substr(start, base + k - start));
+      if (s != Severity::kUnset) return s;
+    }
   }
-  return Severity::kUnset;
+  return in_word ? levelOf(message.substr(start)) : Severity::kUnset;
 }
 
 }  // namespace severity_text
 
+namespace {
+
+std::vector<std::string> lookupNames(const TagSeverityConfig& config) {
+  std::vector<std::string> names = config.fields;
+  if (!config.syslog_code_field.empty()) names.push_back(config.syslog_code_field);
+  return names;
+}
+
+}  // namespace
+
 TagSeverity::TagSeverity(TagSeverityConfig config, BuildContext& ctx)
-    : message_(config.message), overwrite_(config.overwrite) {
+    : lookup_(lookupNames(config)),
+      level_fields_(config.fields.size()),
+      syslog_code_(!config.syslog_code_field.empty()),
+      message_(config.message),
+      overwrite_(config.overwrite) {
   TierNames tiers = tierNames(ctx.global);
-  for (const std::string& f : config.fields) fields_.emplace_back(f, tiers);
-  if (!config.syslog_code_field.empty()) syslog_code_.emplace(config.syslog_code_field, tiers);
   default_ =
       config.default_level == "none" ? Severity::kUnset : severityFromName(config.default_level);
   if (!config.rules.defined()) return;
@@ -229,10 +252,10 @@ TagSeverity::TagSeverity(TagSeverityConfig config, BuildContext& ctx)
   }
 }
 
-Severity TagSeverity::derive(const Batch& batch, const Event& event) const {
-  for (const FieldRef& f : fields_) {
+Severity TagSeverity::derive(const Event& event, const Field* const* found) const {
+  for (size_t i = 0; i < level_fields_; ++i) {
     // log.level reads Event::severity first; here only a field's own text counts.
-    const Field* field = batch.findField(event, f.name());
+    const Field* field = found[i];
     if (field == nullptr) continue;
     Severity s = Severity::kUnset;
     switch (field->value.kind) {
@@ -251,7 +274,7 @@ Severity TagSeverity::derive(const Batch& batch, const Event& event) const {
     if (s != Severity::kUnset) return s;
   }
   if (syslog_code_) {
-    if (const Field* field = batch.findField(event, syslog_code_->name())) {
+    if (const Field* field = found[level_fields_]) {
       if (auto code = valueInteger(field->value)) {
         Severity s = severity_text::levelFromSyslogCode(*code);
         if (s != Severity::kUnset) return s;
@@ -268,8 +291,12 @@ Severity TagSeverity::derive(const Batch& batch, const Event& event) const {
 }
 
 void TagSeverity::process(Batch& batch, Emitter& out) {
+  std::vector<const Field*> found(lookup_.size());
   for (Event& e : batch.events()) {
-    if (overwrite_ || e.severity == Severity::kUnset) e.severity = derive(batch, e);
+    if (overwrite_ || e.severity == Severity::kUnset) {
+      lookup_.find(batch, e, found.data());
+      e.severity = derive(e, found.data());
+    }
     for (const Rule& rule : rules_) {
       if (!rule.when.matches(batch, e)) continue;
       if (!rule.raise_only || rule.level > e.severity) e.severity = rule.level;

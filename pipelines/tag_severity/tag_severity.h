@@ -43,10 +43,12 @@ class TagSeverity final : public Transform {
     Severity level;
     bool raise_only;
   };
-  Severity derive(const Batch& batch, const Event& event) const;
+  // `found`: the event's level fields, then its syslog code field, as lookup_ finds them.
+  Severity derive(const Event& event, const Field* const* found) const;
 
-  std::vector<FieldRef> fields_;
-  std::optional<FieldRef> syslog_code_;
+  FieldLookup lookup_;   // the level fields in their order, then the syslog code field
+  size_t level_fields_;  // how many of lookup_'s names are level fields
+  bool syslog_code_;     // whether the last name is the syslog code field
   bool message_;
   bool overwrite_;
   Severity default_;

@@ -82,6 +82,25 @@ TEST(SeverityTextTest, TextNumbersPriAndWords) {
 
 class TagSeverityTest : public testing::TransformTest {};
 
+// Words are found 64 bytes at a time: a level word at every offset around the block edges, glued
+// to word bytes or not, and at the very end of the message.
+TEST(SeverityTextTest, WordsAcrossBlockBoundaries) {
+  using severity_text::levelFromWords;
+  for (size_t at = 0; at < 200; ++at) {
+    std::string text(at, 'x');
+    for (size_t i = 7; i < at; i += 8) text[i] = ' ';  // filler words of seven letters
+    const bool glued = at > 0 && text.back() == 'x';
+    EXPECT_EQ(levelFromWords(text + "ERROR"), glued ? Severity::kUnset : Severity::kHigh) << at;
+    EXPECT_EQ(levelFromWords(text + "ERROR tail"), glued ? Severity::kUnset : Severity::kHigh)
+        << at;
+    EXPECT_EQ(levelFromWords(text + "ERRORS"), Severity::kUnset) << at;
+    EXPECT_EQ(levelFromWords(std::string(at, ' ') + "fatal" + std::string(at, '_')),
+              at == 0 ? Severity::kCritical : Severity::kUnset)
+        << at;  // '_' is a word byte: "fatal___" is no level word
+    EXPECT_EQ(levelFromWords(std::string(at, '-') + "warn"), Severity::kMedium) << at;
+  }
+}
+
 TEST_F(TagSeverityTest, SourcesInOrderThenDefault) {
   auto t = build("tag_severity", "{type: tag_severity}");
   ASSERT_NE(t, nullptr) << firstError();
