@@ -70,9 +70,19 @@ int referenceCommand(const CommonOptions&) {
         continue;
       }
       std::cout << "| option | type | default | description |\n|---|---|---|---|\n";
+      // A '|' inside a cell (the choices "a | b") must be escaped, or it splits the cell.
+      auto cell = [](std::string_view text) {
+        std::string out;
+        for (char c : text) {
+          if (c == '|') out.push_back('\\');
+          out.push_back(c);
+        }
+        return out;
+      };
       for (const OptionDoc& o : f->options) {
-        std::cout << "| `" << o.key << "` | " << o.type << " | "
-                  << (o.required ? "required" : o.default_value) << " | " << o.doc << " |\n";
+        std::cout << "| `" << o.key << "` | " << cell(o.type) << " | "
+                  << cell(o.required ? "required" : o.default_value) << " | " << cell(o.doc)
+                  << " |\n";
       }
       std::cout << "\n";
     }

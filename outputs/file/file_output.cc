@@ -15,7 +15,10 @@ namespace logship {
 const OptionTable<FileOutputConfig>& FileOutputConfig::options() {
   static const OptionTable<FileOutputConfig> table = [] {
     OptionTable<FileOutputConfig> t;
-    t.required("path", &FileOutputConfig::path, "File to append NDJSON events to.")
+    t.required("path", &FileOutputConfig::path, "File to append events to.")
+        .oneOf("format", &FileOutputConfig::format, {"ndjson", "text"},
+               "ndjson: one JSON object per event, with its fields; text: the message alone, one "
+               "per line.")
         .optional("fsync", &FileOutputConfig::fsync,
                   "fsync after every batch before acknowledging it.")
         .optional("retry_interval", &FileOutputConfig::retry_interval,
@@ -26,7 +29,7 @@ const OptionTable<FileOutputConfig>& FileOutputConfig::options() {
 }
 
 FileOutput::FileOutput(FileOutputConfig config, BuildContext& ctx)
-    : config_(std::move(config)), encoder_(ctx.global) {}
+    : config_(std::move(config)), text_(config_.format == "text"), encoder_(ctx.global) {}
 
 FileOutput::~FileOutput() {
   if (fd_ >= 0) ::close(fd_);
@@ -108,11 +111,25 @@ void FileOutput::consume(SharedBatch batch, AckToken ack) {
   if (!retry_scheduled_) flush();
 }
 
+void FileOutput::encode(const Batch& batch) {
+  buffer_.clear();
+  if (!text_) {
+    encoder_.encode(batch, buffer_);
+    return;
+  }
+  size_t size = 0;
+  for (const Event& e : batch.events()) size += e.message.size() + 1;
+  buffer_.reserve(size);
+  for (const Event& e : batch.events()) {
+    buffer_.append(e.message);
+    buffer_.push_back('\n');
+  }
+}
+
 void FileOutput::flush() {
   while (!pending_.empty()) {
     auto& [batch, ack] = pending_.front();
-    buffer_.clear();
-    encoder_.encode(*batch, buffer_);
+    encode(*batch);
     if (!openFile() || !writeAll(buffer_)) {
       if (fd_ >= 0) {
         std::string why = "write to " + config_.path + " failed: " + std::strerror(errno);
@@ -151,7 +168,7 @@ void FileOutput::stop() {
 
 void registerFileOutput(Registry& registry) {
   registry.addOutput<FileOutputConfig, FileOutput>(
-      "file", "Appends events to a local file as NDJSON.");
+      "file", "Appends events to a local file, as NDJSON or as text lines.");
 }
 
 }  // namespace logship

@@ -13,13 +13,15 @@ namespace logship {
 
 struct FileOutputConfig {
   std::string path;
+  std::string format = "ndjson";  // or "text"
   bool fsync = false;
   Duration retry_interval = std::chrono::seconds(1);
 
   static const OptionTable<FileOutputConfig>& options();
 };
 
-// Appends events as NDJSON to a local file. A failed write (disk full, file system gone) keeps the
+// Appends events to a local file: as NDJSON, or with `format: text` each message alone on its line
+// (as rsyslog's %rawmsg% or Vector's text codec: the line as read, or as scrub_pii rewrote it). A failed write (disk full, file system gone) keeps the
 // batches and retries them in order; acknowledgements follow the write (and fsync, if enabled).
 class FileOutput final : public Sink {
  public:
@@ -36,9 +38,11 @@ class FileOutput final : public Sink {
  private:
   bool openFile();
   void flush();
+  void encode(const Batch& batch);
   bool writeAll(const std::string& data);
 
   FileOutputConfig config_;
+  bool text_;  // format: text
   ComponentContext* context_ = nullptr;
   NdjsonEncoder encoder_;
   std::string buffer_;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # file source -> file output with the real binary: every line delivered exactly once through
-# appends, a rename rotation, a truncation and an unterminated last line; SIGTERM drains, exit 0.
+# appends, a rename rotation, a truncation and an unterminated last line, as NDJSON and as text
+# (format: text); SIGTERM drains, exit 0.
 source "$(dirname "$0")/lib.sh"
 mkdir -p "$work/logs" "$work/logs/dir.log"
 expected="$work/expected"
@@ -20,6 +21,7 @@ sources:
     idle_flush: 300ms
 outputs:
   out: {type: file, inputs: [logs], path: $work/out.ndjson}
+  text: {type: file, inputs: [logs], path: $work/out.txt, format: text}
 YAML
 "$bin" run -c "$work/p.yaml" 2>"$work/agent.log" & pid=$!; pids+=($pid)
 { tr -d '\r' <"$work/logs/a.log"; echo; cat "$work/logs/b.log"; echo first; echo "last without newline"; } >"$expected"
@@ -42,6 +44,8 @@ sleep 0.5
 messages "$work/out.ndjson" | sort >"$work/got.sorted"
 sort "$expected" >"$work/expected.sorted"
 check "exactly the expected lines, no loss, no duplicates" cmp -s "$work/got.sorted" "$work/expected.sorted"
+wait_for "$work/out.txt" "$(wc -l <"$expected")" 10
+check "format: text writes each line as read" cmp -s <(sort "$work/out.txt") "$work/expected.sorted"
 check "NDJSON carries the file path and host" \
   python3 -c 'import json,sys
 l = json.loads(open(sys.argv[1]).readline())
