@@ -1,4 +1,5 @@
 // `logship run`: the agent's life: start, serve the admin endpoints, reload, drain on signals.
+#include <malloc.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
@@ -115,6 +116,16 @@ class RunningPipeline {
   std::unique_ptr<Topology> topology_;
 };
 
+// Sources read into batch_bytes buffers (512 KiB) that another thread frees once the outputs
+// are done. glibc's defaults give such memory back to the kernel (munmap, or madvise at the top
+// of a thread's arena) and the next read faults it in page by page again: a fifth of a raw
+// pipeline's CPU. Up to 64 MiB free per arena are kept instead; blocks of 16 MiB and more still
+// come from mmap and go straight back.
+void keepFreedBatchMemory() {
+  mallopt(M_MMAP_THRESHOLD, 16 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+}
+
 }  // namespace
 
 int runCommand(const CommonOptions& opts) {
@@ -126,6 +137,7 @@ int runCommand(const CommonOptions& opts) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  keepFreedBatchMemory();
 
   Registry registry;
   registerBuiltinComponents(registry);
