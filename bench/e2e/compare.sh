@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# End-to-end comparison: logship (raw, security, archive pipelines), rsyslog (imfile -> omfile) and
-# syslog-ng (file() -> file()) each tail the same mixed corpus from its start and write every line
-# out. For each run: input MB/s and lines/s (wall clock from start until every line is out), CPU
-# seconds (user+sys of the process, all threads, read from /proc/PID/stat just before stopping),
-# peak RSS (VmHWM), line count and, for the raw scenarios, a multiset comparison of line contents.
+# End-to-end comparison: logship (raw as NDJSON and as text, security, archive pipelines), rsyslog
+# (imfile -> omfile) and syslog-ng (file() -> file()) each tail the same mixed corpus from its start
+# and write every line out. For each run: input MB/s and lines/s (wall clock from start until every
+# line is out), CPU seconds (user+sys of the process, all threads, read from /proc/PID/stat just
+# before stopping), peak RSS (VmHWM), line count and, for the raw scenarios, a multiset comparison
+# of line contents.
 # Then logship alone: a steady 10,000 lines/s for 60 s (CPU % of one core, RSS at the end, delivery
 # latency p50/p99 from write to output) and the RSS of an agent idling 10 s on an empty file.
 # Writes bench/RESULTS.md and prints the tables.
@@ -228,6 +229,15 @@ if run_measured raw logship "file_lines $raw_out" -- "$bin" run -c "$conf"; then
   set_check "$(content_check ndjson "$raw_out")"
 fi
 rm -f "$raw_out"
+
+# The same with each line written as read (format: text), as rsyslog and syslog-ng write it below.
+text_out="$work/ls-raw-text/out.log"
+conf=$(logship_conf raw-text "outputs:
+  out: {type: file, inputs: [in], path: $text_out, format: text}" "" "$in_file")
+if run_measured raw-text logship "file_lines $text_out" -- "$bin" run -c "$conf"; then
+  set_check "$(content_check plain "$text_out")"
+fi
+rm -f "$text_out"
 
 sec_out="$work/ls-security/out.ndjson"
 conf=$(logship_conf security "tiers: {audit: {retention: 7y}, security: {retention: 2y}, app: {retention: 30d}}
@@ -467,7 +477,9 @@ for sc, ag, li, lo, wall, cpu, hwm, chk in rows:
 out.append("")
 out.append("Scenarios: raw = file source -> file output (logship: NDJSON with the line in \`message\`; "
            "rsyslog: imfile -> omfile with template \`%rawmsg%\\\\n\`; syslog-ng: file(flags(no-parse)) "
-           "-> file() with template \`\${MESSAGE}\\\\n\` and flow-control). security = logship "
+           "-> file() with template \`\${MESSAGE}\\\\n\` and flow-control). raw-text = logship's file "
+           "output with \`format: text\`: each line as read, the output rsyslog and syslog-ng write "
+           "in raw. security = logship "
            "parse_auth -> scrub_pii (email, ipv4, secret) -> tag_severity -> correlate -> "
            "classify_tier -> file. archive = logship file -> archive output (zstd level 3; the admin "
            "server was on in this run only, to read the archive output's sent-events counter). "
@@ -475,13 +487,14 @@ out.append("Scenarios: raw = file source -> file output (logship: NDJSON with th
 out.append("")
 out.append("### Raw scenario: MB per CPU-second ratios")
 out.append("")
-ls = mbcpu.get(("raw", "logship"))
-for other in ("rsyslog", "syslog-ng"):
-    o = mbcpu.get(("raw", other))
-    if ls and o:
-        out.append(f"- logship / {other}: {ls:.1f} / {o:.1f} = {ls / o:.2f}")
-    else:
-        out.append(f"- logship / {other}: not measured")
+for sc, what in (("raw-text", "text, the same output as the peers"), ("raw", "NDJSON")):
+    ls = mbcpu.get((sc, "logship"))
+    for other in ("rsyslog", "syslog-ng"):
+        o = mbcpu.get(("raw", other))
+        if ls and o:
+            out.append(f"- logship ({what}) / {other}: {ls:.1f} / {o:.1f} = {ls / o:.2f}")
+        else:
+            out.append(f"- logship ({what}) / {other}: not measured")
 out.append("")
 out.append("## logship steady rate and idle")
 out.append("")
