@@ -21,8 +21,9 @@ struct FileOutputConfig {
 };
 
 // Appends events to a local file: as NDJSON, or with `format: text` each message alone on its line
-// (as rsyslog's %rawmsg% or Vector's text codec: the line as read, or as scrub_pii rewrote it). A failed write (disk full, file system gone) keeps the
-// batches and retries them in order; acknowledgements follow the write (and fsync, if enabled).
+// (as rsyslog's %rawmsg% or Vector's text codec: the line as read, or as scrub_pii rewrote it). A
+// failed write (disk full, file system gone) keeps the batches and retries them in order;
+// acknowledgements follow the write (and fsync, if enabled).
 class FileOutput final : public Sink {
  public:
   FileOutput(FileOutputConfig config, BuildContext& ctx);

@@ -191,7 +191,7 @@ std::string_view Correlate::sessionId(Batch& batch, const Field* const* found) c
 }
 
 std::string_view Correlate::find(Batch& batch, const Event& event,
-                                  const Field* const* found) const {
+                                 const Field* const* found) const {
   for (size_t i = 0; i < id_fields_; ++i) {
     const Field* f = found[i];
     if (f == nullptr) continue;

@@ -65,9 +65,22 @@ constexpr WordTable kWordTable = [] {
 }();
 static_assert(kWordTable.fits, "three level words share a bucket: change wordBucket");
 
+// Which second letters follow each first letter in a level word, in any case: most words of a
+// message fail this before they are hashed.
+constexpr std::array<uint32_t, 26> kSecondLetters = [] {
+  std::array<uint32_t, 26> t{};
+  for (const Word& w : kWords) {
+    t[asciiLower(w.name[0]) - 'a'] |= 1u << (asciiLower(w.name[1]) - 'a');
+  }
+  return t;
+}();
+
 // The level word `word` is, in any case, compared where it lies; nullptr when it is none.
 const Word* findWord(std::string_view word) {
   if (word.size() < 3 || word.size() > kMaxWord) return nullptr;
+  const unsigned first = static_cast<unsigned char>(word[0] | 0x20) - 'a';
+  const unsigned second = static_cast<unsigned char>(word[1] | 0x20) - 'a';
+  if (first >= 26 || second >= 26 || (kSecondLetters[first] >> second & 1) == 0) return nullptr;
   for (uint8_t index : kWordTable.slots[wordBucket(word)]) {
     if (index == kNoWord) break;
     if (equalsLowercase(word, kWords[index].name)) return &kWords[index];
