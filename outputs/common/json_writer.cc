@@ -24,65 +24,89 @@ constexpr auto kByteClass = [] {
   return t;
 }();
 
-// Index of the first byte that is not plain printable ASCII other than '"' and '\\'.
-size_t plainPrefix(const uint8_t* p, size_t n) {
-  size_t i = 0;
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  const __m128i space = _mm_set1_epi8(0x20);
-  for (; i + 16 <= n; i += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    // Signed compare: bytes >= 0x80 are negative and so also "less than" 0x20.
-    __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                               _mm_cmplt_epi8(v, space));
-    int mask = _mm_movemask_epi8(bad);
-    if (mask != 0) return i + __builtin_ctz(mask);
-  }
-  while (i < n && kByteClass.v[p[i]] == 0) ++i;
-  return i;
-}
+// The letter after '\\' for characters with a two-character escape; 0 for \u00XX.
+constexpr auto kShortEscape = [] {
+  struct Table {
+    char v[256];
+  } t{};
+  t.v[static_cast<uint8_t>('"')] = '"';
+  t.v[static_cast<uint8_t>('\\')] = '\\';
+  t.v[static_cast<uint8_t>('\n')] = 'n';
+  t.v[static_cast<uint8_t>('\r')] = 'r';
+  t.v[static_cast<uint8_t>('\t')] = 't';
+  t.v[static_cast<uint8_t>('\b')] = 'b';
+  t.v[static_cast<uint8_t>('\f')] = 'f';
+  return t;
+}();
 
 }  // namespace
 
 void appendString(std::string& out, std::string_view text) {
+  // Written in place through a pointer, not appended piece by piece: JSON inside messages has an
+  // escape every few bytes. The room kept ahead of `o` is at least twice the input left plus 17
+  // bytes, enough for a 16-byte block store and for two-character escapes; the rarer wider forms
+  // (\u00XX, U+FFFD) make more room first.
   const uint8_t* p = reinterpret_cast<const uint8_t*>(text.data());
-  const uint8_t* end = p + text.size();
-  out.push_back('"');
+  const uint8_t* const end = p + text.size();
+  size_t at = out.size();
+  out.resize(at + 2 * text.size() + 18);
+  char* o = out.data() + at;
+  auto widen = [&](size_t extra) {
+    at = static_cast<size_t>(o - out.data());
+    out.resize(out.size() + extra);
+    o = out.data() + at;
+  };
+  *o++ = '"';
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(0x20);
   while (p < end) {
-    size_t run = plainPrefix(p, end - p);
-    out.append(reinterpret_cast<const char*>(p), run);
-    p += run;
-    if (p == end) break;
-    uint8_t c = *p;
+    if (end - p >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
+      // Signed compare: bytes >= 0x80 are negative and so also "less than" 0x20.
+      const __m128i special =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                       _mm_cmplt_epi8(v, space));
+      const int mask = _mm_movemask_epi8(special);
+      const int plain = mask == 0 ? 16 : __builtin_ctz(mask);
+      p += plain;
+      o += plain;
+      if (mask == 0) continue;
+    } else {
+      while (p < end && kByteClass.v[*p] == 0) *o++ = static_cast<char>(*p++);
+      if (p == end) break;
+    }
+    const uint8_t c = *p;
     if (kByteClass.v[c] == 2) {
-      size_t len = utf8SequenceLength(reinterpret_cast<const char*>(p),
-                                      reinterpret_cast<const char*>(end));
+      const size_t len =
+          utf8SequenceLength(reinterpret_cast<const char*>(p), reinterpret_cast<const char*>(end));
       if (len == 0) {
-        out.append("\xEF\xBF\xBD");
+        widen(2);
+        std::memcpy(o, "\xEF\xBF\xBD", 3);
+        o += 3;
         ++p;
       } else {
-        out.append(reinterpret_cast<const char*>(p), len);
+        std::memcpy(o, p, len);
+        o += len;
         p += len;
       }
-      continue;
+    } else if (const char short_form = kShortEscape.v[c]) {
+      o[0] = '\\';
+      o[1] = short_form;
+      o += 2;
+      ++p;
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      widen(4);
+      const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      std::memcpy(o, esc, 6);
+      o += 6;
+      ++p;
     }
-    switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
-      default: {
-        static constexpr char kHex[] = "0123456789abcdef";
-        char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        out.append(esc, 6);
-      }
-    }
-    ++p;
   }
-  out.push_back('"');
+  *o++ = '"';
+  out.resize(static_cast<size_t>(o - out.data()));
 }
 
 void appendInt(std::string& out, int64_t value) {

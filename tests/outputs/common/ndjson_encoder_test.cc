@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
+#include <map>
+#include <random>
 
 #include "outputs/common/json_writer.h"
+#include "outputs/common/utf8.h"
 
 namespace logship {
 namespace {
@@ -34,6 +38,60 @@ TEST(JsonWriter, EscapesControlsQuotesAndInvalidUtf8) {
   json::appendString(out, long_ascii);
   EXPECT_EQ(out.size(), 100u + 3);
   EXPECT_EQ(out.substr(70, 3), "a\\\"");
+}
+
+// Every byte value at every position of strings up to 80 bytes (across the 16-byte blocks),
+// after text already in the output: the same as escaping one byte or sequence at a time.
+TEST(JsonWriter, StringsMatchBytewiseEscaping) {
+  auto reference = [](std::string_view text) {
+    std::string out = "\"";
+    for (size_t i = 0; i < text.size();) {
+      auto c = static_cast<unsigned char>(text[i]);
+      if (c >= 0x80) {
+        size_t len = utf8SequenceLength(text.data() + i, text.data() + text.size());
+        out += len == 0 ? std::string("\xEF\xBF\xBD") : std::string(text.substr(i, len));
+        i += len == 0 ? 1 : len;
+        continue;
+      }
+      static const std::map<char, std::string> kShort = {
+          {'"', "\\\""}, {'\\', "\\\\"}, {'\n', "\\n"}, {'\r', "\\r"},
+          {'\t', "\\t"}, {'\b', "\\b"},  {'\f', "\\f"}};
+      if (auto it = kShort.find(static_cast<char>(c)); it != kShort.end()) {
+        out += it->second;
+      } else if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else {
+        out += static_cast<char>(c);
+      }
+      ++i;
+    }
+    return out + "\"";
+  };
+  std::mt19937 random(7);
+  for (size_t size = 0; size <= 80; ++size) {
+    for (int byte = 0; byte < 256; ++byte) {
+      for (size_t at : {size_t{0}, size / 2, size > 0 ? size - 1 : 0}) {
+        std::string text(size, 'a');
+        for (char& c : text) c = static_cast<char>('a' + random() % 26);
+        if (size > 0) text[at] = static_cast<char>(byte);
+        if (size > 4) text[random() % size] = '"';
+        std::string out = "prefix";
+        json::appendString(out, text);
+        std::string expected = "prefix";
+        expected += reference(text);
+        ASSERT_EQ(out, expected) << size << " " << byte << " " << at;
+      }
+    }
+  }
+  // Escapes only, and nothing but wide ones: the output outgrows its first estimate.
+  std::string out;
+  json::appendString(out, std::string(100, '\x01'));
+  EXPECT_EQ(out.size(), 100u * 6 + 2);
+  out.clear();
+  json::appendString(out, std::string(100, '\xff'));
+  EXPECT_EQ(out.size(), 100u * 3 + 2);
 }
 
 TEST(JsonWriter, Timestamps) {
