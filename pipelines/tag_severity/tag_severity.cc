@@ -76,7 +76,7 @@ constexpr std::array<uint32_t, 26> kSecondLetters = [] {
 }();
 
 // The level word `word` is, in any case, compared where it lies; nullptr when it is none.
-const Word* findWord(std::string_view word) {
+inline __attribute__((always_inline)) const Word* findWord(std::string_view word) {
   if (word.size() < 3 || word.size() > kMaxWord) return nullptr;
   const unsigned first = static_cast<unsigned char>(word[0] | 0x20) - 'a';
   const unsigned second = static_cast<unsigned char>(word[1] | 0x20) - 'a';
