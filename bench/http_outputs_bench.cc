@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "outputs/common/compression.h"
+#include "outputs/common/json_writer.h"
 #include "outputs/elasticsearch/elasticsearch_encoder.h"
 #include "outputs/loki/loki_encoder.h"
 
@@ -184,6 +185,26 @@ void BM_NdjsonEventsBaseline(benchmark::State& state) {
   report(state);
 }
 BENCHMARK(BM_NdjsonEventsBaseline);
+
+// One JSON string per message kind of the end-to-end corpus: an app's JSON line (a quote every
+// few bytes), an sshd line and a Substrate line (UTF-8).
+void BM_JsonAppendString(benchmark::State& state) {
+  static const std::string_view kMessages[] = {
+      R"({"ts":"2026-03-05T12:01:02.123Z","level":"info","service":"checkout","msg":"request done",)"
+      R"("path":"/api/v1/orders","status":200,"duration_ms":12.5,"request_id":"00ff00ff00ff00ff"})",
+      "Jun 15 02:04:59 combo sshd[20882]: Failed password for invalid user test from 10.1.2.3 "
+      "port 4022 ssh2",
+      "2021-05-30 16:57:48 [Relaychain] \u2728 Imported #8 (0xe60b\u20269b0a)"};
+  const std::string_view message = kMessages[state.range(0)];
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    json::appendString(out, message);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * message.size()));
+}
+BENCHMARK(BM_JsonAppendString)->DenseRange(0, 2)->ArgName("kind");
 
 }  // namespace
 }  // namespace logship

@@ -39,39 +39,60 @@ constexpr auto kShortEscape = [] {
   return t;
 }();
 
+// Bit k set when v's byte k must not be copied as it is: '"', '\\', a control character or a
+// byte >= 0x80 (signed compare: those are negative and so also "less than" 0x20).
+int specialBytes(__m128i v) {
+  const __m128i special = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+      _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+  return _mm_movemask_epi8(special);
+}
+
+// Index of the first byte that specialBytes would mark.
+size_t plainPrefix(const uint8_t* p, size_t n) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const int mask = specialBytes(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
+    if (mask != 0) return i + __builtin_ctz(mask);
+  }
+  while (i < n && kByteClass.v[p[i]] == 0) ++i;
+  return i;
+}
+
 }  // namespace
 
 void appendString(std::string& out, std::string_view text) {
-  // Written in place through a pointer, not appended piece by piece: JSON inside messages has an
-  // escape every few bytes. The room kept ahead of `o` is at least twice the input left plus 17
-  // bytes, enough for a 16-byte block store and for two-character escapes; the rarer wider forms
-  // (\u00XX, U+FFFD) make more room first.
   const uint8_t* p = reinterpret_cast<const uint8_t*>(text.data());
   const uint8_t* const end = p + text.size();
+  // Most strings need no escape: one append.
+  const size_t plain = plainPrefix(p, text.size());
+  out.push_back('"');
+  out.append(text.data(), plain);
+  p += plain;
+  if (p == end) {
+    out.push_back('"');
+    return;
+  }
+  // The rest is written in place through a pointer, not appended piece by piece: JSON inside
+  // messages has an escape every few bytes. The room kept ahead of `o` is at least twice the input
+  // left plus 17 bytes, enough for a 16-byte block store and for two-character escapes; the rarer
+  // wider forms (\u00XX, U+FFFD) make more room first.
   size_t at = out.size();
-  out.resize(at + 2 * text.size() + 18);
+  out.resize(at + 2 * static_cast<size_t>(end - p) + 17);
   char* o = out.data() + at;
   auto widen = [&](size_t extra) {
     at = static_cast<size_t>(o - out.data());
     out.resize(out.size() + extra);
     o = out.data() + at;
   };
-  *o++ = '"';
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  const __m128i space = _mm_set1_epi8(0x20);
   while (p < end) {
     if (end - p >= 16) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
       _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
-      // Signed compare: bytes >= 0x80 are negative and so also "less than" 0x20.
-      const __m128i special =
-          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                       _mm_cmplt_epi8(v, space));
-      const int mask = _mm_movemask_epi8(special);
-      const int plain = mask == 0 ? 16 : __builtin_ctz(mask);
-      p += plain;
-      o += plain;
+      const int mask = specialBytes(v);
+      const int copied = mask == 0 ? 16 : __builtin_ctz(mask);
+      p += copied;
+      o += copied;
       if (mask == 0) continue;
     } else {
       while (p < end && kByteClass.v[*p] == 0) *o++ = static_cast<char>(*p++);
