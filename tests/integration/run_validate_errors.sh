@@ -44,6 +44,7 @@ outputs:
 YAML
 err=$(timeout 10 "$bin" run -c "$work/port.yaml" 2>&1 </dev/null); rc=$?
 check "admin port in use: clear error, non-zero exit" bash -c "[[ $rc == 1 ]] && grep -qF 'cannot listen on 127.0.0.1:$port' <<<'$err'"
+[[ $rc == 1 ]] || echo "     (listener port '$port'; logship run exited $rc: $err)"
 
 for cmd in run validate reference; do
   check "$cmd --help" bash -c "'$bin' $cmd --help | grep -q '^usage: logship $cmd'"
