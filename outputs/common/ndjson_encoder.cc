@@ -54,7 +54,7 @@ void NdjsonEncoder::encodeEvent(const Batch& batch, const Event& event, std::str
 }
 
 const NdjsonEncoder::Layout& NdjsonEncoder::layoutForEntries() {
-  auto matches = [this](Layout& l) {
+  auto matches = [this](const Layout& l) {
     if (l.key_sizes.size() != entries_.size()) return false;
     std::string_view text = l.key_text;
     for (size_t i = 0, at = 0; i < entries_.size(); at += l.key_sizes[i++]) {
