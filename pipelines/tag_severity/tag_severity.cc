@@ -207,7 +207,6 @@ std::vector<std::string> lookupNames(const TagSeverityConfig& config) {
 TagSeverity::TagSeverity(TagSeverityConfig config, BuildContext& ctx)
     : lookup_(lookupNames(config)),
       level_fields_(config.fields.size()),
-      syslog_code_(!config.syslog_code_field.empty()),
       message_(config.message),
       overwrite_(config.overwrite) {
   TierNames tiers = tierNames(ctx.global);
@@ -286,7 +285,7 @@ Severity TagSeverity::derive(const Event& event, const Field* const* found) cons
     }
     if (s != Severity::kUnset) return s;
   }
-  if (syslog_code_) {
+  if (lookup_.size() > level_fields_) {
     if (const Field* field = found[level_fields_]) {
       if (auto code = valueInteger(field->value)) {
         Severity s = severity_text::levelFromSyslogCode(*code);

@@ -46,9 +46,9 @@ class TagSeverity final : public Transform {
   // `found`: the event's level fields, then its syslog code field, as lookup_ finds them.
   Severity derive(const Event& event, const Field* const* found) const;
 
-  FieldLookup lookup_;   // the level fields in their order, then the syslog code field
+  // The level fields in their order, then the syslog code field if one is configured.
+  FieldLookup lookup_;
   size_t level_fields_;  // how many of lookup_'s names are level fields
-  bool syslog_code_;     // whether the last name is the syslog code field
   bool message_;
   bool overwrite_;
   Severity default_;
