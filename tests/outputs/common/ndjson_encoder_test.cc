@@ -40,8 +40,9 @@ TEST(JsonWriter, EscapesControlsQuotesAndInvalidUtf8) {
   EXPECT_EQ(out.substr(70, 3), "a\\\"");
 }
 
-// Every byte value at every position of strings up to 80 bytes (across the 16-byte blocks),
-// after text already in the output: the same as escaping one byte or sequence at a time.
+// Every byte value at the start, middle and end of random strings up to 80 bytes (across the
+// 16-byte blocks), after text already in the output: the same as escaping one byte or sequence at
+// a time.
 TEST(JsonWriter, StringsMatchBytewiseEscaping) {
   auto reference = [](std::string_view text) {
     std::string out = "\"";
