@@ -68,6 +68,10 @@ outputs:
         out = []
         with open(self.out, encoding="utf-8") as f:
             for line in f:
+                # A line still being written (a 1 MiB event is several page copies) is not
+                # complete yet: it is read on the next call.
+                if not line.endswith("\n"):
+                    break
                 out.append(json.loads(line)["message"])
         return out
 
