@@ -75,6 +75,8 @@ struct TapPoint {
   }
 };
 
+// Each node declares its component after the context (and routes) the component uses: members go
+// in reverse order, so the component, and any thread of its own, is gone before what it refers to.
 struct Topology::Node {
   virtual ~Node() = default;
   std::string id;
@@ -114,8 +116,8 @@ class ComponentContextImpl final : public ComponentContext, ContextBase {
 };
 
 struct Topology::OutputNode final : Node, AckReceiver {
-  std::unique_ptr<Sink> sink;
   std::unique_ptr<ComponentContextImpl> context;
+  std::unique_ptr<Sink> sink;
   BufferOptions buffer_options;
   std::unique_ptr<BufferedOutput> buffered;  // with `buffer: {type: disk}`
   std::atomic<int64_t> queue_bytes{0};
@@ -191,17 +193,17 @@ struct Topology::OutputNode final : Node, AckReceiver {
 };
 
 struct Topology::TransformNode final : Node {
-  std::unique_ptr<Transform> transform;
   std::map<std::string, Consumers, std::less<>> ports;  // "" is the default output
   std::unique_ptr<ComponentContextImpl> context;
   std::unique_ptr<TransformEmitter> emitter;
+  std::unique_ptr<Transform> transform;
 };
 
 struct Topology::SourceNode final : Node {
-  std::unique_ptr<Source> source;
   Consumers consumers;
   std::vector<OutputNode*> reachable_outputs;
   std::unique_ptr<SourceContextImpl> context;
+  std::unique_ptr<Source> source;
 };
 
 class Topology::TransformEmitter final : public Emitter {

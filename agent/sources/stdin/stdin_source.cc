@@ -25,17 +25,19 @@ const OptionTable<StdinSourceConfig>& StdinSourceConfig::options() {
 
 StdinSource::StdinSource(StdinSourceConfig config, BuildContext&) : config_(std::move(config)) {}
 
-StdinSource::~StdinSource() {
-  stopped_ = true;
-  if (reader_.joinable()) reader_.join();
-}
+StdinSource::~StdinSource() { stop(); }
 
 void StdinSource::start(SourceContext& context) {
   context_ = &context;
   reader_ = std::thread([this] { readLoop(); });
 }
 
-void StdinSource::stop() { stopped_ = true; }
+// Waits for the reader: once stopped, the source no longer touches its context, which the
+// topology may then tear down. The reader notices within its 100 ms poll.
+void StdinSource::stop() {
+  stopped_ = true;
+  if (reader_.joinable()) reader_.join();
+}
 
 void StdinSource::readLoop() {
   LineReader reader(config_.max_line_bytes.bytes, 0);
