@@ -18,7 +18,7 @@ constexpr auto kPollInterval = std::chrono::seconds(1);
 // A group's window keeps at most this many hits (beyond the threshold): `event.count` then reads
 // "at least this many", and a flood from one source cannot grow memory without bound.
 constexpr size_t kMaxHitsPerGroup = 4096;
-constexpr char kSeparator = '\x1f';
+constexpr char kGroupKeySeparator = '\x1f';
 
 std::string windowText(int64_t ns) {
   if (ns % 1'000'000'000 == 0) return std::to_string(ns / 1'000'000'000) + "s";
@@ -222,7 +222,7 @@ Detect::Group* Detect::groupFor(const Batch& batch, const Event& event, int64_t 
       return nullptr;
     }
     key += valueText(*value, buffer);
-    key.push_back(kSeparator);
+    key.push_back(kGroupKeySeparator);
   }
   auto it = groups_.find(std::string_view(key));
   if (it != groups_.end()) return &it->second;
@@ -343,7 +343,7 @@ Batch Detect::buildBatch(const std::vector<Alert>& alerts, int64_t now) const {
     e.flags = Event::kAlert;
     // One id per rule and group: the webhook pairs a resolution with the alert it ends.
     std::string key = name_;
-    for (const std::string& v : a.values) key += kSeparator + v;
+    for (const std::string& v : a.values) key += kGroupKeySeparator + v;
     uint64_t hash = stableHash(key);
     static constexpr char kHex[] = "0123456789abcdef";
     char id[22] = {'a', 'l', 'e', 'r', 't', '-'};

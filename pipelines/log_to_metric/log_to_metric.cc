@@ -27,7 +27,7 @@ bool validName(std::string_view name, bool metric) {
 }
 
 // Separates label values inside a series key; a control character no sane label holds.
-constexpr char kSeparator = '\x1f';
+constexpr char kSeriesKeySeparator = '\x1f';
 
 }  // namespace
 
@@ -273,7 +273,7 @@ void LogToMetric::process(Batch& batch, Emitter& out) {
           size_t start = key.size();
           if (!t.render(batch, e, key)) key.resize(start);  // a missing field: empty label
           label_ends.push_back(key.size());
-          key.push_back(kSeparator);
+          key.push_back(kSeriesKeySeparator);
         }
         Series* s = seriesFor(m, key, label_ends);
         if (s == nullptr) continue;

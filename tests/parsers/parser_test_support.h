@@ -164,6 +164,12 @@ inline std::optional<bool> boolean(const Event& e, std::string_view key) {
   if (f == nullptr || f->value.kind != FieldValue::Kind::kBool) return std::nullopt;
   return f->value.bool_value;
 }
+
+// Whether `part` views `whole`'s bytes rather than a copy of them (an empty part always does).
+inline bool isViewInto(std::string_view part, std::string_view whole) {
+  if (part.empty()) return true;
+  return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
+}
 inline bool parseFailed(const Event& e) { return (e.flags & Event::kParseError) != 0; }
 
 // "2005-12-04T04:47:44Z" style nanoseconds for expectations.

@@ -9,11 +9,13 @@
 
 #include "agent/core/batch_codec.h"
 #include "agent/core/crc32c.h"
+#include "tests/agent/batch_messages.h"
 
 namespace logship {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::messages;
 
 Batch makeBatch(int first, int count) {
   std::string text;
@@ -31,12 +33,6 @@ Batch makeBatch(int first, int count) {
     at = nl + 1;
   }
   return b;
-}
-
-std::vector<std::string> messages(const Batch& b) {
-  std::vector<std::string> out;
-  for (const Event& e : b.events()) out.emplace_back(e.message);
-  return out;
 }
 
 class DiskBufferTest : public ::testing::Test {

@@ -5,8 +5,12 @@
 
 #include <string>
 
+#include "tests/agent/batch_messages.h"
+
 namespace logship {
 namespace {
+
+using testing::messages;
 
 // A pipe the test writes into and the reader reads from.
 class Pipe {
@@ -26,12 +30,6 @@ class Pipe {
  private:
   int fds_[2];
 };
-
-std::vector<std::string> messages(const Batch& b) {
-  std::vector<std::string> out;
-  for (const Event& e : b.events()) out.emplace_back(e.message);
-  return out;
-}
 
 TEST(SplitLines, ViewsOffsetsAndCrlf) {
   std::vector<Event> events;

@@ -21,9 +21,9 @@ class NullMetrics : public ComponentMetrics {
   void error(std::string_view) override {}
 };
 
-class TestContext : public ComponentContext {
+class ArchiveTestContext : public ComponentContext {
  public:
-  explicit TestContext(const GlobalConfig& g) : global_(g) {}
+  explicit ArchiveTestContext(const GlobalConfig& g) : global_(g) {}
   std::string_view id() const override { return "arch"; }
   const GlobalConfig& global() const override { return global_; }
   ComponentMetrics& metrics() override { return metrics_; }
@@ -59,7 +59,7 @@ class ArchiveRetentionTest : public ::testing::Test {
     EXPECT_TRUE(diag.ok());
     auto out = std::make_unique<ArchiveOutput>(cfg, ctx);
     out->setClockForTest([this] { return now_; });
-    context_ = std::make_unique<TestContext>(global_);
+    context_ = std::make_unique<ArchiveTestContext>(global_);
     out->start(*context_);
     return out;
   }
@@ -86,7 +86,7 @@ class ArchiveRetentionTest : public ::testing::Test {
   fs::path root_;
   GlobalConfig global_;
   ConfigNode node_;
-  std::unique_ptr<TestContext> context_;
+  std::unique_ptr<ArchiveTestContext> context_;
   int64_t now_ = 1'700'000'000LL * 1'000'000'000;
 };
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "parsers/syslog/syslog_parser.h"
+#include "tests/parsers/parser_test_support.h"
 
 #ifndef LOGSHIP_CORPUS_DIR
 #error "LOGSHIP_CORPUS_DIR must name the directory holding linux_syslog_2k.log"
@@ -18,10 +19,7 @@
 namespace logship::auth {
 namespace {
 
-bool isViewInto(std::string_view part, std::string_view whole) {
-  if (part.empty()) return true;
-  return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
-}
+using logship::testing::isViewInto;
 
 // Every extracted value must point into the message; category/outcome/action are constants.
 void expectWellFormed(const AuthEvent& e, std::string_view message) {

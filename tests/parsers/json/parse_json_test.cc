@@ -15,15 +15,12 @@ using testing::buildOrFail;
 using testing::buildTransform;
 using testing::FakeContext;
 using testing::integer;
+using testing::isViewInto;
 using testing::parseFailed;
 using testing::real;
 using testing::runLines;
 using testing::str;
 using testing::utcNs;
-
-bool isViewInto(std::string_view part, std::string_view whole) {
-  return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
-}
 
 class ParseJsonTest : public ::testing::Test {
  protected:

@@ -14,14 +14,11 @@ using testing::boolean;
 using testing::buildOrFail;
 using testing::FakeContext;
 using testing::integer;
+using testing::isViewInto;
 using testing::parseFailed;
 using testing::runLines;
 using testing::str;
 using testing::utcNs;
-
-bool isViewInto(std::string_view part, std::string_view whole) {
-  return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
-}
 
 class ParseLogfmtTest : public ::testing::Test {
  protected:

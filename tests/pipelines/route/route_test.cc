@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/agent/batch_messages.h"
 #include "tests/pipelines/pipeline_test_support.h"
 
 namespace logship {
@@ -10,6 +11,7 @@ namespace {
 using testing::addString;
 using testing::CapturingEmitter;
 using testing::makeBatch;
+using testing::messages;
 
 class RecordingReceiver final : public AckReceiver {
  public:
@@ -42,11 +44,6 @@ routes:
     b.events()[2].severity = Severity::kCritical;
     b.addSharedString("host.name", "web-1");
     return b;
-  }
-  static std::vector<std::string> messages(const Batch& b) {
-    std::vector<std::string> out;
-    for (auto& e : b.events()) out.emplace_back(e.message);
-    return out;
   }
   const Batch* port(const CapturingEmitter& out, const std::string& name) {
     for (size_t i = 0; i < out.ports.size(); ++i) {
