@@ -16,7 +16,7 @@ import time
 import traceback
 import urllib.request
 
-from testlib import free_port
+from testlib import free_port, ndjson_records
 
 BIN = os.path.abspath(sys.argv[1])
 # AddressSanitizer's redzones and shadow memory more than triple the agent's own RSS.
@@ -68,9 +68,7 @@ outputs:
         assert self.proc.wait(timeout=20) == 0
 
     def delivered(self):
-        if not os.path.exists(self.out):
-            return []
-        return [json.loads(l)["message"] for l in open(self.out)]
+        return [r["message"] for r in ndjson_records(self.out)]
 
     def until(self, pred, timeout=60, what=""):
         deadline = time.time() + timeout

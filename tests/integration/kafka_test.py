@@ -16,7 +16,7 @@ import tempfile
 import time
 import traceback
 
-from testlib import free_port
+from testlib import free_port, ndjson_records
 
 BIN = os.path.abspath(sys.argv[1])
 MOCK = os.path.abspath(sys.argv[2])
@@ -143,10 +143,7 @@ def payload_messages(records):
 
 
 def file_messages(path):
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [json.loads(l)["message"] for l in f if l.strip()]
+    return [r["message"] for r in ndjson_records(path)]
 
 
 def exactly(got, want):

@@ -15,7 +15,7 @@ import tempfile
 import time
 import traceback
 
-from testlib import free_port
+from testlib import free_port, ndjson_records
 
 BIN = os.path.abspath(sys.argv[1])
 
@@ -63,17 +63,7 @@ outputs:
         self.proc.wait(timeout=5)
 
     def messages(self):
-        if not os.path.exists(self.out):
-            return []
-        out = []
-        with open(self.out, encoding="utf-8") as f:
-            for line in f:
-                # A line still being written (a 1 MiB event is several page copies) is not
-                # complete yet: it is read on the next call.
-                if not line.endswith("\n"):
-                    break
-                out.append(json.loads(line)["message"])
-        return out
+        return [r["message"] for r in ndjson_records(self.out)]
 
     def wait_for(self, count, timeout=30):
         deadline = time.time() + timeout
