@@ -1,9 +1,11 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "agent/api/ack.h"
@@ -11,6 +13,27 @@
 #include "agent/api/event.h"
 
 namespace logship {
+
+// A number no other live or earlier batch of the process carries: what encoders key per-batch
+// caches by, where an address could be reused by the next batch. The batch moved from takes a new
+// one, since it may be filled again.
+class BatchId {
+ public:
+  BatchId() : value_(next()) {}
+  BatchId(BatchId&& other) noexcept : value_(std::exchange(other.value_, next())) {}
+  BatchId& operator=(BatchId&& other) noexcept {
+    value_ = std::exchange(other.value_, next());
+    return *this;
+  }
+  uint64_t value() const { return value_; }
+
+ private:
+  static uint64_t next() {
+    static std::atomic<uint64_t> counter{0};
+    return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
+  uint64_t value_;
+};
 
 // The unit of work: one raw buffer read from a source, the events that view into it, an arena for
 // what stages derive, fields common to every event, and one acknowledgement. Move-only. After the
@@ -58,6 +81,8 @@ class Batch {
     return raw_size_ + events_.capacity() * sizeof(Event) + arena_.bytesReserved();
   }
 
+  uint64_t id() const { return id_.value(); }
+
   std::string_view sourceName() const { return source_name_; }
   void setSourceName(std::string_view name) { source_name_ = name; }
 
@@ -70,6 +95,7 @@ class Batch {
   AckToken ack_;
   std::shared_ptr<const Batch> keep_alive_;
   std::string_view source_name_;  // static storage owned by the topology
+  BatchId id_;
 };
 
 using SharedBatch = std::shared_ptr<const Batch>;

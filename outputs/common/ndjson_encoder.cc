@@ -27,6 +27,23 @@ bool sameBytes(const char* a, const char* b, size_t n) {
   return true;
 }
 
+void appendValue(const FieldValue& value, std::string& out) {
+  switch (value.kind) {
+    case FieldValue::Kind::kString:
+      json::appendString(out, value.string_value);
+      break;
+    case FieldValue::Kind::kInt:
+      json::appendInt(out, value.int_value);
+      break;
+    case FieldValue::Kind::kDouble:
+      json::appendDouble(out, value.double_value);
+      break;
+    case FieldValue::Kind::kBool:
+      out.append(value.bool_value ? "true" : "false");
+      break;
+  }
+}
+
 }  // namespace
 
 NdjsonEncoder::NdjsonEncoder(const GlobalConfig& global, bool with_timestamp)
@@ -123,12 +140,26 @@ void NdjsonEncoder::gather(const Batch& batch, const Event& event) {
   }
   if (event.flags & Event::kTruncated) entries_.push_back({"log.truncated", FieldValue::boolean(true)});
   entries_.insert(entries_.end(), event.fields, event.fields + event.field_count);
+  useSharedFieldsOf(batch);
+  shared_begin_ = entries_.size();
   const auto& shared = batch.sharedFields();
   entries_.insert(entries_.end(), shared.begin(), shared.end());
-  bool from_file = false;
-  for (const Field& f : shared) from_file = from_file || f.key == "log.file.path";
-  if (from_file) {
+  if (shared_from_file_) {
     entries_.push_back({"log.offset", FieldValue::integer(static_cast<int64_t>(event.offset))});
+  }
+}
+
+void NdjsonEncoder::useSharedFieldsOf(const Batch& batch) {
+  const auto& shared = batch.sharedFields();
+  if (batch.id() == shared_batch_id_ && shared.size() == shared_count_) return;
+  shared_batch_id_ = batch.id();
+  shared_count_ = shared.size();
+  shared_from_file_ = false;
+  shared_rendered_.resize(shared.size());
+  for (size_t i = 0; i < shared.size(); ++i) {
+    shared_from_file_ = shared_from_file_ || shared[i].key == "log.file.path";
+    shared_rendered_[i].clear();
+    appendValue(shared[i].value, shared_rendered_[i]);
   }
 }
 
@@ -187,17 +218,15 @@ void NdjsonEncoder::writeObject(size_t lo, size_t hi, size_t prefix, bool placeh
 }
 
 void NdjsonEncoder::writeValue(size_t index, std::string& out) {
-  const Field& entry = entries_[index];
   if (index == 0 && with_timestamp_) {
-    appendTimestampCached(entry.value.int_value, out);
+    appendTimestampCached(entries_[0].value.int_value, out);
     return;
   }
-  switch (entry.value.kind) {
-    case FieldValue::Kind::kString: json::appendString(out, entry.value.string_value); break;
-    case FieldValue::Kind::kInt: json::appendInt(out, entry.value.int_value); break;
-    case FieldValue::Kind::kDouble: json::appendDouble(out, entry.value.double_value); break;
-    case FieldValue::Kind::kBool: out.append(entry.value.bool_value ? "true" : "false"); break;
+  if (index - shared_begin_ < shared_count_) {
+    out += shared_rendered_[index - shared_begin_];
+    return;
   }
+  appendValue(entries_[index].value, out);
 }
 
 }  // namespace logship

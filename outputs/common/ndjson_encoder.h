@@ -39,6 +39,8 @@ class NdjsonEncoder {
   };
   const Layout& layoutForEntries();
   void appendTimestampCached(int64_t ns, std::string& out);
+  // Renders the batch's shared values once for all its events.
+  void useSharedFieldsOf(const Batch& batch);
 
   std::vector<std::string> tier_names_;
   bool with_timestamp_;
@@ -47,6 +49,13 @@ class NdjsonEncoder {
   std::vector<Layout> layouts_;  // most recently used first
   int64_t cached_ns_ = -1;
   std::string cached_timestamp_;
+  // The shared fields of the batch last encoded (by id and count: a batch only gains fields),
+  // rendered; they sit at entries_[shared_begin_...] in gathering order.
+  uint64_t shared_batch_id_ = 0;
+  size_t shared_count_ = 0;
+  bool shared_from_file_ = false;
+  std::vector<std::string> shared_rendered_;
+  size_t shared_begin_ = 0;
 };
 
 }  // namespace logship

@@ -65,6 +65,20 @@ TEST(Batch, CloneCopiesEventsAndKeepsTheOriginalAlive) {
   EXPECT_EQ(copy.events()[0].field_count, 2);
 }
 
+TEST(Batch, IdsAreUniqueAndAMovedFromBatchTakesANewOne) {
+  Batch a = makeBatch("a\n");
+  Batch b = makeBatch("b\n");
+  EXPECT_NE(a.id(), b.id());
+  const uint64_t a_id = a.id();
+  Batch moved = std::move(a);
+  EXPECT_EQ(moved.id(), a_id);
+  EXPECT_NE(a.id(), a_id);
+  EXPECT_NE(a.id(), b.id());
+  b = std::move(moved);
+  EXPECT_EQ(b.id(), a_id);
+  EXPECT_NE(moved.id(), a_id);
+}
+
 TEST(AckToken, CombinesEveryForkAndReportsOnce) {
   RecordingReceiver receiver;
   {

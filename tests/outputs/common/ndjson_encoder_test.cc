@@ -197,5 +197,34 @@ TEST(NdjsonEncoder, EventFieldsWinOverSharedOnes) {
   EXPECT_EQ(out.find("shared"), std::string::npos) << out;
 }
 
+TEST(NdjsonEncoder, EachBatchShowsItsOwnSharedFields) {
+  // Shared values are rendered once per batch: a batch in the place of one freed, or a batch that
+  // gained a field since, must not show what was rendered before.
+  GlobalConfig global;
+  NdjsonEncoder encoder(global);
+  auto encodeOne = [&](const char* host, bool with_path) {
+    auto batch = std::make_unique<Batch>(batchOf("x\n"));
+    Event& e = batch->events().emplace_back();
+    e.message = "x";
+    e.offset = 9;
+    batch->addSharedString("host.name", host);
+    std::string out;
+    encoder.encode(*batch, out);
+    if (with_path) {
+      batch->addSharedString("log.file.path", "/p");
+      encoder.encode(*batch, out);
+    }
+    return out;
+  };
+  EXPECT_EQ(encodeOne("first", false),
+            "{\"@timestamp\":\"1970-01-01T00:00:00.000000000Z\",\"host\":{\"name\":\"first\"},"
+            "\"message\":\"x\"}\n");
+  EXPECT_EQ(encodeOne("second", true),
+            "{\"@timestamp\":\"1970-01-01T00:00:00.000000000Z\",\"host\":{\"name\":\"second\"},"
+            "\"message\":\"x\"}\n"
+            "{\"@timestamp\":\"1970-01-01T00:00:00.000000000Z\",\"host\":{\"name\":\"second\"},"
+            "\"log\":{\"file\":{\"path\":\"/p\"},\"offset\":9},\"message\":\"x\"}\n");
+}
+
 }  // namespace
 }  // namespace logship
