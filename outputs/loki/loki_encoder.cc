@@ -210,27 +210,36 @@ LokiEncoder::Stream& LokiEncoder::streamOf(const Batch& batch, const Event& even
     auto size = static_cast<uint32_t>(key_scratch_.size() - at - sizeof(uint32_t));
     std::memcpy(key_scratch_.data() + at, &size, sizeof size);
   }
-  // Neighbouring events mostly share their stream: skip the hash lookup then.
-  if (last_stream_ < stream_count_ && last_key_ == key_scratch_) return streams_[last_stream_];
-  last_key_ = key_scratch_;
+  // Events mostly go to one of a few streams: the recent ones are compared before hashing, each
+  // found one moving a place towards the front.
+  for (size_t i = 0; i < recent_count_; ++i) {
+    if (recent_[i].key != key_scratch_) continue;
+    const uint32_t index = recent_[i].stream;
+    if (i > 0) std::swap(recent_[i], recent_[i - 1]);
+    return streams_[index];
+  }
+  RecentStream& recent =
+      recent_[recent_count_ < recent_.size() ? recent_count_++ : recent_.size() - 1];
+  recent.key = key_scratch_;
   if (auto it = key_index_.find(std::string_view(key_scratch_)); it != key_index_.end()) {
-    last_stream_ = it->second;
-    return streams_[last_stream_];
+    recent.stream = it->second;
+    return streams_[it->second];
   }
   // Cleaning can make different values alike: the label set decides the stream.
   labels_scratch_.clear();
   labelSet(batch, event, labels_scratch_);
   if (auto it = stream_index_.find(std::string_view(labels_scratch_));
       it != stream_index_.end()) {
-    last_stream_ = it->second;
+    recent.stream = it->second;
     key_index_.emplace(key_scratch_, it->second);
-    return streams_[last_stream_];
+    return streams_[it->second];
   }
-  last_stream_ = stream_count_++;
-  key_index_.emplace(key_scratch_, static_cast<uint32_t>(last_stream_));
-  stream_index_.emplace(labels_scratch_, static_cast<uint32_t>(last_stream_));
+  const auto index = static_cast<uint32_t>(stream_count_++);
+  recent.stream = index;
+  key_index_.emplace(key_scratch_, index);
+  stream_index_.emplace(labels_scratch_, index);
   if (streams_.size() < stream_count_) streams_.emplace_back();
-  Stream& s = streams_[last_stream_];
+  Stream& s = streams_[index];
   s.labels = labels_scratch_;
   s.body.clear();
   s.entries.clear();
@@ -348,7 +357,7 @@ void LokiEncoder::appendJsonEntry(const Batch& batch, const Event& event, Stream
 
 void LokiEncoder::group(std::span<const EventRef> events) {
   stream_count_ = 0;
-  last_stream_ = 0;
+  recent_count_ = 0;
   stream_index_.clear();
   key_index_.clear();
   for (size_t i = 0; i < events.size(); ++i) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -87,11 +88,16 @@ class LokiEncoder {
   // Scratch space reused across requests.
   std::vector<Stream> streams_;
   size_t stream_count_ = 0;
-  size_t last_stream_ = 0;
+  // The streams of recent events by label values (see streamOf), most used first.
+  struct RecentStream {
+    std::string key;
+    uint32_t stream = 0;
+  };
+  std::array<RecentStream, 8> recent_;
+  size_t recent_count_ = 0;
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> stream_index_;  // by labels
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> key_index_;  // by values
   std::string key_scratch_;
-  std::string last_key_;
   std::string labels_scratch_;
   std::string value_scratch_;
   std::string line_scratch_;  // JSON: the line before it is escaped

@@ -113,6 +113,43 @@ TEST_F(LokiEncoderTest, ProtobufDecodesToSortedStreamsWithMetadata) {
   EXPECT_EQ(again, body);
 }
 
+TEST_F(LokiEncoderTest, EntriesOfManyInterleavedStreamsStayInTheirOwn) {
+  // More streams than the encoder keeps at hand, taking turns: every entry in its stream, in
+  // order, in this request and in the next (whose streams are numbered anew).
+  constexpr int kStreams = 11;
+  constexpr int kRounds = 6;
+  std::vector<std::string> lines;
+  for (int i = 0; i < kStreams * kRounds; ++i) lines.push_back("line " + std::to_string(i));
+  auto b = makeBatch(lines, AckToken());
+  for (int i = 0; i < kStreams * kRounds; ++i) {
+    b->events()[i].timestamp_ns = i;
+    b->addField(b->events()[i], "shard", FieldValue::integer(i % kStreams));
+  }
+  batches_.push_back(b);
+  auto refs = refsOf(batches_, inputs_);
+  auto encoder = make({{"shard", "{shard}"}});
+  for (int request = 0; request < 2; ++request) {
+    std::string body, raw;
+    encoder.encode(request == 0 ? std::span(refs) : std::span(refs).subspan(3), body);
+    ASSERT_TRUE(snappy::Uncompress(body.data(), body.size(), &raw));
+    logproto::PushRequest push;
+    ASSERT_TRUE(push.ParseFromString(raw));
+    ASSERT_EQ(push.streams_size(), kStreams);
+    for (int s = 0; s < kStreams; ++s) {
+      const int shard = (s + request * 3) % kStreams;  // streams in order of first arrival
+      const auto& stream = push.streams(s);
+      EXPECT_EQ(stream.labels(), "{shard=\"" + std::to_string(shard) + "\"}");
+      ASSERT_EQ(stream.entries_size(), kRounds - (request == 1 && shard < 3 ? 1 : 0));
+      for (int e = 0; e < stream.entries_size(); ++e) {
+        const int i = shard + kStreams * (e + (request == 1 && shard < 3 ? 1 : 0));
+        EXPECT_EQ(stream.entries(e).timestamp().nanos(), i);
+        EXPECT_NE(stream.entries(e).line().find("\"line " + std::to_string(i) + "\""),
+                  std::string::npos);
+      }
+    }
+  }
+}
+
 TEST_F(LokiEncoderTest, ProtobufOfEdgeValuesMatchesTheGeneratedSerializer) {
   auto encoder = make({{"job", "fixed"}}, false, true);
   // Lines whose lengths take one, two and three bytes to write.
