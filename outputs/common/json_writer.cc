@@ -39,13 +39,17 @@ constexpr auto kShortEscape = [] {
   return t;
 }();
 
+// Bit k set when v's byte k is '"' or '\\'.
+__m128i quotesAndBackslashes(__m128i v) {
+  return _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+}
+
 // Bit k set when v's byte k must not be copied as it is: '"', '\\', a control character or a
 // byte >= 0x80 (signed compare: those are negative and so also "less than" 0x20).
 int specialBytes(__m128i v) {
-  const __m128i special = _mm_or_si128(
-      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-      _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-  return _mm_movemask_epi8(special);
+  return _mm_movemask_epi8(
+      _mm_or_si128(quotesAndBackslashes(v), _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
 }
 
 // Index of the first byte that specialBytes would mark.
@@ -90,10 +94,30 @@ void appendString(std::string& out, std::string_view text) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
       _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
       const int mask = specialBytes(v);
-      const int copied = mask == 0 ? 16 : __builtin_ctz(mask);
+      if (mask == 0) {
+        p += 16;
+        o += 16;
+        continue;
+      }
+      // Only quotes and backslashes (JSON inside a message): each is escaped by the '\\' put
+      // before it, the block from it on stored again a place further. Those stores read up to 31
+      // bytes ahead and write up to 32 + escapes, within the room kept.
+      if (end - p >= 32 && mask == _mm_movemask_epi8(quotesAndBackslashes(v))) {
+        int escaped = 0;
+        for (int m = mask; m != 0; m &= m - 1) {
+          const int k = __builtin_ctz(m);
+          o[k + escaped] = '\\';
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(o + k + escaped + 1),
+                           _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k)));
+          ++escaped;
+        }
+        p += 16;
+        o += 16 + escaped;
+        continue;
+      }
+      const int copied = __builtin_ctz(mask);
       p += copied;
       o += copied;
-      if (mask == 0) continue;
     } else {
       while (p < end && kByteClass.v[*p] == 0) *o++ = static_cast<char>(*p++);
       if (p == end) break;

@@ -86,6 +86,20 @@ TEST(JsonWriter, StringsMatchBytewiseEscaping) {
       }
     }
   }
+  // Dense escapes: quotes and backslashes only (JSON inside a message), and of every kind.
+  for (std::string_view alphabet :
+       {std::string_view("abcd\"\\"),
+        std::string_view("ab\"\\\n\t\x01\x7f\xc3\xa9\xe2\x82\xac\xff")}) {
+    for (size_t size = 0; size <= 100; ++size) {
+      for (int trial = 0; trial < 40; ++trial) {
+        std::string text(size, 'a');
+        for (char& c : text) c = alphabet[random() % alphabet.size()];
+        std::string out = "prefix";
+        json::appendString(out, text);
+        ASSERT_EQ(out, "prefix" + reference(text)) << size << " " << trial;
+      }
+    }
+  }
   // Escapes only, and nothing but wide ones: the output outgrows its first estimate.
   std::string out;
   json::appendString(out, std::string(100, '\x01'));
