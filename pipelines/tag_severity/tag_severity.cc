@@ -1,8 +1,11 @@
 #include "pipelines/tag_severity/tag_severity.h"
 
+#include <tmmintrin.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstring>
 
 #include "agent/api/ascii.h"
 
@@ -88,6 +91,58 @@ inline __attribute__((always_inline)) const Word* findWord(std::string_view word
   return nullptr;
 }
 
+// A pre-filter of word starts, 16 at a time, on the first two letters (any case): Teddy-style,
+// each of eight buckets of level-word prefixes says which low and high nibbles its first and its
+// second letters have; a position is kept when one bucket allows all four nibbles. A superset of
+// the level words' starts: most words of a message are dropped here, before they are measured.
+struct PairTables {
+  std::array<uint8_t, 16> first_low, first_high, second_low, second_high;
+};
+constexpr PairTables kPairTables = [] {
+  PairTables t{};
+  int bucket = 0;
+  for (const Word& w : kWords) {
+    const auto bit = static_cast<uint8_t>(1u << (bucket++ % 8));
+    const auto first = static_cast<uint8_t>(w.name[0]), second = static_cast<uint8_t>(w.name[1]);
+    t.first_low[first & 15] |= bit;
+    t.first_high[first >> 4] |= bit;
+    t.second_low[second & 15] |= bit;
+    t.second_high[second >> 4] |= bit;
+  }
+  return t;
+}();
+
+// Bit b of byte k set when bucket b allows the letter at[k] by both its nibbles.
+__attribute__((target("ssse3"))) inline __m128i letterBuckets(const char* at, __m128i low_table,
+                                                              __m128i high_table) {
+  const __m128i nibble = _mm_set1_epi8(0x0F);
+  const __m128i c =
+      _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(at)), _mm_set1_epi8(0x20));
+  return _mm_and_si128(_mm_shuffle_epi8(low_table, _mm_and_si128(c, nibble)),
+                       _mm_shuffle_epi8(high_table, _mm_and_si128(_mm_srli_epi16(c, 4), nibble)));
+}
+
+// Bit k set when p[k], p[k + 1] may begin a level word; p holds 65 readable bytes.
+__attribute__((target("ssse3"))) uint64_t levelPairCandidates(const char* p) {
+  auto table = [](const std::array<uint8_t, 16>& t) {
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data()));
+  };
+  const __m128i first_low = table(kPairTables.first_low);
+  const __m128i first_high = table(kPairTables.first_high);
+  const __m128i second_low = table(kPairTables.second_low);
+  const __m128i second_high = table(kPairTables.second_high);
+  uint64_t mask = 0;
+  for (int i = 0; i < 64; i += 16) {
+    const __m128i both = _mm_and_si128(letterBuckets(p + i, first_low, first_high),
+                                       letterBuckets(p + i + 1, second_low, second_high));
+    const int none = _mm_movemask_epi8(_mm_cmpeq_epi8(both, _mm_setzero_si128()));
+    mask |= static_cast<uint64_t>(~none & 0xFFFF) << i;
+  }
+  return mask;
+}
+
+bool hasSsse3() { return __builtin_cpu_supports("ssse3"); }
+
 bool hasLowercase(std::string_view word) {
   for (char c : word) {
     if (c >= 'a' && c <= 'z') return true;
@@ -157,39 +212,38 @@ Severity levelFromPri(std::string_view message) {
 }
 
 Severity levelFromWords(std::string_view message) {
-  // Words are found 64 bytes at a time from a mask of word bytes (letters, digits, '_', so
-  // "log_error" or "errors" are not the word "error"): no branch per byte.
-  auto levelOf = [](std::string_view word) {
-    const Word* w = findWord(word);
-    return w != nullptr && (!w->tag_only || !hasLowercase(word)) ? w->level : Severity::kUnset;
-  };
+  // Word starts are found 64 bytes at a time from a mask of word bytes (letters, digits, '_', so
+  // "log_error" or "errors" are not the word "error"), and only those that pass the pair filter
+  // are measured and looked up.
+  static const bool pair_filter = hasSsse3();
   const size_t n = message.size();
-  size_t start = 0;
-  bool in_word = false;
+  bool after_word = false;  // the byte before the block is a word byte
   for (size_t base = 0; base < n; base += 64) {
     const size_t len = std::min<size_t>(64, n - base);
-    const uint64_t word = wordByteMask(message.data() + base, len);
-    // Positions of this block not looked at yet; none past its end.
-    uint64_t rest = len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
-    for (;;) {
-      if (!in_word) {
-        const uint64_t starts = word & rest;
-        if (starts == 0) break;
-        const int k = std::countr_zero(starts);
-        start = base + k;
-        in_word = true;
-        rest &= ~uint64_t{0} << k;
+    const char* block = message.data() + base;
+    const uint64_t word = wordByteMask(block, len);
+    uint64_t starts = word & ~(word << 1 | static_cast<uint64_t>(after_word));
+    after_word = (word >> (len - 1)) & 1;
+    if (pair_filter && starts != 0) {
+      char padded[80];
+      if (n - base < 65) {
+        std::memset(padded, 0, sizeof padded);
+        std::memcpy(padded, block, len);
+        block = padded;
       }
-      const uint64_t ends = ~word & rest;
-      if (ends == 0) break;  // the word goes on in the next block, or ends the message
-      const int k = std::countr_zero(ends);
-      in_word = false;
-      rest &= ~uint64_t{0} << k;
-      const Severity s = levelOf(message.substr(start, base + k - start));
-      if (s != Severity::kUnset) return s;
+      starts &= levelPairCandidates(block);
+    }
+    for (; starts != 0; starts &= starts - 1) {
+      const size_t begin = base + std::countr_zero(starts);
+      size_t end = begin + 1;
+      while (end < n && end - begin <= kMaxWord && isWordByte(message[end])) ++end;
+      if (end - begin > kMaxWord) continue;
+      const std::string_view text = message.substr(begin, end - begin);
+      const Word* w = findWord(text);
+      if (w != nullptr && (!w->tag_only || !hasLowercase(text))) return w->level;
     }
   }
-  return in_word ? levelOf(message.substr(start)) : Severity::kUnset;
+  return Severity::kUnset;
 }
 
 }  // namespace severity_text

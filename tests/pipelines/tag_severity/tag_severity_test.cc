@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "agent/api/ascii.h"
 #include "tests/pipelines/pipeline_test_support.h"
 
 namespace logship {
@@ -98,6 +103,73 @@ TEST(SeverityTextTest, WordsAcrossBlockBoundaries) {
               at == 0 ? Severity::kCritical : Severity::kUnset)
         << at;  // '_' is a word byte: "fatal___" is no level word
     EXPECT_EQ(levelFromWords(std::string(at, '-') + "warn"), Severity::kMedium) << at;
+  }
+}
+
+// Random messages of level words (in every case), near misses, other words and separators, some
+// glued together, against a plain word-by-word reading of what the level words are.
+TEST(SeverityTextTest, RandomMessagesMatchAWordByWordReading) {
+  using severity_text::levelFromWords;
+  struct Level {
+    Severity level;
+    bool tag_only;  // counts only written without lower-case letters
+  };
+  const std::map<std::string, Level> levels = {
+      {"emerg", {Severity::kCritical, false}},    {"emergency", {Severity::kCritical, false}},
+      {"alert", {Severity::kCritical, true}},     {"crit", {Severity::kCritical, false}},
+      {"critical", {Severity::kCritical, false}}, {"fatal", {Severity::kCritical, false}},
+      {"panic", {Severity::kCritical, false}},    {"err", {Severity::kHigh, false}},
+      {"error", {Severity::kHigh, false}},        {"severe", {Severity::kHigh, false}},
+      {"high", {Severity::kHigh, true}},          {"warn", {Severity::kMedium, false}},
+      {"warning", {Severity::kMedium, false}},    {"medium", {Severity::kMedium, true}},
+      {"notice", {Severity::kLow, true}},         {"low", {Severity::kLow, true}},
+      {"info", {Severity::kInfo, true}},          {"information", {Severity::kInfo, true}},
+      {"informational", {Severity::kInfo, true}}, {"debug", {Severity::kDebug, true}},
+      {"trace", {Severity::kDebug, true}},        {"verbose", {Severity::kDebug, true}},
+  };
+  auto reference = [&](std::string_view text) {
+    for (size_t i = 0; i < text.size();) {
+      size_t j = i;
+      while (j < text.size() && isWordByte(static_cast<unsigned char>(text[j]))) ++j;
+      if (j == i) {
+        ++i;
+        continue;
+      }
+      std::string word(text.substr(i, j - i)), lower;
+      for (char c : word) lower += asciiLower(c);
+      if (auto it = levels.find(lower); it != levels.end()) {
+        if (!it->second.tag_only ||
+            std::none_of(word.begin(), word.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+          return it->second.level;
+        }
+      }
+      i = j;
+    }
+    return Severity::kUnset;
+  };
+  std::vector<std::string> tokens = {"session", "failed", "Password", "x",        "12",
+                                     "user_1",  "ERRO",   "Errors",   "panicked", "EMERGENC",
+                                     "lo",      "in",     "de",       "fa"};
+  for (const auto& [name, level] : levels) {
+    std::string upper, capital = name;
+    for (char c : name) upper += static_cast<char>(c - 32);
+    capital[0] = static_cast<char>(capital[0] - 32);
+    tokens.insert(tokens.end(), {name, upper, capital});
+  }
+  const std::vector<std::string> separators = {" ", " ",  "-",        ": ", "[", "]",
+                                               "=", "\"", "\xc3\xa9", "\t", ""};
+  std::mt19937 random(11);
+  for (int trial = 0; trial < 20000; ++trial) {
+    std::string text;
+    const int count = static_cast<int>(random() % 40);
+    for (int t = 0; t < count; ++t) {
+      // Level words are rare, as in real messages: most messages are read to their end.
+      const std::string& token =
+          random() % 8 == 0 ? tokens[random() % tokens.size()] : tokens[random() % 14];
+      text += token;
+      text += separators[random() % separators.size()];
+    }
+    ASSERT_EQ(levelFromWords(text), reference(text)) << text;
   }
 }
 
