@@ -91,23 +91,23 @@ inline __attribute__((always_inline)) const Word* findWord(std::string_view word
   return nullptr;
 }
 
-// A pre-filter of word starts, 16 at a time, on the first two letters (any case): Teddy-style,
-// each of eight buckets of level-word prefixes says which low and high nibbles its first and its
-// second letters have; a position is kept when one bucket allows all four nibbles. A superset of
-// the level words' starts: most words of a message are dropped here, before they are measured.
-struct PairTables {
-  std::array<uint8_t, 16> first_low, first_high, second_low, second_high;
+// A pre-filter of word starts, 16 at a time, on the first three letters (any case): Teddy-style,
+// each of eight buckets of level words says which low and high nibbles its words' first, second
+// and third letters have; a position is kept when one bucket allows all six nibbles. A superset
+// of the level words' starts: most words of a message are dropped here, before they are measured.
+struct PrefixTables {
+  std::array<std::array<uint8_t, 16>, 3> low, high;  // by letter position, then nibble
 };
-constexpr PairTables kPairTables = [] {
-  PairTables t{};
+constexpr PrefixTables kPrefixTables = [] {
+  PrefixTables t{};
   int bucket = 0;
   for (const Word& w : kWords) {
     const auto bit = static_cast<uint8_t>(1u << (bucket++ % 8));
-    const auto first = static_cast<uint8_t>(w.name[0]), second = static_cast<uint8_t>(w.name[1]);
-    t.first_low[first & 15] |= bit;
-    t.first_high[first >> 4] |= bit;
-    t.second_low[second & 15] |= bit;
-    t.second_high[second >> 4] |= bit;
+    for (size_t i = 0; i < 3; ++i) {
+      const auto letter = static_cast<uint8_t>(w.name[i]);
+      t.low[i][letter & 15] |= bit;
+      t.high[i][letter >> 4] |= bit;
+    }
   }
   return t;
 }();
@@ -122,21 +122,23 @@ __attribute__((target("ssse3"))) inline __m128i letterBuckets(const char* at, __
                        _mm_shuffle_epi8(high_table, _mm_and_si128(_mm_srli_epi16(c, 4), nibble)));
 }
 
-// Bit k set when p[k], p[k + 1] may begin a level word; p holds 65 readable bytes.
-__attribute__((target("ssse3"))) uint64_t levelPairCandidates(const char* p) {
+// Bit k set when p[k], p[k + 1], p[k + 2] may begin a level word; p holds 66 readable bytes.
+__attribute__((target("ssse3"))) uint64_t levelWordCandidates(const char* p) {
   auto table = [](const std::array<uint8_t, 16>& t) {
     return _mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data()));
   };
-  const __m128i first_low = table(kPairTables.first_low);
-  const __m128i first_high = table(kPairTables.first_high);
-  const __m128i second_low = table(kPairTables.second_low);
-  const __m128i second_high = table(kPairTables.second_high);
+  __m128i low[3], high[3];
+  for (int i = 0; i < 3; ++i) {
+    low[i] = table(kPrefixTables.low[i]);
+    high[i] = table(kPrefixTables.high[i]);
+  }
   uint64_t mask = 0;
-  for (int i = 0; i < 64; i += 16) {
-    const __m128i both = _mm_and_si128(letterBuckets(p + i, first_low, first_high),
-                                       letterBuckets(p + i + 1, second_low, second_high));
-    const int none = _mm_movemask_epi8(_mm_cmpeq_epi8(both, _mm_setzero_si128()));
-    mask |= static_cast<uint64_t>(~none & 0xFFFF) << i;
+  for (int k = 0; k < 64; k += 16) {
+    const __m128i all = _mm_and_si128(_mm_and_si128(letterBuckets(p + k, low[0], high[0]),
+                                                    letterBuckets(p + k + 1, low[1], high[1])),
+                                      letterBuckets(p + k + 2, low[2], high[2]));
+    const int none = _mm_movemask_epi8(_mm_cmpeq_epi8(all, _mm_setzero_si128()));
+    mask |= static_cast<uint64_t>(~none & 0xFFFF) << k;
   }
   return mask;
 }
@@ -213,9 +215,9 @@ Severity levelFromPri(std::string_view message) {
 
 Severity levelFromWords(std::string_view message) {
   // Word starts are found 64 bytes at a time from a mask of word bytes (letters, digits, '_', so
-  // "log_error" or "errors" are not the word "error"), and only those that pass the pair filter
+  // "log_error" or "errors" are not the word "error"), and only those that pass the prefix filter
   // are measured and looked up.
-  static const bool pair_filter = hasSsse3();
+  static const bool prefix_filter = hasSsse3();
   const size_t n = message.size();
   bool after_word = false;  // the byte before the block is a word byte
   for (size_t base = 0; base < n; base += 64) {
@@ -224,14 +226,14 @@ Severity levelFromWords(std::string_view message) {
     const uint64_t word = wordByteMask(block, len);
     uint64_t starts = word & ~(word << 1 | static_cast<uint64_t>(after_word));
     after_word = (word >> (len - 1)) & 1;
-    if (pair_filter && starts != 0) {
+    if (prefix_filter && starts != 0) {
       char padded[80];
-      if (n - base < 65) {
+      if (n - base < 66) {
         std::memset(padded, 0, sizeof padded);
         std::memcpy(padded, block, len);
         block = padded;
       }
-      starts &= levelPairCandidates(block);
+      starts &= levelWordCandidates(block);
     }
     for (; starts != 0; starts &= starts - 1) {
       const size_t begin = base + std::countr_zero(starts);
