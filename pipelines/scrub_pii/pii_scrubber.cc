@@ -382,6 +382,15 @@ PiiScrubber::Impl::Impl(ScrubberOptions& options) {
       enabled(Kind::kPhone)) {
     for (char c = '0'; c <= '9'; ++c) triggers[static_cast<unsigned char>(c)] = kTriggerDigit;
     trigger_set.digits = true;
+    // What the IPv4 and SSN shape checks in onTrigger need a digit run to be followed by, as
+    // bytes at offsets from the run's start (bit k: k bytes on); keep the two in step. Phone
+    // numbers and cards take shapes common in logs (a year before '-' or ' ', a digit twelve
+    // on): with either rule on, the filter costs more than it saves, and every run passes.
+    if (!enabled(Kind::kPhone) && !enabled(Kind::kCard)) {
+      constexpr uint8_t k1 = 1 << 1, k2 = 1 << 2, k3 = 1 << 3;
+      if (enabled(Kind::kIpv4)) trigger_set.allowDigitsBefore('.', k1 | k2 | k3);
+      if (enabled(Kind::kSsn)) trigger_set.allowDigitsBefore('-', k3);
+    }
   }
   if (enabled(Kind::kEmail)) addAnywhere('@', kTriggerAt);
   if (enabled(Kind::kIpv6) || enabled(Kind::kSecret)) addAnywhere(':', kTriggerColon);
@@ -583,11 +592,13 @@ bool PiiScrubber::Impl::Scan::run() {
   const auto* bytes = reinterpret_cast<const unsigned char*>(text_.data());
   const size_t n = text_.size();
   const scan::BlockScanner scanner(impl_.trigger_set);
+  const size_t readable = scan::kBlock + (impl_.trigger_set.digit_shapes ? scan::kLookahead : 0);
   bool prev_word = false;
   for (size_t block = 0; block < n; block += scan::kBlock) {
     const size_t len = std::min(scan::kBlock, n - block);
-    uint32_t mask = len == scan::kBlock ? scanner.mask(bytes + block, prev_word)
-                                        : scan::tailMask(scanner, bytes + block, len, prev_word);
+    uint32_t mask = n - block >= readable
+                        ? scanner.mask(bytes + block, prev_word)
+                        : scan::tailMask(scanner, bytes + block, n - block, prev_word);
     prev_word = isWordByte(bytes[block + len - 1]);
     while (mask != 0) {
       onTrigger(block + static_cast<size_t>(std::countr_zero(mask)));
@@ -622,7 +633,8 @@ inline void PiiScrubber::Impl::Scan::onTrigger(size_t i) {
       while (run_end < n && isDigit(bytes[run_end])) ++run_end;
       const size_t len = run_end - i;
       const char next = run_end < n ? text_[run_end] : '\0';
-      // Cheap shape checks first: most digit runs (times, pids, counters) fail all of them.
+      // Cheap shape checks first: most digit runs (times, pids, counters) fail all of them. The
+      // scanner only lets through runs that may pass them (see allowDigitsBefore above).
       if (len <= 3 && next == '.') {
         const int16_t r = rule_of[index(Kind::kIpv4)];
         if (r >= 0 && matchers::ipv4(text_, i, span)) offer(span, r);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -19,9 +20,15 @@
 // (ipv4, card, ssn, phone, AKIA/ASIA, Bearer, eyJ) rejects a match glued to a preceding word,
 // so digits inside hex ids, the rest of a digit run, or the 'e's of ordinary words never reach
 // the validators. That filter is what keeps the dispatch rate low on digit-heavy log lines.
+//
+// A digit run's start can further be held to the shapes the enabled digit rules need (an IPv4
+// address has a '.' within three bytes of its start, an SSN a '-' three bytes on): timestamps,
+// pids and counters, most of a log line's numbers, then never reach the dispatch. The masks read
+// kLookahead bytes past the block for that (only with digit_shapes).
 namespace logship::scrub_pii::scan {
 
 inline constexpr size_t kBlock = 16;
+inline constexpr size_t kLookahead = 16;  // at least the 4 of the digit shapes
 
 struct TriggerSet {
   bool digits = false;
@@ -29,24 +36,65 @@ struct TriggerSet {
   // ignores, instead of costing a branch per block here.
   std::array<uint8_t, 4> anywhere{};
   std::array<uint8_t, 3> word_start{};
+  // With digit_shapes, a digit-run start s is a candidate only when, for some i, p[s + k] is
+  // digit_next[i] for a k in 1..4 with bit k set in digit_next_offsets[i].
+  bool digit_shapes = false;
+  std::array<uint8_t, 2> digit_next{};
+  std::array<uint8_t, 2> digit_next_offsets{};
+
+  // `byte` at one of `offsets` (bits 1..4) after a digit run's start makes the start a candidate.
+  void allowDigitsBefore(uint8_t byte, uint8_t offsets) {
+    digit_shapes = true;
+    for (size_t i = 0; i < digit_next.size(); ++i) {
+      if (digit_next_offsets[i] != 0 && digit_next[i] != byte) continue;
+      digit_next[i] = byte;
+      digit_next_offsets[i] |= offsets;
+      return;
+    }
+    digit_shapes = false;  // more bytes than slots: no shape filter rather than a wrong one
+  }
 };
+
+// The digit-run starts of `starts` whose shape TriggerSet allows, given `bytes_equal(byte)`, the
+// mask of p[0, 32) equal to byte.
+template <typename BytesEqual>
+uint32_t shapedDigitStarts(const TriggerSet& set, uint32_t starts, BytesEqual bytes_equal) {
+  uint64_t shaped = 0;
+  for (size_t i = 0; i < set.digit_next.size() && set.digit_next_offsets[i] != 0; ++i) {
+    const uint64_t at = bytes_equal(set.digit_next[i]);
+    for (int k = 1; k <= 4; ++k) {
+      if (set.digit_next_offsets[i] >> k & 1) shaped |= at >> k;
+    }
+  }
+  return starts & static_cast<uint32_t>(shaped);
+}
 
 // Reference implementation, also the fallback for targets without SSE2. Bit k of the result is
 // set when p[k] is a candidate; `prev_word` tells whether the byte before p[0] is a word byte.
+// p holds kBlock readable bytes, and kLookahead more with digit_shapes.
 inline uint32_t blockMaskPortable(const TriggerSet& set, const unsigned char* p, bool prev_word) {
   uint32_t mask = 0;
+  uint32_t digit_starts = 0;
   for (size_t k = 0; k < kBlock; ++k) {
     const unsigned char c = p[k];
     bool candidate = c == set.anywhere[0] || c == set.anywhere[1] || c == set.anywhere[2] ||
                      c == set.anywhere[3];
     if (!prev_word) {
-      candidate = candidate || (set.digits && c >= '0' && c <= '9') || c == set.word_start[0] ||
-                  c == set.word_start[1] || c == set.word_start[2];
+      candidate =
+          candidate || c == set.word_start[0] || c == set.word_start[1] || c == set.word_start[2];
+      if (set.digits && c >= '0' && c <= '9') digit_starts |= 1u << k;
     }
     if (candidate) mask |= 1u << k;
     prev_word = isWordByte(c);
   }
-  return mask;
+  if (digit_starts != 0 && set.digit_shapes) {
+    digit_starts = shapedDigitStarts(set, digit_starts, [p](uint8_t byte) {
+      uint64_t m = 0;
+      for (size_t k = 0; k < kBlock + kLookahead; ++k) m |= uint64_t{p[k] == byte} << k;
+      return m;
+    });
+  }
+  return mask | digit_starts;
 }
 
 #if defined(__SSE2__)
@@ -54,7 +102,8 @@ inline uint32_t blockMaskPortable(const TriggerSet& set, const unsigned char* p,
 class BlockScanner {
  public:
   explicit BlockScanner(const TriggerSet& set)
-      : digit_bias_(_mm_set1_epi8('0')),
+      : set_(set),
+        digit_bias_(_mm_set1_epi8('0')),
         nine_(_mm_set1_epi8(9)),
         digit_enable_(_mm_set1_epi8(set.digits ? static_cast<char>(0xff) : 0)),
         anywhere0_(_mm_set1_epi8(static_cast<char>(set.anywhere[0]))),
@@ -65,26 +114,43 @@ class BlockScanner {
         start1_(_mm_set1_epi8(static_cast<char>(set.word_start[1]))),
         start2_(_mm_set1_epi8(static_cast<char>(set.word_start[2]))) {}
 
+  // p holds kBlock readable bytes, and kLookahead more with digit_shapes.
   uint32_t mask(const unsigned char* p, bool prev_word) const {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // Unsigned range checks: x in [lo, lo + n] iff min(x - lo, n) == x - lo.
-    const __m128i d = _mm_sub_epi8(v, digit_bias_);
-    const __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(d, nine_), d);
+    const __m128i v = load(p);
+    const __m128i digit = digits(v);
     const __m128i word = wordBytes(v);
     const __m128i anywhere =
         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, anywhere0_), _mm_cmpeq_epi8(v, anywhere1_)),
                      _mm_or_si128(_mm_cmpeq_epi8(v, anywhere2_), _mm_cmpeq_epi8(v, anywhere3_)));
-    const __m128i start = _mm_or_si128(
-        _mm_and_si128(digit, digit_enable_),
+    const __m128i start =
         _mm_or_si128(_mm_cmpeq_epi8(v, start0_),
-                     _mm_or_si128(_mm_cmpeq_epi8(v, start1_), _mm_cmpeq_epi8(v, start2_))));
-    const uint32_t word_bits = static_cast<uint32_t>(_mm_movemask_epi8(word));
-    const uint32_t prev_word_bits = (word_bits << 1) | (prev_word ? 1u : 0u);
-    const uint32_t start_bits = static_cast<uint32_t>(_mm_movemask_epi8(start)) & ~prev_word_bits;
-    return (start_bits | static_cast<uint32_t>(_mm_movemask_epi8(anywhere))) & 0xffff;
+                     _mm_or_si128(_mm_cmpeq_epi8(v, start1_), _mm_cmpeq_epi8(v, start2_)));
+    const uint32_t word_bits = bits(word);
+    const uint32_t not_after_word = ~((word_bits << 1) | (prev_word ? 1u : 0u)) & 0xffff;
+    uint32_t digit_starts = bits(_mm_and_si128(digit, digit_enable_)) & not_after_word;
+    if (digit_starts != 0 && set_.digit_shapes) {
+      const __m128i ahead = load(p + kBlock);
+      digit_starts = shapedDigitStarts(set_, digit_starts, [&](uint8_t byte) {
+        const __m128i b = _mm_set1_epi8(static_cast<char>(byte));
+        return uint64_t{bits(_mm_cmpeq_epi8(v, b))} | uint64_t{bits(_mm_cmpeq_epi8(ahead, b))}
+                                                          << kBlock;
+      });
+    }
+    return (bits(start) & not_after_word) | bits(anywhere) | digit_starts;
   }
 
  private:
+  static __m128i load(const unsigned char* p) {
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  }
+  static uint32_t bits(__m128i v) { return static_cast<uint32_t>(_mm_movemask_epi8(v)); }
+  __m128i digits(__m128i v) const {
+    // Unsigned range checks: x in [lo, lo + n] iff min(x - lo, n) == x - lo.
+    const __m128i d = _mm_sub_epi8(v, digit_bias_);
+    return _mm_cmpeq_epi8(_mm_min_epu8(d, nine_), d);
+  }
+
+  TriggerSet set_;
   __m128i digit_bias_, nine_, digit_enable_;
   __m128i anywhere0_, anywhere1_, anywhere2_, anywhere3_, start0_, start1_, start2_;
 };
@@ -104,13 +170,14 @@ class BlockScanner {
 
 #endif
 
-// Mask for the last, partial block: copies it into a NUL-padded buffer so that the same
-// kernel applies, and clears bits past the end.
-inline uint32_t tailMask(const BlockScanner& scanner, const unsigned char* p, size_t len,
+// Mask for a block near the end of the text, `left` bytes from p on: copies them into a
+// NUL-padded buffer so that the same kernel applies, and clears bits past the end.
+inline uint32_t tailMask(const BlockScanner& scanner, const unsigned char* p, size_t left,
                          bool prev_word) {
-  unsigned char buf[kBlock] = {};
-  std::memcpy(buf, p, len);
-  return scanner.mask(buf, prev_word) & ((1u << len) - 1);
+  unsigned char buf[kBlock + kLookahead] = {};
+  std::memcpy(buf, p, std::min(left, sizeof buf));
+  const uint32_t mask = scanner.mask(buf, prev_word);
+  return left < kBlock ? mask & ((1u << left) - 1) : mask;
 }
 
 }  // namespace logship::scrub_pii::scan

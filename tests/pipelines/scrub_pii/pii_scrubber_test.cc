@@ -1127,22 +1127,46 @@ TEST_F(PiiScrubberTest, ConcurrentScrubsAgree) {
 }
 
 TEST(TriggerScanTest, VectorMaskMatchesPortableMask) {
-  const scan::TriggerSet sets[] = {
+  std::vector<scan::TriggerSet> sets = {
       {true, {'@', ':', '+', '='}, {'A', 'B', 'e'}},
       {true, {0, 0, 0, 0}, {0, 0, 0}},
       {false, {':', 0, 0, 0}, {'e', 0, 0}},
   };
-  constexpr char kAlphabet[] = "0123456789aeAB@:=+_ .-/xyZ\xE2\x80\xA6\t";
+  // Digit runs held to shapes: one byte at three offsets, then two bytes at every offset.
+  sets.push_back(sets[0]);
+  sets.back().allowDigitsBefore('.', 0b1110);
+  sets.push_back(sets.back());
+  sets.back().allowDigitsBefore('-', 0b11010);
+  sets.back().allowDigitsBefore('.', 0b10000);
+  constexpr char kAlphabet[] = "0123456789aeAB@:=+_ .-/xyZ\xE2\x80\xA6\t)";
   std::mt19937 rng(7);
   for (const scan::TriggerSet& set : sets) {
     const scan::BlockScanner scanner(set);
     for (int round = 0; round < 5000; ++round) {
-      unsigned char block[scan::kBlock];
+      unsigned char block[scan::kBlock + scan::kLookahead];
       for (unsigned char& c : block) c = kAlphabet[rng() % (sizeof(kAlphabet) - 1)];
       const bool prev_word = rng() % 2 == 0;
       ASSERT_EQ(scanner.mask(block, prev_word), scan::blockMaskPortable(set, block, prev_word));
     }
   }
+}
+
+TEST(TriggerScanTest, DigitRunsPassOnlyInTheShapesAllowed) {
+  scan::TriggerSet set{true, {}, {}};
+  set.allowDigitsBefore('.', 0b1110);  // as IPv4 alone
+  auto candidates = [&](std::string text) {
+    text.resize(scan::kBlock + scan::kLookahead, ' ');
+    std::string marks;
+    const uint32_t mask =
+        scan::blockMaskPortable(set, reinterpret_cast<const unsigned char*>(text.data()), false);
+    for (size_t k = 0; k < scan::kBlock; ++k) marks += mask >> k & 1 ? '^' : '.';
+    return marks;
+  };
+  EXPECT_EQ(candidates("10.1.22.3 15:16"), "^..^.^..........");
+  EXPECT_EQ(candidates("1234.5 x12.3 99"), "................");
+  set.allowDigitsBefore('-', 0b1000);  // and SSNs
+  EXPECT_EQ(candidates("078-05-1120 2021"), "^...............");
+  EXPECT_EQ(candidates("2021-05-30 16:57"), "................");
 }
 
 // ---------------------------------------------------------------------------------------------
