@@ -97,9 +97,16 @@ agent() {
   [[ $agent_state == ok ]]
 }
 
-object() {  # source -> object, rebuilt when the source is newer
+stale() {  # object: whether it is missing or older than a file its compiler said it read
+  [[ -f $1 && -f $1.d ]] || return 0
+  local dep
+  for dep in $(sed -e 's/^[^:]*://' -e 's/\\$//' "$1.d"); do [[ $dep -nt $1 ]] && return 0; done
+  return 1
+}
+
+object() {  # source -> object, rebuilt when the source or a header it includes changed
   local o="$out/obj/$(echo "$1" | tr / _).o"
-  if [[ ! -f $o || $1 -nt $o ]]; then $launcher "$clang" "${flags[@]}" -c "$1" -o "$o" || return 1; fi
+  if stale "$o"; then $launcher "$clang" "${flags[@]}" -MMD -MF "$o.d" -c "$1" -o "$o" || return 1; fi
   echo "$o"
 }
 
