@@ -56,7 +56,7 @@ class Loader {
           int64_t n = 0;
           if (readValue(v, n, diag_)) {
             if (n < 0 || n > 256) {
-              diag_.error(v.location(), "workers must be between 0 (one per core) and 256");
+              diag_.error(v.location(), "workers must be between 0 (one per usable CPU) and 256");
             } else {
               config_.workers = static_cast<size_t>(n);
             }

@@ -26,7 +26,7 @@ struct ComponentConfig {
 // A whole pipeline as read from one file or a directory of *.yaml files, before building.
 struct PipelineConfig {
   GlobalConfig global;
-  size_t workers = 0;  // 0: one per core
+  size_t workers = 0;  // 0: usableCpus()
   Duration shutdown_timeout = std::chrono::seconds(10);
   std::vector<ComponentConfig> components;
   std::vector<std::string> files;

@@ -531,8 +531,7 @@ size_t outputWorker(size_t workers, size_t index) { return workers * 64 - 1 - in
 }  // namespace
 
 void Topology::start(Metrics& metrics) {
-  size_t threads = config_->workers ? config_->workers : std::thread::hardware_concurrency();
-  workers_ = std::make_shared<WorkerPool>(threads ? threads : 1);
+  workers_ = std::make_shared<WorkerPool>(config_->workers ? config_->workers : usableCpus());
   for (size_t i = 0; i < sources_.size(); ++i) attach(*sources_[i], metrics, i);
   for (auto& tn : transforms_) attach(*tn, metrics);
   for (size_t i = 0; i < outputs_.size(); ++i) {
