@@ -2,27 +2,64 @@
 
 #include <unistd.h>
 
+#include <bit>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace logship {
+
+namespace {
+
+#if defined(__SSE2__)
+// Bit k is set when p[k] is '\n', for the 64 bytes from p.
+inline uint64_t newlineMask(const char* p) {
+  const __m128i nl = _mm_set1_epi8('\n');
+  uint64_t mask = 0;
+  for (int i = 0; i < 4; ++i) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+    mask |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl))))
+            << (16 * i);
+  }
+  return mask;
+}
+#endif
+
+}  // namespace
 
 size_t splitLines(std::string_view text, uint64_t base_offset, int64_t timestamp_ns,
                   std::vector<Event>& out) {
   const char* begin = text.data();
-  const char* end = begin + text.size();
-  const char* line = begin;
+  const size_t size = text.size();
+  size_t line = 0;  // start of the current line
   size_t added = 0;
-  while (line < end) {
-    const char* nl = static_cast<const char*>(std::memchr(line, '\n', end - line));
-    if (nl == nullptr) break;
+  auto endLine = [&](size_t nl) {
     Event& e = out.emplace_back();
     e.timestamp_ns = timestamp_ns;
     // CRLF line ends are line ends too; the CR is not part of the message.
-    const char* line_end = (nl > line && nl[-1] == '\r') ? nl - 1 : nl;
-    e.message = std::string_view(line, line_end - line);
-    e.offset = base_offset + (line - begin);
+    size_t line_end = (nl > line && begin[nl - 1] == '\r') ? nl - 1 : nl;
+    e.message = std::string_view(begin + line, line_end - line);
+    e.offset = base_offset + line;
     ++added;
     line = nl + 1;
+  };
+  size_t scanned = 0;
+#if defined(__SSE2__)
+  // Lines average about a hundred bytes: finding their ends 64 bytes at a time costs less than one
+  // memchr call per line.
+  for (; scanned + 64 <= size; scanned += 64) {
+    for (uint64_t mask = newlineMask(begin + scanned); mask != 0; mask &= mask - 1) {
+      endLine(scanned + std::countr_zero(mask));
+    }
+  }
+#endif
+  while (scanned < size) {
+    const void* nl = std::memchr(begin + scanned, '\n', size - scanned);
+    if (nl == nullptr) break;
+    endLine(static_cast<const char*>(nl) - begin);
+    scanned = line;
   }
   return added;
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <random>
 #include <string>
 
 #include "tests/agent/batch_messages.h"
@@ -41,6 +42,35 @@ TEST(SplitLines, ViewsOffsetsAndCrlf) {
   EXPECT_EQ(events[1].offset, 103u);
   EXPECT_EQ(events[2].offset, 106u);
   EXPECT_EQ(events[0].timestamp_ns, 5);
+}
+
+TEST(SplitLines, RandomTextSplitsAsALineByLineReading) {
+  // Lines of every length around the 64-byte blocks the scan reads, CRs within and before line
+  // ends, and a text that ends inside a line.
+  std::mt19937 rng(7);
+  for (int round = 0; round < 200; ++round) {
+    std::string text;
+    size_t size = rng() % 700;
+    while (text.size() < size) {
+      unsigned r = rng() % 100;
+      text += r < 8 ? '\n' : r < 11 ? '\r' : static_cast<char>('a' + r % 26);
+    }
+    std::vector<Event> events;
+    size_t added = splitLines(text, 1000, 1, events);
+
+    std::vector<std::pair<std::string, uint64_t>> expected;
+    for (size_t start = 0, nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
+      std::string line = text.substr(start, nl - start);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      expected.emplace_back(line, 1000 + start);
+    }
+    ASSERT_EQ(added, expected.size()) << text;
+    ASSERT_EQ(events.size(), expected.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+      EXPECT_EQ(events[i].message, expected[i].first) << "line " << i << " of " << text;
+      EXPECT_EQ(events[i].offset, expected[i].second);
+    }
+  }
 }
 
 TEST(LineReader, CarriesPartialLinesAcrossReads) {
