@@ -28,7 +28,8 @@ cleanup() {
 trap cleanup EXIT
 tck=$(getconf CLK_TCK)
 timeout_s=$((size_mb * 3 + 60))
-rows="$work/rows.tsv"  # scenario agent lines_in lines_out wall cpu hwm_kb content_check
+rows="$work/rows.tsv"  # cpus scenario agent lines_in lines_out wall cpu hwm_kb content_check
+cpus=all pin=()  # the CPUs of the current run: all, or 1 (pinned with taskset)
 : >"$rows"
 
 # ---------------------------------------------------------------- corpus
@@ -145,15 +146,16 @@ stop_agent() {  # SIGTERM, then SIGKILL after 20 s
 run_measured() {
   local scenario=$1 agent=$2 count_cmd=$3; shift 4
   local log="$work/$scenario-$agent.log" n=0 t0 t1 ticks hwm deadline
-  echo "run: $scenario / $agent"
+  echo "run: $scenario / $agent (CPUs: $cpus)"
   t0=$(date +%s.%N)
-  "$@" >"$log" 2>&1 & pid=$!
+  "${pin[@]}" "$@" >"$log" 2>&1 & pid=$!
   deadline=$(( $(date +%s) + timeout_s ))
   while :; do
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "  $agent exited early:"; tail -5 "$log" | sed 's/^/    /'
       wait "$pid" 2>/dev/null || true; pid=""
-      printf '%s\t%s\t%s\t%s\t-\t-\t-\texited early\n' "$scenario" "$agent" "$in_lines" "$n" >>"$rows"
+      printf '%s\t%s\t%s\t%s\t%s\t-\t-\t-\texited early\n' "$cpus" "$scenario" "$agent" "$in_lines" \
+        "$n" >>"$rows"
       return 1
     fi
     n=$(eval "$count_cmd")
@@ -167,7 +169,8 @@ run_measured() {
   local wall cpu
   wall=$(python3 -c "print(f'{$t1 - $t0:.2f}')")
   cpu=$(python3 -c "print(f'{$ticks / $tck:.2f}')")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$agent" "$in_lines" "$n" "$wall" "$cpu" "$hwm" "-" >>"$rows"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cpus" "$scenario" "$agent" "$in_lines" "$n" "$wall" \
+    "$cpu" "$hwm" "-" >>"$rows"
   echo "  $n/$in_lines lines, wall ${wall}s, cpu ${cpu}s, peak RSS $((hwm / 1024)) MiB"
 }
 
@@ -204,7 +207,7 @@ set_check() {  # replace the last row's content column
 import sys
 p, v = sys.argv[1:]
 rows = open(p).read().splitlines()
-f = rows[-1].split("\t"); f[7] = v; rows[-1] = "\t".join(f)
+f = rows[-1].split("\t"); f[8] = v; rows[-1] = "\t".join(f)
 open(p, "w").write("\n".join(rows) + "\n")
 PY
 }
@@ -224,31 +227,18 @@ logship_conf() {  # NAME PIPELINE_YAML [ADMIN_YAML]
 }
 fresh_data() { rm -rf "$(dirname "$1")/data"; mkdir -p "$(dirname "$1")/data"; }  # CONF: from the start
 
+# ---------------------------------------------------------------- configurations
 raw_out="$work/ls-raw/out.ndjson"
-conf=$(logship_conf raw "outputs:
+raw_conf=$(logship_conf raw "outputs:
   out: {type: file, inputs: [in], path: $raw_out}" "" "$in_file")
-for _ in $(seq "$repeats"); do
-  fresh_data "$conf"
-  if run_measured raw logship "file_lines $raw_out" -- "$bin" run -c "$conf"; then
-    set_check "$(content_check ndjson "$raw_out")"
-  fi
-  rm -f "$raw_out"
-done
 
 # The same with each line written as read (format: text), as rsyslog and syslog-ng write it below.
 text_out="$work/ls-raw-text/out.log"
-conf=$(logship_conf raw-text "outputs:
+text_conf=$(logship_conf raw-text "outputs:
   out: {type: file, inputs: [in], path: $text_out, format: text}" "" "$in_file")
-for _ in $(seq "$repeats"); do
-  fresh_data "$conf"
-  if run_measured raw-text logship "file_lines $text_out" -- "$bin" run -c "$conf"; then
-    set_check "$(content_check plain "$text_out")"
-  fi
-  rm -f "$text_out"
-done
 
 sec_out="$work/ls-security/out.ndjson"
-conf=$(logship_conf security "tiers: {audit: {retention: 7y}, security: {retention: 2y}, app: {retention: 30d}}
+sec_conf=$(logship_conf security "tiers: {audit: {retention: 7y}, security: {retention: 2y}, app: {retention: 30d}}
 transforms:
   auth: {type: parse_auth, inputs: [in]}
   scrub: {type: scrub_pii, inputs: [auth], rules: [email, ipv4, secret], action: redact}
@@ -263,32 +253,15 @@ transforms:
     default: app
 outputs:
   out: {type: file, inputs: [tier], path: $sec_out}" "" "$in_file")
-for _ in $(seq "$repeats"); do
-  fresh_data "$conf"
-  run_measured security logship "file_lines $sec_out" -- "$bin" run -c "$conf" || true
-  rm -f "$sec_out"
-done
 
 # The archive is zstd segments: completion is read from the admin endpoint's sent-events counter of
 # the archive output (the only scenario with the admin server on), and checked afterwards with
 # `logship archive cat`.
 port=$(free_port)
 arch_dir="$work/ls-archive/archive"
-conf=$(logship_conf archive "tiers: {app: {retention: 30d}}
+arch_conf=$(logship_conf archive "tiers: {app: {retention: 30d}}
 outputs:
   out: {type: archive, inputs: [in], path: $arch_dir}" "{address: 127.0.0.1:$port}" "$in_file")
-for _ in $(seq "$repeats"); do
-  fresh_data "$conf"
-  if run_measured archive logship "metric_sent $port out" -- "$bin" run -c "$conf"; then
-    n=0
-    for tier in "$arch_dir"/*/; do
-      t=$(basename "$tier")
-      n=$((n + $("$bin" archive cat "$arch_dir" --tier "$t" 2>/dev/null | wc -l || true)))
-    done
-    set_check "archive cat: $n lines, $(du -sb "$arch_dir" | cut -f1) bytes on disk"
-  fi
-  rm -rf "$arch_dir"
-done
 
 # ---------------------------------------------------------------- rsyslog
 rsyslog_bin=$(command -v rsyslogd || true)
@@ -300,7 +273,7 @@ fi
 rsyslog_version="not available"
 if [[ -n $rsyslog_bin ]]; then
   rsyslog_version=$("$rsyslog_bin" -v | head -1 | sed 's/ *compiled with:$//; s/  */ /g')
-  d="$work/rsyslog"; mkdir -p "$d/work"
+  rs_dir="$work/rsyslog"; d=$rs_dir; mkdir -p "$d/work"
   cat >"$d/rsyslog.conf" <<CONF
 global(workDirectory="$d/work")
 module(load="imfile")
@@ -310,17 +283,8 @@ ruleset(name="bench") {
   action(type="omfile" file="$d/out.log" template="plain")
 }
 CONF
-  for _ in $(seq "$repeats"); do
-    rm -rf "$d/work"; mkdir -p "$d/work"  # imfile's state: read from the start again
-    if run_measured raw rsyslog "file_lines $d/out.log" -- "$rsyslog_bin" -n -f "$d/rsyslog.conf" \
-        -i "$d/rsyslog.pid"; then
-      set_check "$(content_check plain "$d/out.log")"
-    fi
-    rm -f "$d/out.log"
-  done
 else
   echo "SKIP rsyslog: cannot be installed"
-  printf 'raw\trsyslog\t%s\t-\t-\t-\t-\tskipped: not installable\n' "$in_lines" >>"$rows"
 fi
 
 # ---------------------------------------------------------------- syslog-ng
@@ -348,7 +312,7 @@ sng_version="not available"
 if [[ -n $sng_bin ]]; then
   sng_version=$("$sng_bin" --version | head -1)
   cfgver=$("$sng_bin" --version | awk -F': ' '/^Config version/ {print $2}')
-  d="$work/syslog-ng"; mkdir -p "$d"
+  sng_dir="$work/syslog-ng"; d=$sng_dir; mkdir -p "$d"
   cat >"$d/syslog-ng.conf" <<CONF
 @version: $cfgver
 options { stats_freq(0); };
@@ -356,18 +320,78 @@ source s_in { file("$in_file" follow-freq(1) flags(no-parse)); };
 destination d_out { file("$d/out.log" template("\${MESSAGE}\n")); };
 log { source(s_in); destination(d_out); flags(flow-control); };
 CONF
-  for _ in $(seq "$repeats"); do
-    rm -f "$d/persist"  # file positions: read from the start again
-    if run_measured raw syslog-ng "file_lines $d/out.log" -- "$sng_bin" "${sng_args[@]}" -F \
-        --no-caps -f "$d/syslog-ng.conf" -R "$d/persist" -c "$d/ctl" -p "$d/pid"; then
-      set_check "$(content_check plain "$d/out.log")"
-    fi
-    rm -f "$d/out.log"
-  done
 else
   echo "SKIP syslog-ng: cannot be installed or unpacked"
-  printf 'raw\tsyslog-ng\t%s\t-\t-\t-\t-\tskipped: not installable\n' "$in_lines" >>"$rows"
 fi
+
+# ---------------------------------------------------------------- throughput
+# throughput_pass CPUS: every scenario, each agent run `repeats` times. CPUS "all" runs each agent
+# as it is started by default; "1" pins it, all its threads, to CPU 0 (taskset), which measures
+# what one core does: no second core shares the work, and none pays for moving batches between
+# caches.
+throughput_pass() {
+  cpus=$1
+  pin=()
+  [[ $cpus == 1 ]] && pin=(taskset -c 0)
+  for _ in $(seq "$repeats"); do
+    fresh_data "$raw_conf"
+    if run_measured raw logship "file_lines $raw_out" -- "$bin" run -c "$raw_conf"; then
+      set_check "$(content_check ndjson "$raw_out")"
+    fi
+    rm -f "$raw_out"
+  done
+  for _ in $(seq "$repeats"); do
+    fresh_data "$text_conf"
+    if run_measured raw-text logship "file_lines $text_out" -- "$bin" run -c "$text_conf"; then
+      set_check "$(content_check plain "$text_out")"
+    fi
+    rm -f "$text_out"
+  done
+  for _ in $(seq "$repeats"); do
+    fresh_data "$sec_conf"
+    run_measured security logship "file_lines $sec_out" -- "$bin" run -c "$sec_conf" || true
+    rm -f "$sec_out"
+  done
+  for _ in $(seq "$repeats"); do
+    fresh_data "$arch_conf"
+    if run_measured archive logship "metric_sent $port out" -- "$bin" run -c "$arch_conf"; then
+      local n=0 tier
+      for tier in "$arch_dir"/*/; do
+        n=$((n + $("$bin" archive cat "$arch_dir" --tier "$(basename "$tier")" 2>/dev/null |
+          wc -l || true)))
+      done
+      set_check "archive cat: $n lines, $(du -sb "$arch_dir" | cut -f1) bytes on disk"
+    fi
+    rm -rf "$arch_dir"
+  done
+  if [[ -n $rsyslog_bin ]]; then
+    for _ in $(seq "$repeats"); do
+      rm -rf "$rs_dir/work"; mkdir -p "$rs_dir/work"  # imfile's state: read from the start again
+      if run_measured raw rsyslog "file_lines $rs_dir/out.log" -- "$rsyslog_bin" -n \
+          -f "$rs_dir/rsyslog.conf" -i "$rs_dir/rsyslog.pid"; then
+        set_check "$(content_check plain "$rs_dir/out.log")"
+      fi
+      rm -f "$rs_dir/out.log"
+    done
+  else
+    printf '%s\traw\trsyslog\t%s\t-\t-\t-\t-\tskipped: not installable\n' "$cpus" "$in_lines" >>"$rows"
+  fi
+  if [[ -n $sng_bin ]]; then
+    for _ in $(seq "$repeats"); do
+      rm -f "$sng_dir/persist"  # file positions: read from the start again
+      if run_measured raw syslog-ng "file_lines $sng_dir/out.log" -- "$sng_bin" "${sng_args[@]}" \
+          -F --no-caps -f "$sng_dir/syslog-ng.conf" -R "$sng_dir/persist" -c "$sng_dir/ctl" \
+          -p "$sng_dir/pid"; then
+        set_check "$(content_check plain "$sng_dir/out.log")"
+      fi
+      rm -f "$sng_dir/out.log"
+    done
+  else
+    printf '%s\traw\tsyslog-ng\t%s\t-\t-\t-\t-\tskipped: not installable\n' "$cpus" "$in_lines" >>"$rows"
+  fi
+}
+throughput_pass all
+throughput_pass 1
 
 # ---------------------------------------------------------------- logship steady + idle
 echo "run: steady 10,000 lines/s for 60 s (logship raw pipeline)"
@@ -477,43 +501,57 @@ out.append(f"One file, {in_bytes} bytes ({mb:.1f} MB), {in_lines} lines: ~40% au
 out.append("")
 out.append("## Throughput runs")
 out.append("")
-out.append(f"Each run was made {$repeats} times; the table shows the one with least CPU. "
+out.append(f"Each run was made {$repeats} times; a table shows the one with least CPU. "
            "MB/s and lines/s: input size over the wall clock from starting the agent until the output "
            "held as many lines as the input (polled every 0.2 s; includes start-up). CPU: user+sys "
            "seconds of the process (all threads) just before it was stopped. Peak RSS: VmHWM.")
 out.append("")
-hdr = "| scenario | agent | lines out / in | wall s | MB/s | lines/s | CPU s | MB per CPU-s | peak RSS MiB | content |"
-out.append(hdr)
-out.append("|---|---|---|---|---|---|---|---|---|---|")
 # One row per scenario and agent: the run with least CPU. A run that fell short or whose content
 # check failed is named beside it.
 runs, order = {}, []
 for r in rows:
-    key = (r[0], r[1])
+    key = tuple(r[:3])
     if key not in runs:
         runs[key] = []
         order.append(key)
-    runs[key].append(r)
+    runs[key].append(r[1:])
 mbcpu = {}
-for key in order:
-    measured = [r for r in runs[key] if r[4] != "-"]
-    best = min(measured, key=lambda r: float(r[5])) if measured else runs[key][0]
-    sc, ag, li, lo, wall, cpu, hwm, chk = best
-    others = [r[7] for r in runs[key] if r is not best and r[7] not in ("-", "identical")
-              and not r[7].startswith("archive cat: " + li + " lines")]
-    others += ["a run fell short" for r in runs[key] if r[4] != "-" and int(r[3]) < int(r[2])]
-    if others:
-        chk += "; other runs: " + ", ".join(others)
-    if wall == "-":
-        out.append(f"| {sc} | {ag} | {lo} / {li} | - | - | - | - | - | - | {chk} |")
-        continue
-    wall, cpu, hwm = float(wall), float(cpu), int(hwm)
-    complete = "all" if int(lo) >= int(li) else "INCOMPLETE"
-    per = mb / cpu if cpu > 0 else float("inf")
-    mbcpu[(sc, ag)] = per
-    out.append(f"| {sc} | {ag} | {lo} / {li} ({complete}) | {wall:.2f} | {mb / wall:.1f} | "
-               f"{int(li) / wall:,.0f} | {cpu:.2f} | {per:.1f} | {hwm / 1024:.0f} | {chk} |")
+def table(cpus):
+    out.append("| scenario | agent | lines out / in | wall s | MB/s | lines/s | CPU s | MB per CPU-s | peak RSS MiB | content |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
+    for key in order:
+        if key[0] != cpus:
+            continue
+        measured = [r for r in runs[key] if r[4] != "-"]
+        best = min(measured, key=lambda r: float(r[5])) if measured else runs[key][0]
+        sc, ag, li, lo, wall, cpu, hwm, chk = best
+        others = [r[7] for r in runs[key] if r is not best and r[7] not in ("-", "identical")
+                  and not r[7].startswith("archive cat: " + li + " lines")]
+        others += ["a run fell short" for r in runs[key] if r[4] != "-" and int(r[3]) < int(r[2])]
+        if others:
+            chk += "; other runs: " + ", ".join(others)
+        if wall == "-":
+            out.append(f"| {sc} | {ag} | {lo} / {li} | - | - | - | - | - | - | {chk} |")
+            continue
+        wall, cpu, hwm = float(wall), float(cpu), int(hwm)
+        complete = "all" if int(lo) >= int(li) else "INCOMPLETE"
+        per = mb / cpu if cpu > 0 else float("inf")
+        mbcpu[(cpus, sc, ag)] = per
+        out.append(f"| {sc} | {ag} | {lo} / {li} ({complete}) | {wall:.2f} | {mb / wall:.1f} | "
+                   f"{int(li) / wall:,.0f} | {cpu:.2f} | {per:.1f} | {hwm / 1024:.0f} | {chk} |")
+    out.append("")
+out.append("### Every agent on all $(nproc) CPUs")
 out.append("")
+out.append("Each agent as started by default (logship: one worker per CPU; the output encodes and "
+           "writes on another worker than the source and transforms).")
+out.append("")
+table("all")
+out.append("### Every agent on one CPU (\`taskset -c 0\`)")
+out.append("")
+out.append("All threads of the agent on CPU 0: what one core does (logship then starts one worker). "
+           "MB/s is then MB per second of one core.")
+out.append("")
+table("1")
 out.append("Scenarios: raw = file source -> file output (logship: NDJSON with the line in \`message\`; "
            "rsyslog: imfile -> omfile with template \`%rawmsg%\\\\n\`; syslog-ng: file(flags(no-parse)) "
            "-> file() with template \`\${MESSAGE}\\\\n\` and flow-control). raw-text = logship's file "
@@ -526,14 +564,15 @@ out.append("Scenarios: raw = file source -> file output (logship: NDJSON with th
 out.append("")
 out.append("### Raw scenario: MB per CPU-second ratios")
 out.append("")
-for sc, what in (("raw-text", "text, the same output as the peers"), ("raw", "NDJSON")):
-    ls = mbcpu.get((sc, "logship"))
-    for other in ("rsyslog", "syslog-ng"):
-        o = mbcpu.get(("raw", other))
-        if ls and o:
-            out.append(f"- logship ({what}) / {other}: {ls:.1f} / {o:.1f} = {ls / o:.2f}")
-        else:
-            out.append(f"- logship ({what}) / {other}: not measured")
+for cpus, where in (("all", "all CPUs"), ("1", "one CPU")):
+    for sc, what in (("raw-text", "text, the same output as the peers"), ("raw", "NDJSON")):
+        ls = mbcpu.get((cpus, sc, "logship"))
+        for other in ("rsyslog", "syslog-ng"):
+            o = mbcpu.get((cpus, "raw", other))
+            if ls and o:
+                out.append(f"- {where}: logship ({what}) / {other}: {ls:.1f} / {o:.1f} = {ls / o:.2f}")
+            else:
+                out.append(f"- {where}: logship ({what}) / {other}: not measured")
 out.append("")
 out.append("## logship steady rate and idle")
 out.append("")
