@@ -574,6 +574,33 @@ for cpus, where in (("all", "all CPUs"), ("1", "one CPU")):
             else:
                 out.append(f"- {where}: logship ({what}) / {other}: not measured")
 out.append("")
+out.append("## Goals")
+out.append("")
+out.append("Per core: MB of input per CPU-second. \"met\" compares the figure with the goal.")
+out.append("")
+out.append("| goal | all CPUs | one CPU |")
+out.append("|---|---|---|")
+def verdict(value, ok):
+    return "not measured" if value is None else f"{value} ({'met' if ok else 'NOT met'})"
+def per_core(sc, goal):
+    cells = []
+    for cpus in ("all", "1"):
+        v = mbcpu.get((cpus, sc, "logship"))
+        cells.append(verdict(None if v is None else f"{v:.0f}", v is not None and v >= goal))
+    return " | ".join(cells)
+out.append(f"| raw >= 1000 MB/s per core, lines written as read (raw-text) | {per_core('raw-text', 1000)} |")
+out.append(f"| raw >= 1000 MB/s per core, as NDJSON events (raw) | {per_core('raw', 1000)} |")
+out.append(f"| security pipeline >= 150 MB/s per core | {per_core('security', 150)} |")
+for other in ("rsyslog", "syslog-ng"):
+    cells = []
+    for cpus in ("all", "1"):
+        ls, o = mbcpu.get((cpus, "raw-text", "logship")), mbcpu.get((cpus, "raw", other))
+        cells.append(verdict(None if not (ls and o) else f"{ls / o:.1f}x", bool(ls and o) and ls >= 10 * o))
+    out.append(f"| >= 10x {other}, raw (same output) | {' | '.join(cells)} |")
+steady, idle = float("$steady_cpu_pct"), $idle_rss / 1024
+out.append(f"| 10k lines/s <= 2 % of a core | {verdict(f'{steady:.1f} %', steady <= 2)} | - |")
+out.append(f"| idle RSS <= 30 MB | {verdict(f'{idle * 1.048576:.1f} MB', idle * 1.048576 <= 30)} | - |")
+out.append("")
 out.append("## logship steady rate and idle")
 out.append("")
 out.append("| measurement | value |")
