@@ -251,7 +251,8 @@ int runCommand(const CommonOptions& opts) {
   }
   logInfo(std::string("logship ") + LOGSHIP_VERSION + " running " +
           (opts.config_path.empty() ? "the embedded default pipeline" : opts.config_path) +
-          "; data_dir " + global.data_dir +
+          "; data_dir " + global.data_dir + "; " +
+          std::to_string(pipeline.with([](Topology& t) { return t.workerCount(); })) + " workers" +
           (admin ? "; admin on http://" +
                        global.admin_address.substr(0, global.admin_address.rfind(':')) + ":" +
                        std::to_string(admin->port())

@@ -546,6 +546,8 @@ void Topology::start(Metrics& metrics) {
   started_ = true;
 }
 
+size_t Topology::workerCount() const { return workers_ ? workers_->size() : 0; }
+
 void Topology::startTransformsOnly(Metrics& metrics) {
   workers_ = std::make_shared<WorkerPool>(1);
   for (auto& sn : sources_) sn->metrics = metrics.forComponent(sn->id, sn->kind, sn->type);

@@ -62,6 +62,8 @@ class Topology {
   using TapFn = std::function<void(const Batch&)>;
   std::shared_ptr<void> tap(std::string_view component, TapFn fn);
   const PipelineConfig& config() const { return *config_; }
+  // Worker threads of the started pipeline.
+  size_t workerCount() const;
 
  private:
   struct Node;
