@@ -79,7 +79,10 @@ class Topology {
   size_t outstandingBytes() const;
   void attach(SourceNode& node, Metrics& metrics, size_t worker);
   void attach(TransformNode& node, Metrics& metrics);
-  void attach(OutputNode& node, Metrics& metrics, size_t worker);
+  void attach(OutputNode& node, Metrics& metrics, boost::asio::io_context& io);
+  // The worker output `index` runs on; `io_of` tells a source's worker.
+  boost::asio::io_context& outputIo(
+      size_t index, const std::function<boost::asio::io_context*(SourceNode&)>& io_of) const;
 
   std::unique_ptr<PipelineConfig> config_;
   // Configurations of earlier generations whose components this one kept: they refer to them.

@@ -542,8 +542,8 @@ def table(cpus):
     out.append("")
 out.append("### Every agent on all $(nproc) CPUs")
 out.append("")
-out.append("Each agent as started by default (logship: one worker per CPU; the output encodes and "
-           "writes on another worker than the source and transforms).")
+out.append("Each agent as started by default (logship: one worker per CPU; a pipeline with one "
+           "output runs it on its source's worker, so these use one worker of two).")
 out.append("")
 table("all")
 out.append("### Every agent on one CPU (\`taskset -c 0\`)")

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "agent/core/ack_tracker.h"
@@ -21,6 +22,7 @@ struct Store {
   std::vector<AckToken> held;                                // acks of the "hold" sink
   OrderedAckTracker tracker;
   std::atomic<bool> source_blocked{false};
+  std::map<std::string, std::set<std::thread::id>> threads;  // component id -> threads it ran on
 };
 Store* g_store = nullptr;
 
@@ -40,8 +42,12 @@ struct LinesConfig {
 
 class LinesSource final : public Source {
  public:
-  LinesSource(LinesConfig c, BuildContext&) : config_(c) {}
+  LinesSource(LinesConfig c, BuildContext& ctx) : config_(c), id_(ctx.id) {}
   void start(SourceContext& ctx) override {
+    {
+      std::lock_guard lock(g_store->mutex);
+      g_store->threads[id_].insert(std::this_thread::get_id());
+    }
     for (int64_t b = 0; b < config_.batches; ++b) {
       if (ctx.downstreamFull()) g_store->source_blocked = true;
       std::string text;
@@ -65,6 +71,7 @@ class LinesSource final : public Source {
 
  private:
   LinesConfig config_;
+  std::string id_;
 };
 
 struct NoConfig {
@@ -91,6 +98,7 @@ class CaptureSink final : public Sink {
   void start(ComponentContext&) override {}
   void consume(SharedBatch batch, AckToken ack) override {
     std::lock_guard lock(g_store->mutex);
+    g_store->threads[id_].insert(std::this_thread::get_id());
     for (const Event& e : batch->events()) {
       const Field* tag = batch->findField(e, "tag");
       g_store->received[id_].push_back(std::string(e.message) + "|" +
@@ -203,6 +211,34 @@ TEST_F(TopologyTest, FanOutSharesWithOutputsAndCopiesForTransforms) {
                          "component_kind=\"source\",component_type=\"lines\"} 15"),
             std::string::npos)
       << metrics;
+}
+
+TEST_F(TopologyTest, AChainsOutputRunsOnItsSourcesWorkerAndAFanOutSpreads) {
+  auto t = build(
+      "sources:\n"
+      "  chained: {type: lines, count: 5, batches: 3}\n"
+      "  fanned: {type: lines, count: 5, batches: 3}\n"
+      "transforms:\n"
+      "  tagged: {type: tag, inputs: [chained]}\n"
+      "outputs:\n"
+      "  chain_end: {type: capture, inputs: [tagged]}\n"
+      "  first: {type: capture, inputs: [fanned]}\n"
+      "  second: {type: capture, inputs: [fanned]}\n");
+  ASSERT_NE(t, nullptr) << (diag_.errors().empty() ? "" : diag_.errors()[0]);
+  t->start(metrics_);
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(store_.mutex);
+    return store_.received["chain_end"].size() == 15 && store_.received["first"].size() == 15 &&
+           store_.received["second"].size() == 15;
+  }));
+  EXPECT_TRUE(t->shutdown(std::chrono::seconds(5)));
+  std::lock_guard lock(store_.mutex);
+  EXPECT_EQ(store_.threads["chain_end"], store_.threads["chained"]);
+  // Two workers, two fan-out outputs: one of them runs where its source does not.
+  ASSERT_EQ(store_.threads["fanned"].size(), 1u);
+  std::set<std::thread::id> fan_out = store_.threads["first"];
+  fan_out.insert(store_.threads["second"].begin(), store_.threads["second"].end());
+  EXPECT_EQ(fan_out.size(), 2u);
 }
 
 TEST_F(TopologyTest, CheckpointWaitsForEveryOutputAndBackpressureStopsTheSource) {
