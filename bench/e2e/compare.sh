@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end comparison: logship (raw as NDJSON and as text, security, archive pipelines), rsyslog
-# (imfile -> omfile) and syslog-ng (file() -> file()) each tail the same mixed corpus from its start
-# and write every line out. For each run: input MB/s and lines/s (wall clock from start until every
-# line is out), CPU seconds (user+sys of the process, all threads, read from /proc/PID/stat just
-# before stopping), peak RSS (VmHWM), line count and, for the raw scenarios, a multiset comparison
-# of line contents.
+# (imfile -> omfile), syslog-ng (file() -> file()) and, when installed, Fluent Bit (tail -> file)
+# and Vector (file -> file) each tail the same mixed corpus from its start and write every line
+# out, on all CPUs and then on one. For each run: input MB/s and lines/s (wall clock from start
+# until every line is out), CPU seconds (user+sys of the process, all threads, read from
+# /proc/PID/stat just before stopping), peak RSS (VmHWM), line count and, for the raw scenarios, a
+# multiset comparison of line contents.
 # Then logship alone: a steady 10,000 lines/s for 60 s (CPU % of one core, RSS at the end, delivery
 # latency p50/p99 from write to output) and the RSS of an agent idling 10 s on an empty file.
 # Writes bench/RESULTS.md and prints the tables.
@@ -324,6 +325,49 @@ else
   echo "SKIP syslog-ng: cannot be installed or unpacked"
 fi
 
+# ---------------------------------------------------------------- other agents, when installed
+# Debian has no package of these; a machine that has them installed runs them too, in raw.
+fb_bin=$(command -v fluent-bit || ls /opt/fluent-bit/bin/fluent-bit 2>/dev/null || true)
+fb_version="not installed"
+if [[ -n $fb_bin ]]; then
+  fb_version=$("$fb_bin" --version | head -1)
+  fb_dir="$work/fluent-bit"; mkdir -p "$fb_dir"
+  cat >"$fb_dir/fluent-bit.conf" <<CONF
+[SERVICE]
+    flush 1
+    log_level error
+[INPUT]
+    name tail
+    path $in_file
+    read_from_head true
+[OUTPUT]
+    name file
+    match *
+    path $fb_dir
+    file out.log
+    format template
+    template {log}
+CONF
+fi
+vector_bin=$(command -v vector || true)
+vector_version="not installed"
+if [[ -n $vector_bin ]]; then
+  vector_version=$("$vector_bin" --version | head -1)
+  vector_dir="$work/vector"; mkdir -p "$vector_dir"
+  cat >"$vector_dir/vector.toml" <<CONF
+data_dir = "$vector_dir/data"
+[sources.in]
+type = "file"
+include = ["$in_file"]
+read_from = "beginning"
+[sinks.out]
+type = "file"
+inputs = ["in"]
+path = "$vector_dir/out.log"
+encoding.codec = "text"
+CONF
+fi
+
 # ---------------------------------------------------------------- throughput
 # throughput_pass CPUS: every scenario, each agent run `repeats` times. CPUS "all" runs each agent
 # as it is started by default; "1" pins it, all its threads, to CPU 0 (taskset), which measures
@@ -388,6 +432,25 @@ throughput_pass() {
     done
   else
     printf '%s\traw\tsyslog-ng\t%s\t-\t-\t-\t-\tskipped: not installable\n' "$cpus" "$in_lines" >>"$rows"
+  fi
+  if [[ -n $fb_bin ]]; then
+    for _ in $(seq "$repeats"); do  # no tail db: read from the start each run
+      if run_measured raw fluent-bit "file_lines $fb_dir/out.log" -- "$fb_bin" \
+          -c "$fb_dir/fluent-bit.conf"; then
+        set_check "$(content_check plain "$fb_dir/out.log")"
+      fi
+      rm -f "$fb_dir/out.log"
+    done
+  fi
+  if [[ -n $vector_bin ]]; then
+    for _ in $(seq "$repeats"); do
+      rm -rf "$vector_dir/data"; mkdir -p "$vector_dir/data"  # checkpoints: from the start again
+      if run_measured raw vector "file_lines $vector_dir/out.log" -- "$vector_bin" \
+          --config "$vector_dir/vector.toml"; then
+        set_check "$(content_check plain "$vector_dir/out.log")"
+      fi
+      rm -f "$vector_dir/out.log"
+    done
   fi
 }
 throughput_pass all
@@ -490,6 +553,8 @@ out.append("- load average at the end of the run: $(cut -d' ' -f1-3 /proc/loadav
 out.append("- logship: $("$bin" --version | head -1)")
 out.append("- rsyslog: $rsyslog_version")
 out.append("- syslog-ng: $sng_version")
+out.append("- fluent-bit: $fb_version")
+out.append("- vector: $vector_version")
 out.append("- command: \`$cmdline\`")
 out.append("")
 out.append("## Corpus")
@@ -536,7 +601,8 @@ def table(cpus):
         wall, cpu, hwm = float(wall), float(cpu), int(hwm)
         complete = "all" if int(lo) >= int(li) else "INCOMPLETE"
         per = mb / cpu if cpu > 0 else float("inf")
-        mbcpu[(cpus, sc, ag)] = per
+        if complete == "all":  # ratios and goals compare complete runs only
+            mbcpu[(cpus, sc, ag)] = per
         out.append(f"| {sc} | {ag} | {lo} / {li} ({complete}) | {wall:.2f} | {mb / wall:.1f} | "
                    f"{int(li) / wall:,.0f} | {cpu:.2f} | {per:.1f} | {hwm / 1024:.0f} | {chk} |")
     out.append("")
@@ -554,7 +620,8 @@ out.append("")
 table("1")
 out.append("Scenarios: raw = file source -> file output (logship: NDJSON with the line in \`message\`; "
            "rsyslog: imfile -> omfile with template \`%rawmsg%\\\\n\`; syslog-ng: file(flags(no-parse)) "
-           "-> file() with template \`\${MESSAGE}\\\\n\` and flow-control). raw-text = logship's file "
+           "-> file() with template \`\${MESSAGE}\\\\n\` and flow-control; fluent-bit: tail -> file with "
+           "template \`{log}\`; vector: file -> file with codec text). raw-text = logship's file "
            "output with \`format: text\`: each line as read, the output rsyslog and syslog-ng write "
            "in raw. security = logship "
            "parse_auth -> scrub_pii (email, ipv4, secret) -> tag_severity -> correlate -> "
@@ -567,12 +634,14 @@ out.append("")
 for cpus, where in (("all", "all CPUs"), ("1", "one CPU")):
     for sc, what in (("raw-text", "text, the same output as the peers"), ("raw", "NDJSON")):
         ls = mbcpu.get((cpus, sc, "logship"))
-        for other in ("rsyslog", "syslog-ng"):
+        for other in ("rsyslog", "syslog-ng", "fluent-bit", "vector"):
+            if not any(k[2] == other for k in runs):
+                continue  # not installed
             o = mbcpu.get((cpus, "raw", other))
             if ls and o:
                 out.append(f"- {where}: logship ({what}) / {other}: {ls:.1f} / {o:.1f} = {ls / o:.2f}")
             else:
-                out.append(f"- {where}: logship ({what}) / {other}: not measured")
+                out.append(f"- {where}: logship ({what}) / {other}: not measured or incomplete")
 out.append("")
 out.append("## Goals")
 out.append("")
@@ -581,7 +650,9 @@ out.append("")
 out.append("| goal | all CPUs | one CPU |")
 out.append("|---|---|---|")
 def verdict(value, ok):
-    return "not measured" if value is None else f"{value} ({'met' if ok else 'NOT met'})"
+    if value is None:
+        return "not measured or incomplete"
+    return f"{value} ({'met' if ok else 'NOT met'})"
 def per_core(sc, goal):
     cells = []
     for cpus in ("all", "1"):
