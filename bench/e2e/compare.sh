@@ -373,6 +373,18 @@ fi
 # as it is started by default; "1" pins it, all its threads, to CPU 0 (taskset), which measures
 # what one core does: no second core shares the work, and none pays for moving batches between
 # caches.
+# peer_runs AGENT OUT RESET -- CMD...: `repeats` raw runs of another agent that writes OUT; RESET
+# (evaluated before each) removes its saved positions, so it reads from the start again.
+peer_runs() {
+  local agent=$1 out=$2 reset=$3; shift 4
+  for _ in $(seq "$repeats"); do
+    eval "$reset"
+    if run_measured raw "$agent" "file_lines $out" -- "$@"; then
+      set_check "$(content_check plain "$out")"
+    fi
+    rm -f "$out"
+  done
+}
 throughput_pass() {
   cpus=$1
   pin=()
@@ -409,50 +421,27 @@ throughput_pass() {
     rm -rf "$arch_dir"
   done
   if [[ -n $rsyslog_bin ]]; then
-    for _ in $(seq "$repeats"); do
-      rm -rf "$rs_dir/work"; mkdir -p "$rs_dir/work"  # imfile's state: read from the start again
-      if run_measured raw rsyslog "file_lines $rs_dir/out.log" -- "$rsyslog_bin" -n \
-          -f "$rs_dir/rsyslog.conf" -i "$rs_dir/rsyslog.pid"; then
-        set_check "$(content_check plain "$rs_dir/out.log")"
-      fi
-      rm -f "$rs_dir/out.log"
-    done
+    peer_runs rsyslog "$rs_dir/out.log" 'rm -rf "$rs_dir/work"; mkdir -p "$rs_dir/work"' -- \
+      "$rsyslog_bin" -n -f "$rs_dir/rsyslog.conf" -i "$rs_dir/rsyslog.pid"
   else
     printf '%s\traw\trsyslog\t%s\t-\t-\t-\t-\tskipped: not installable\n' "$cpus" "$in_lines" >>"$rows"
   fi
   if [[ -n $sng_bin ]]; then
-    for _ in $(seq "$repeats"); do
-      rm -f "$sng_dir/persist"  # file positions: read from the start again
-      if run_measured raw syslog-ng "file_lines $sng_dir/out.log" -- "$sng_bin" "${sng_args[@]}" \
-          -F --no-caps -f "$sng_dir/syslog-ng.conf" -R "$sng_dir/persist" -c "$sng_dir/ctl" \
-          -p "$sng_dir/pid"; then
-        set_check "$(content_check plain "$sng_dir/out.log")"
-      fi
-      rm -f "$sng_dir/out.log"
-    done
+    peer_runs syslog-ng "$sng_dir/out.log" 'rm -f "$sng_dir/persist"' -- "$sng_bin" "${sng_args[@]}" \
+      -F --no-caps -f "$sng_dir/syslog-ng.conf" -R "$sng_dir/persist" -c "$sng_dir/ctl" \
+      -p "$sng_dir/pid"
   else
     printf '%s\traw\tsyslog-ng\t%s\t-\t-\t-\t-\tskipped: not installable\n' "$cpus" "$in_lines" >>"$rows"
   fi
-  if [[ -n $fb_bin ]]; then
-    for _ in $(seq "$repeats"); do  # no tail db: read from the start each run
-      if run_measured raw fluent-bit "file_lines $fb_dir/out.log" -- "$fb_bin" \
-          -c "$fb_dir/fluent-bit.conf"; then
-        set_check "$(content_check plain "$fb_dir/out.log")"
-      fi
-      rm -f "$fb_dir/out.log"
-    done
+  if [[ -n $fb_bin ]]; then  # without a tail db it reads from the start each run
+    peer_runs fluent-bit "$fb_dir/out.log" : -- "$fb_bin" -c "$fb_dir/fluent-bit.conf"
   fi
   if [[ -n $vector_bin ]]; then
-    for _ in $(seq "$repeats"); do
-      rm -rf "$vector_dir/data"; mkdir -p "$vector_dir/data"  # checkpoints: from the start again
-      if run_measured raw vector "file_lines $vector_dir/out.log" -- "$vector_bin" \
-          --config "$vector_dir/vector.toml"; then
-        set_check "$(content_check plain "$vector_dir/out.log")"
-      fi
-      rm -f "$vector_dir/out.log"
-    done
+    peer_runs vector "$vector_dir/out.log" 'rm -rf "$vector_dir/data"; mkdir -p "$vector_dir/data"' \
+      -- "$vector_bin" --config "$vector_dir/vector.toml"
   fi
 }
+
 throughput_pass all
 throughput_pass 1
 
