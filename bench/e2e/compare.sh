@@ -274,14 +274,14 @@ fi
 rsyslog_version="not available"
 if [[ -n $rsyslog_bin ]]; then
   rsyslog_version=$("$rsyslog_bin" -v | head -1 | sed 's/ *compiled with:$//; s/  */ /g')
-  rs_dir="$work/rsyslog"; d=$rs_dir; mkdir -p "$d/work"
-  cat >"$d/rsyslog.conf" <<CONF
-global(workDirectory="$d/work")
+  rs_dir="$work/rsyslog"; mkdir -p "$rs_dir/work"
+  cat >"$rs_dir/rsyslog.conf" <<CONF
+global(workDirectory="$rs_dir/work")
 module(load="imfile")
 template(name="plain" type="string" string="%rawmsg%\n")
 input(type="imfile" file="$in_file" tag="bench" readMode="0" freshStartTail="off" ruleset="bench")
 ruleset(name="bench") {
-  action(type="omfile" file="$d/out.log" template="plain")
+  action(type="omfile" file="$rs_dir/out.log" template="plain")
 }
 CONF
 else
@@ -313,12 +313,12 @@ sng_version="not available"
 if [[ -n $sng_bin ]]; then
   sng_version=$("$sng_bin" --version | head -1)
   cfgver=$("$sng_bin" --version | awk -F': ' '/^Config version/ {print $2}')
-  sng_dir="$work/syslog-ng"; d=$sng_dir; mkdir -p "$d"
-  cat >"$d/syslog-ng.conf" <<CONF
+  sng_dir="$work/syslog-ng"; mkdir -p "$sng_dir"
+  cat >"$sng_dir/syslog-ng.conf" <<CONF
 @version: $cfgver
 options { stats_freq(0); };
 source s_in { file("$in_file" follow-freq(1) flags(no-parse)); };
-destination d_out { file("$d/out.log" template("\${MESSAGE}\n")); };
+destination d_out { file("$sng_dir/out.log" template("\${MESSAGE}\n")); };
 log { source(s_in); destination(d_out); flags(flow-control); };
 CONF
 else
@@ -369,40 +369,31 @@ CONF
 fi
 
 # ---------------------------------------------------------------- throughput
-# throughput_pass CPUS: every scenario, each agent run `repeats` times. CPUS "all" runs each agent
-# as it is started by default; "1" pins it, all its threads, to CPU 0 (taskset), which measures
-# what one core does: no second core shares the work, and none pays for moving batches between
-# caches.
-# peer_runs AGENT OUT RESET -- CMD...: `repeats` raw runs of another agent that writes OUT; RESET
-# (evaluated before each) removes its saved positions, so it reads from the start again.
-peer_runs() {
-  local agent=$1 out=$2 reset=$3; shift 4
+# checked_runs SCENARIO AGENT OUT KIND RESET -- CMD...: `repeats` runs of an agent that writes every
+# line to OUT, whose contents are compared with the input (content_check KIND); RESET (evaluated
+# before each run) removes the agent's saved positions, so that it reads from the start again.
+checked_runs() {
+  local scenario=$1 agent=$2 out=$3 kind=$4 reset=$5; shift 6
   for _ in $(seq "$repeats"); do
     eval "$reset"
-    if run_measured raw "$agent" "file_lines $out" -- "$@"; then
-      set_check "$(content_check plain "$out")"
+    if run_measured "$scenario" "$agent" "file_lines $out" -- "$@"; then
+      set_check "$(content_check "$kind" "$out")"
     fi
     rm -f "$out"
   done
 }
+
+# throughput_pass CPUS: every scenario, each agent run `repeats` times. CPUS "all" runs each agent
+# as it is started by default; "1" pins it, all its threads, to CPU 0 (taskset), which measures
+# what one core does: no second core shares the work, and none pays for moving batches between
+# caches.
 throughput_pass() {
   cpus=$1
   pin=()
   [[ $cpus == 1 ]] && pin=(taskset -c 0)
-  for _ in $(seq "$repeats"); do
-    fresh_data "$raw_conf"
-    if run_measured raw logship "file_lines $raw_out" -- "$bin" run -c "$raw_conf"; then
-      set_check "$(content_check ndjson "$raw_out")"
-    fi
-    rm -f "$raw_out"
-  done
-  for _ in $(seq "$repeats"); do
-    fresh_data "$text_conf"
-    if run_measured raw-text logship "file_lines $text_out" -- "$bin" run -c "$text_conf"; then
-      set_check "$(content_check plain "$text_out")"
-    fi
-    rm -f "$text_out"
-  done
+  checked_runs raw logship "$raw_out" ndjson 'fresh_data "$raw_conf"' -- "$bin" run -c "$raw_conf"
+  checked_runs raw-text logship "$text_out" plain 'fresh_data "$text_conf"' -- \
+    "$bin" run -c "$text_conf"
   for _ in $(seq "$repeats"); do
     fresh_data "$sec_conf"
     run_measured security logship "file_lines $sec_out" -- "$bin" run -c "$sec_conf" || true
@@ -421,24 +412,28 @@ throughput_pass() {
     rm -rf "$arch_dir"
   done
   if [[ -n $rsyslog_bin ]]; then
-    peer_runs rsyslog "$rs_dir/out.log" 'rm -rf "$rs_dir/work"; mkdir -p "$rs_dir/work"' -- \
+    checked_runs raw rsyslog "$rs_dir/out.log" plain \
+      'rm -rf "$rs_dir/work"; mkdir -p "$rs_dir/work"' -- \
       "$rsyslog_bin" -n -f "$rs_dir/rsyslog.conf" -i "$rs_dir/rsyslog.pid"
   else
-    printf '%s\traw\trsyslog\t%s\t-\t-\t-\t-\tskipped: not installable\n' "$cpus" "$in_lines" >>"$rows"
+    printf '%s\traw\trsyslog\t%s\t-\t-\t-\t-\tskipped: not installable\n' "$cpus" "$in_lines" \
+      >>"$rows"
   fi
   if [[ -n $sng_bin ]]; then
-    peer_runs syslog-ng "$sng_dir/out.log" 'rm -f "$sng_dir/persist"' -- "$sng_bin" "${sng_args[@]}" \
-      -F --no-caps -f "$sng_dir/syslog-ng.conf" -R "$sng_dir/persist" -c "$sng_dir/ctl" \
-      -p "$sng_dir/pid"
+    checked_runs raw syslog-ng "$sng_dir/out.log" plain 'rm -f "$sng_dir/persist"' -- \
+      "$sng_bin" "${sng_args[@]}" -F --no-caps -f "$sng_dir/syslog-ng.conf" -R "$sng_dir/persist" \
+      -c "$sng_dir/ctl" -p "$sng_dir/pid"
   else
-    printf '%s\traw\tsyslog-ng\t%s\t-\t-\t-\t-\tskipped: not installable\n' "$cpus" "$in_lines" >>"$rows"
+    printf '%s\traw\tsyslog-ng\t%s\t-\t-\t-\t-\tskipped: not installable\n' "$cpus" "$in_lines" \
+      >>"$rows"
   fi
   if [[ -n $fb_bin ]]; then  # without a tail db it reads from the start each run
-    peer_runs fluent-bit "$fb_dir/out.log" : -- "$fb_bin" -c "$fb_dir/fluent-bit.conf"
+    checked_runs raw fluent-bit "$fb_dir/out.log" plain : -- "$fb_bin" -c "$fb_dir/fluent-bit.conf"
   fi
   if [[ -n $vector_bin ]]; then
-    peer_runs vector "$vector_dir/out.log" 'rm -rf "$vector_dir/data"; mkdir -p "$vector_dir/data"' \
-      -- "$vector_bin" --config "$vector_dir/vector.toml"
+    checked_runs raw vector "$vector_dir/out.log" plain \
+      'rm -rf "$vector_dir/data"; mkdir -p "$vector_dir/data"' -- \
+      "$vector_bin" --config "$vector_dir/vector.toml"
   fi
 }
 
@@ -598,7 +593,7 @@ def table(cpus):
 out.append("### Every agent on all $(nproc) CPUs")
 out.append("")
 out.append("Each agent as started by default (logship: one worker per CPU; a pipeline with one "
-           "output runs it on its source's worker, so these use one worker of two).")
+           "output runs it on its source's worker, so these scenarios keep one worker busy).")
 out.append("")
 table("all")
 out.append("### Every agent on one CPU (\`taskset -c 0\`)")
