@@ -703,15 +703,14 @@ std::string Topology::takeOver(Topology& running, Metrics& metrics) {
   for (auto& tn : transforms_) {
     if (!kept_transforms.count(tn.get())) attach(*tn, metrics);
   }
+  // A kept source goes on running where it ran; its stand-in here has no worker.
+  auto source_io = [&](SourceNode& sn) {
+    auto it = kept_sources.find(&sn);
+    return it != kept_sources.end() ? it->second->io : sn.io;
+  };
   for (size_t i = 0; i < outputs_.size(); ++i) {
-    if (!kept_outputs.count(outputs_[i].get())) {
-      // A kept source goes on running where it ran; its stand-in here has no worker yet.
-      auto io_of = [&](SourceNode& sn) {
-        auto it = kept_sources.find(&sn);
-        return it != kept_sources.end() ? it->second->io : sn.io;
-      };
-      attach(*outputs_[i], metrics, outputIo(i, io_of));
-    }
+    if (kept_outputs.count(outputs_[i].get())) continue;
+    attach(*outputs_[i], metrics, outputIo(i, source_io));
   }
 
   std::vector<std::unique_ptr<Node>> unused;  // built for validation, stood in for by running ones
