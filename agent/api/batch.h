@@ -63,6 +63,9 @@ class Batch {
     addSharedField(key, FieldValue::string(arena_.copy(value)));
   }
   const std::vector<Field>& sharedFields() const { return shared_fields_; }
+  // For transforms that rewrite values in place (scrub_pii); outputs never see a batch before
+  // its last transform, so their per-batch caches stay valid.
+  std::vector<Field>& sharedFields() { return shared_fields_; }
 
   // Appends a field to `event`, growing its array in the arena (no heap, no per-event free).
   void addField(Event& event, std::string_view key, FieldValue value);

@@ -23,6 +23,8 @@ enum SecretShape : uint8_t {
   kSecretValue = 0,     // value after a keyword, a URL password or a bearer token
   kSecretAwsKeyId = 1,  // AKIA/ASIA + 16
   kSecretPemBlock = 2,  // -----BEGIN ... PRIVATE KEY----- through its END line
+  kSecretKeyMaterial =
+      3,  // a BIP-39 mnemonic, a secret URI or a hex seed (substrate_key_matchers.h)
 };
 
 // Longest local part an email address may have (RFC 5321), and the longest textual IPv6

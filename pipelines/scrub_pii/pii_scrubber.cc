@@ -12,6 +12,7 @@
 
 #include "pipelines/scrub_pii/builtin_matchers.h"
 #include "pipelines/scrub_pii/hmac_sha256.h"
+#include "pipelines/scrub_pii/substrate_key_matchers.h"
 #include "pipelines/scrub_pii/trigger_scan.h"
 
 namespace logship::scrub_pii {
@@ -28,7 +29,8 @@ constexpr size_t index(Kind kind) { return static_cast<size_t>(kind); }
 // Which validators run at a candidate byte (see trigger_scan.h for how candidates are found).
 enum Trigger : uint8_t {
   kNoTrigger = 0,
-  kTriggerDigit,   // ipv4, card, ssn, phone; at a digit run not preceded by a word byte
+  kTriggerDigit,   // ipv4, card, ssn, phone, secret hex seeds; at a digit run not preceded by a
+                   // word byte
   kTriggerAt,      // email
   kTriggerColon,   // ipv6; secret key/value and URL password
   kTriggerEquals,  // secret key/value
@@ -36,6 +38,7 @@ enum Trigger : uint8_t {
   kTriggerE,       // jwt ("eyJ"), at a word start
   kTriggerA,       // secret: AKIA/ASIA key ids, at a word start
   kTriggerB,       // secret: "Bearer ", "-----BEGIN", at a word start
+  kTriggerSlash,   // secret: a secret URI, at the first '/' of "//"
 };
 
 // Enough for every canonical form built for hashing (an email is at most 64 + 1 + 253 bytes).
@@ -273,6 +276,10 @@ struct PiiScrubber::Impl {
 
   class Scan;
 
+  // Appends what `rule` puts in place of `value`; `hmac` is created on first use.
+  void render(const Rule& rule, uint8_t shape, std::string_view value,
+              std::optional<HmacSha256::Context>& hmac, std::string& out) const;
+
   std::vector<Rule> rules;
   std::array<int16_t, kBuiltinCount> builtin_rule{};  // rule index, or -1 when not configured
   std::array<uint8_t, 256> triggers{};
@@ -280,6 +287,7 @@ struct PiiScrubber::Impl {
   std::vector<uint16_t> custom_rules;  // rule indices of RE2 rules
   std::unique_ptr<const HmacSha256> hmac;
   size_t hash_hex_chars = 16;
+  bool mnemonics = false;  // the secret rule looks for BIP-39 mnemonics
 
   explicit Impl(ScrubberOptions& options);
 };
@@ -379,17 +387,18 @@ PiiScrubber::Impl::Impl(ScrubberOptions& options) {
     trigger_set.word_start[word_start++] = static_cast<uint8_t>(c);
   };
   if (enabled(Kind::kIpv4) || enabled(Kind::kCard) || enabled(Kind::kSsn) ||
-      enabled(Kind::kPhone)) {
+      enabled(Kind::kPhone) || enabled(Kind::kSecret)) {
     for (char c = '0'; c <= '9'; ++c) triggers[static_cast<unsigned char>(c)] = kTriggerDigit;
     trigger_set.digits = true;
-    // What the IPv4 and SSN shape checks in onTrigger need a digit run to be followed by, as
-    // bytes at offsets from the run's start (bit k: k bytes on); keep the two in step. Phone
-    // numbers and cards take shapes common in logs (a year before '-' or ' ', a digit twelve
-    // on): with either rule on, the filter costs more than it saves, and every run passes.
+    // What the IPv4, SSN and hex seed shape checks in onTrigger need a digit run to be followed
+    // by, as bytes at offsets from the run's start (bit k: k bytes on); keep the two in step.
+    // Phone numbers and cards take shapes common in logs (a year before '-' or ' ', a digit
+    // twelve on): with either rule on, the filter costs more than it saves, and every run passes.
     if (!enabled(Kind::kPhone) && !enabled(Kind::kCard)) {
       constexpr uint8_t k1 = 1 << 1, k2 = 1 << 2, k3 = 1 << 3;
       if (enabled(Kind::kIpv4)) trigger_set.allowDigitsBefore('.', k1 | k2 | k3);
       if (enabled(Kind::kSsn)) trigger_set.allowDigitsBefore('-', k3);
+      if (enabled(Kind::kSecret)) trigger_set.allowDigitsBefore('x', k1);
     }
   }
   if (enabled(Kind::kEmail)) addAnywhere('@', kTriggerAt);
@@ -399,6 +408,9 @@ PiiScrubber::Impl::Impl(ScrubberOptions& options) {
     addAnywhere('=', kTriggerEquals);
     addWordStart('A', kTriggerA);
     addWordStart('B', kTriggerB);
+    triggers[static_cast<unsigned char>('/')] = kTriggerSlash;
+    trigger_set.slash_pairs = true;
+    mnemonics = true;
   }
   if (enabled(Kind::kJwt)) addWordStart('e', kTriggerE);
 }
@@ -411,11 +423,13 @@ PiiScrubber::Impl::Impl(ScrubberOptions& options) {
 // start, then the earliest (longest on ties) is written and whatever overlaps it is dropped.
 class PiiScrubber::Impl::Scan {
  public:
-  Scan(const Impl& impl, std::string_view text, std::string& out, MatchCounts* counts)
+  Scan(const Impl& impl, std::string_view text, std::string& out, MatchCounts* counts,
+       std::vector<Match>* matches)
       : impl_(impl),
         text_(text),
         out_(out),
         counts_(counts),
+        matches_(matches),
         has_custom_(!impl.custom_rules.empty()) {
     for (size_t k = 0; k < impl.custom_rules.size(); ++k) {
       cursors_[k] = Cursor{0, 0, 0, false, false};
@@ -426,6 +440,9 @@ class PiiScrubber::Impl::Scan {
 
  private:
   void onTrigger(size_t i);
+  // Mnemonics are runs of lowercase words with no trigger byte: a pass of their own finds them
+  // before the trigger scan, and offers them to wait in order with the other candidates.
+  void offerMnemonics();
 
   // At most this many candidates wait at once. Built-in candidates wait for kMaxLookbehind
   // bytes of scanning and have distinct starts, so only contrived input fills the buffer; the
@@ -456,7 +473,6 @@ class PiiScrubber::Impl::Scan {
     while (pending_count_ > 0 && pending_[0].begin < limit) commitFirst();
   }
   void commitFirst();
-  void render(const Rule& rule, const Candidate& c);
   bool findCustom(size_t k);
   void offerCustomBefore(size_t limit);
 
@@ -464,6 +480,7 @@ class PiiScrubber::Impl::Scan {
   const std::string_view text_;
   std::string& out_;
   MatchCounts* const counts_;
+  std::vector<Match>* const matches_;
   const bool has_custom_;
   size_t resolved_end_ = 0;  // end of the last committed match: nothing may start before it
   size_t copied_ = 0;        // text before this offset has been appended to out_
@@ -511,31 +528,36 @@ void PiiScrubber::Impl::Scan::commitFirst() {
     wrote_ = true;
   }
   out_.append(text_.substr(copied_, c.begin - copied_));
-  render(rule, c);
+  impl_.render(rule, c.shape, text_.substr(c.begin, c.end - c.begin), hmac_context_, out_);
   copied_ = c.end;
+  if (matches_ != nullptr) {
+    matches_->push_back(
+        Match{static_cast<uint32_t>(c.begin), static_cast<uint32_t>(c.end), c.rule, c.shape});
+  }
 }
 
-void PiiScrubber::Impl::Scan::render(const Rule& rule, const Candidate& c) {
-  const std::string_view value = text_.substr(c.begin, c.end - c.begin);
+void PiiScrubber::Impl::render(const Rule& rule, uint8_t shape, std::string_view value,
+                               std::optional<HmacSha256::Context>& hmac_context,
+                               std::string& out) const {
   switch (rule.action) {
     case Action::kRedact:
-      out_ += rule.redacted;
+      out += rule.redacted;
       return;
     case Action::kMask:
-      appendMasked(rule.kind, c.shape, value, out_);
+      appendMasked(rule.kind, shape, value, out);
       return;
     case Action::kHash: {
       char buf[kCanonicalMax];
       const std::string_view input = canonicalForm(rule.kind, value, buf);
-      if (!hmac_context_) hmac_context_.emplace(*impl_.hmac);
+      if (!hmac_context) hmac_context.emplace(*hmac);
       Sha256Digest digest;
-      if (!hmac_context_->digest(input, digest)) {
-        out_ += rule.redacted;  // OpenSSL failed: never fall back to the clear value
+      if (!hmac_context->digest(input, digest)) {
+        out += rule.redacted;  // OpenSSL failed: never fall back to the clear value
         return;
       }
-      out_ += rule.hash_prefix;
-      appendHex(digest, impl_.hash_hex_chars, out_);
-      out_.push_back(']');
+      out += rule.hash_prefix;
+      appendHex(digest, hash_hex_chars, out);
+      out.push_back(']');
       return;
     }
     case Action::kKeep:
@@ -588,11 +610,28 @@ void PiiScrubber::Impl::Scan::offerCustomBefore(size_t limit) {
   }
 }
 
+void PiiScrubber::Impl::Scan::offerMnemonics() {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text_.data());
+  const int16_t rule = impl_.builtin_rule[index(Kind::kSecret)];
+  bool previous_full = false;
+  size_t resume = 0;
+  for (size_t block = 0; block + scan::kBlock <= text_.size(); block += scan::kBlock) {
+    const bool full = scan::allMnemonicBytes(bytes + block);
+    if (full && previous_full && block >= resume) {
+      matchers::Span spans[4];
+      const size_t found = matchers::mnemonics(text_, block, spans, std::size(spans), resume);
+      for (size_t k = 0; k < found; ++k) offer(spans[k], rule);
+    }
+    previous_full = full;
+  }
+}
+
 bool PiiScrubber::Impl::Scan::run() {
   const auto* bytes = reinterpret_cast<const unsigned char*>(text_.data());
   const size_t n = text_.size();
+  if (impl_.mnemonics && n >= matchers::kMnemonicMinBytes) offerMnemonics();
   const scan::BlockScanner scanner(impl_.trigger_set);
-  const size_t readable = scan::kBlock + (impl_.trigger_set.digit_shapes ? scan::kLookahead : 0);
+  const size_t readable = scan::kBlock + (impl_.trigger_set.readsAhead() ? scan::kLookahead : 0);
   bool prev_word = false;
   for (size_t block = 0; block < n; block += scan::kBlock) {
     const size_t len = std::min(scan::kBlock, n - block);
@@ -652,6 +691,10 @@ inline void PiiScrubber::Impl::Scan::onTrigger(size_t i) {
         const int16_t r = rule_of[index(Kind::kCard)];
         if (r >= 0 && matchers::card(text_, i, span)) offer(span, r);
       }
+      if (len == 1 && next == 'x' && bytes[i] == '0') {
+        const int16_t r = rule_of[index(Kind::kSecret)];
+        if (r >= 0 && matchers::secretHexSeed(text_, i, span)) offer(span, r);
+      }
       return;
     }
     case kTriggerAt:
@@ -693,6 +736,9 @@ inline void PiiScrubber::Impl::Scan::onTrigger(size_t i) {
         offer(span, rule_of[index(Kind::kSecret)]);
       }
       return;
+    case kTriggerSlash:
+      if (matchers::secretUri(text_, i, span)) offer(span, rule_of[index(Kind::kSecret)]);
+      return;
   }
 }
 
@@ -705,8 +751,53 @@ PiiScrubber::PiiScrubber(PiiScrubber&&) noexcept = default;
 PiiScrubber& PiiScrubber::operator=(PiiScrubber&&) noexcept = default;
 
 bool PiiScrubber::scrub(std::string_view text, std::string& out, MatchCounts* counts) const {
-  Impl::Scan scan(*impl_, text, out, counts);
+  return scrub(text, out, counts, nullptr);
+}
+
+bool PiiScrubber::scrub(std::string_view text, std::string& out, MatchCounts* counts,
+                        std::vector<Match>* matches) const {
+  if (text.size() > std::numeric_limits<uint32_t>::max()) matches = nullptr;  // offsets are 32-bit
+  Impl::Scan scan(*impl_, text, out, counts, matches);
   return scan.run();
+}
+
+bool PiiScrubber::replaceWithin(std::string_view whole, std::span<const Match> matches,
+                                std::string_view part, std::string& out) const {
+  const size_t from = static_cast<size_t>(part.data() - whole.data());
+  const size_t to = from + part.size();
+  auto first = std::partition_point(matches.begin(), matches.end(),
+                                    [from](const Match& m) { return m.end <= from; });
+  if (first == matches.end() || first->begin >= to) return false;
+  std::optional<HmacSha256::Context> hmac_context;
+  size_t copied = from;
+  for (auto m = first; m != matches.end() && m->begin < to; ++m) {
+    // A match reaching past the part (rare: a value glued to its neighbour) is cut to it.
+    const size_t begin = std::max<size_t>(m->begin, from);
+    const size_t end = std::min<size_t>(m->end, to);
+    const Impl::Rule& rule = impl_->rules[m->rule];
+    out.append(whole.substr(copied, begin - copied));
+    impl_->render(rule, m->shape, whole.substr(begin, end - begin), hmac_context, out);
+    copied = end;
+  }
+  out.append(whole.substr(copied, to - copied));
+  return true;
+}
+
+bool PiiScrubber::replaceWhole(size_t rule, std::string_view value, std::string& out,
+                               MatchCounts* counts) const {
+  const Impl::Rule& r = impl_->rules.at(rule);
+  if (counts != nullptr) ++counts->by_rule[rule];
+  if (r.action == Action::kKeep) return false;
+  std::optional<HmacSha256::Context> hmac_context;
+  impl_->render(r, matchers::kSecretValue, value, hmac_context, out);
+  return true;
+}
+
+std::optional<size_t> PiiScrubber::ruleIndex(std::string_view name) const {
+  for (size_t i = 0; i < impl_->rules.size(); ++i) {
+    if (impl_->rules[i].name == name) return i;
+  }
+  return std::nullopt;
 }
 
 size_t PiiScrubber::ruleCount() const { return impl_->rules.size(); }

@@ -67,15 +67,26 @@ struct MatchCounts {
   std::array<uint64_t, kMaxRules> by_rule{};
 };
 
+// A value scrub() replaced: [begin, end) of the text, the rule and, for multi-shape rules, the
+// shape that matched.
+struct Match {
+  uint32_t begin = 0;
+  uint32_t end = 0;
+  uint16_t rule = 0;
+  uint8_t shape = 0;
+};
+
 // The PII scrubbing engine of the scrub_pii transform.
 //
 // One pass over the text looks for cheap trigger bytes ('@', digit runs, ':', '=', '+', 'eyJ',
-// 'AKIA', 'Bearer', '-----BEGIN'); a hand-written validator then checks a small window around
-// each trigger. Custom rules run their RE2 over the text. Where matches overlap, the one that
-// starts first wins, then the longest, then the rule listed first. Each rule finds its own
-// matches left to right without overlapping itself.
+// 'AKIA', 'Bearer', '-----BEGIN', '//'); a hand-written validator then checks a small window
+// around each trigger. The secret rule also takes BIP-39 mnemonics, found by a pass of their own
+// over runs of lowercase words (see substrate_key_matchers.h). Custom rules run their RE2 over the
+// text. Where matches overlap, the one that starts first wins, then the longest, then the rule
+// listed first. Each rule finds its own matches left to right without overlapping itself.
 //
-// What is deliberately left alone: 0x-prefixed hashes (also abbreviated "0xe60b…9b0a"), UUIDs,
+// What is deliberately left alone: 0x-prefixed hashes without a key word such as "seed" before
+// them (also abbreviated "0xe60b…9b0a"), UUIDs,
 // 32-hex trace ids, libp2p peer ids, versions ("v1.2.3.4", "version 1.2.3.4", "1.2.3.4.5",
 // "Chrome/120.0.0.0"), timestamps, epoch numbers, ports and pids. A dotted quad is an IPv4
 // address when every octet is 0-255 and it is not glued to word characters or other dots; a
@@ -101,6 +112,25 @@ class PiiScrubber {
   // common case, which does not allocate). Otherwise appends the scrubbed text to `out` and
   // returns true. kKeep matches are counted but do not count as replacements. Thread-safe.
   bool scrub(std::string_view text, std::string& out, MatchCounts* counts = nullptr) const;
+  // The same, also appending each replaced value to `matches`, in text order.
+  bool scrub(std::string_view text, std::string& out, MatchCounts* counts,
+             std::vector<Match>* matches) const;
+
+  // Appends `part` to `out` with what `matches` (of a scrub() of `whole`, which holds `part`)
+  // replaced inside it replaced again: a value that is a view into a text already scrubbed gets
+  // the same decisions without a second scan. Returns false, appending nothing, when no match
+  // touches `part`. Counts nothing: the whole text was counted.
+  bool replaceWithin(std::string_view whole, std::span<const Match> matches, std::string_view part,
+                     std::string& out) const;
+
+  // Appends what rule `rule` puts in place of a match to `out`, for all of `value`: what
+  // scrub_pii does with a value under a key that names a secret, whatever its shape. Counts the
+  // match; returns false (and appends nothing) when the rule only keeps.
+  bool replaceWhole(size_t rule, std::string_view value, std::string& out,
+                    MatchCounts* counts = nullptr) const;
+
+  // The index of the rule named `name`, if configured.
+  std::optional<size_t> ruleIndex(std::string_view name) const;
 
   size_t ruleCount() const;
   std::string_view ruleName(size_t index) const;

@@ -19,8 +19,17 @@ const OptionTable<ScrubPiiConfig>& ScrubPiiConfig::options() {
                   "File holding the HMAC key (its bytes, trailing newline removed); required by "
                   "hash.")
         .optional("fields", &ScrubPiiConfig::fields,
-                  "Fields scrubbed besides the message and event.original (the raw line a parser "
-                  "keeps), e.g. [user.name, source.ip].")
+                  "Narrows the scan to these fields, besides message and event.original (the raw "
+                  "line a parser keeps); a name covers the fields under it ([user] covers "
+                  "user.phone). Default: every string value of the event, at any depth, arrays "
+                  "and the batch's shared fields (host.name, log.file.path) included.")
+        .optional("exclude_fields", &ScrubPiiConfig::exclude_fields,
+                  "Fields never scanned, each with the fields under it, e.g. [trace.id].")
+        .optional("secret_keys", &ScrubPiiConfig::secret_keys,
+                  "With the secret rule: a value under a key one of whose segments ends with one "
+                  "of these names (any case, '_' and '-' ignored: db_password, X-Api-Key, "
+                  "accessToken) is replaced whole, whatever its shape, by the secret rule's "
+                  "action. A list replaces the default one; [] turns this off.")
         .optional("hash_length", &ScrubPiiConfig::hash_length,
                   "Hex characters of the HMAC kept in hashed values (8-64).")
         .check([](const ScrubPiiConfig& c, const ConfigNode& node, Diagnostics& diag) {

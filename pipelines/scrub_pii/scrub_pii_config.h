@@ -5,6 +5,7 @@
 
 #include "agent/api/config.h"
 #include "agent/api/registry.h"
+#include "pipelines/scrub_pii/secret_key_names.h"
 
 namespace logship {
 
@@ -13,6 +14,8 @@ struct ScrubPiiConfig {
   std::string action = "redact";
   std::string key_file;
   std::vector<std::string> fields;
+  std::vector<std::string> exclude_fields;
+  std::vector<std::string> secret_keys = scrub_pii::SecretKeyNames::defaults();
   int64_t hash_length = 16;
 
   static const OptionTable<ScrubPiiConfig>& options();

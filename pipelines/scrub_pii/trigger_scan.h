@@ -22,9 +22,11 @@
 // the validators. That filter is what keeps the dispatch rate low on digit-heavy log lines.
 //
 // A digit run's start can further be held to the shapes the enabled digit rules need (an IPv4
-// address has a '.' within three bytes of its start, an SSN a '-' three bytes on): timestamps,
-// pids and counters, most of a log line's numbers, then never reach the dispatch. The masks read
-// kLookahead bytes past the block for that (only with digit_shapes).
+// address has a '.' within three bytes of its start, an SSN a '-' three bytes on, a hex seed an
+// 'x' one on): timestamps, pids and counters, most of a log line's numbers, then never reach the
+// dispatch. The masks read kLookahead bytes past the block for that (with digit_shapes), and for
+// "//" pairs (with slash_pairs): a third kind of candidate, the first '/' of a pair, which a
+// single '/' of a path or URL never is.
 namespace logship::scrub_pii::scan {
 
 inline constexpr size_t kBlock = 16;
@@ -39,8 +41,12 @@ struct TriggerSet {
   // With digit_shapes, a digit-run start s is a candidate only when, for some i, p[s + k] is
   // digit_next[i] for a k in 1..4 with bit k set in digit_next_offsets[i].
   bool digit_shapes = false;
-  std::array<uint8_t, 2> digit_next{};
-  std::array<uint8_t, 2> digit_next_offsets{};
+  std::array<uint8_t, 3> digit_next{};
+  std::array<uint8_t, 3> digit_next_offsets{};
+  bool slash_pairs = false;
+
+  // Whether the masks read kLookahead bytes past a block.
+  bool readsAhead() const { return digit_shapes || slash_pairs; }
 
   // `byte` at one of `offsets` (bits 1..4) after a digit run's start makes the start a candidate.
   void allowDigitsBefore(uint8_t byte, uint8_t offsets) {
@@ -71,7 +77,7 @@ uint32_t shapedDigitStarts(const TriggerSet& set, uint32_t starts, BytesEqual by
 
 // Reference implementation, also the fallback for targets without SSE2. Bit k of the result is
 // set when p[k] is a candidate; `prev_word` tells whether the byte before p[0] is a word byte.
-// p holds kBlock readable bytes, and kLookahead more with digit_shapes.
+// p holds kBlock readable bytes, and kLookahead more when set.readsAhead().
 inline uint32_t blockMaskPortable(const TriggerSet& set, const unsigned char* p, bool prev_word) {
   uint32_t mask = 0;
   uint32_t digit_starts = 0;
@@ -84,6 +90,7 @@ inline uint32_t blockMaskPortable(const TriggerSet& set, const unsigned char* p,
           candidate || c == set.word_start[0] || c == set.word_start[1] || c == set.word_start[2];
       if (set.digits && c >= '0' && c <= '9') digit_starts |= 1u << k;
     }
+    if (set.slash_pairs && c == '/' && p[k + 1] == '/') candidate = true;
     if (candidate) mask |= 1u << k;
     prev_word = isWordByte(c);
   }
@@ -112,9 +119,10 @@ class BlockScanner {
         anywhere3_(_mm_set1_epi8(static_cast<char>(set.anywhere[3]))),
         start0_(_mm_set1_epi8(static_cast<char>(set.word_start[0]))),
         start1_(_mm_set1_epi8(static_cast<char>(set.word_start[1]))),
-        start2_(_mm_set1_epi8(static_cast<char>(set.word_start[2]))) {}
+        start2_(_mm_set1_epi8(static_cast<char>(set.word_start[2]))),
+        slash_(_mm_set1_epi8('/')) {}
 
-  // p holds kBlock readable bytes, and kLookahead more with digit_shapes.
+  // p holds kBlock readable bytes, and kLookahead more when set.readsAhead().
   uint32_t mask(const unsigned char* p, bool prev_word) const {
     const __m128i v = load(p);
     const __m128i digit = digits(v);
@@ -136,10 +144,19 @@ class BlockScanner {
                                                           << kBlock;
       });
     }
-    return (bits(start) & not_after_word) | bits(anywhere) | digit_starts;
+    uint32_t slash_pairs = 0;
+    if (set_.slash_pairs) {
+      const uint32_t slashes = bits(_mm_cmpeq_epi8(v, slash_));
+      if (slashes != 0) slash_pairs = slashPairs(slashes, p);
+    }
+    return (bits(start) & not_after_word) | bits(anywhere) | digit_starts | slash_pairs;
   }
 
  private:
+  // The slashes followed by another, the block's last one by p[kBlock].
+  static uint32_t slashPairs(uint32_t slashes, const unsigned char* p) {
+    return slashes & ((slashes >> 1) | (p[kBlock] == '/' ? 1u << (kBlock - 1) : 0u));
+  }
   static __m128i load(const unsigned char* p) {
     return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   }
@@ -152,7 +169,7 @@ class BlockScanner {
 
   TriggerSet set_;
   __m128i digit_bias_, nine_, digit_enable_;
-  __m128i anywhere0_, anywhere1_, anywhere2_, anywhere3_, start0_, start1_, start2_;
+  __m128i anywhere0_, anywhere1_, anywhere2_, anywhere3_, start0_, start1_, start2_, slash_;
 };
 
 #else
@@ -169,6 +186,23 @@ class BlockScanner {
 };
 
 #endif
+
+// Whether all of p[0, kBlock) may belong to a BIP-39 mnemonic: lowercase letters and spaces. A
+// mnemonic is at least 47 such bytes, so it covers two aligned blocks of any text it is in.
+inline bool allMnemonicBytes(const unsigned char* p) {
+#if defined(__SSE2__)
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i l = _mm_sub_epi8(v, _mm_set1_epi8('a'));
+  const __m128i lower = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(25)), l);
+  const __m128i space = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+  return _mm_movemask_epi8(_mm_or_si128(lower, space)) == 0xffff;
+#else
+  for (size_t k = 0; k < kBlock; ++k) {
+    if (!((p[k] >= 'a' && p[k] <= 'z') || p[k] == ' ')) return false;
+  }
+  return true;
+#endif
+}
 
 // Mask for a block near the end of the text, `left` bytes from p on: copies them into a
 // NUL-padded buffer so that the same kernel applies, and clears bits past the end.

@@ -27,7 +27,7 @@ declare -A sources=(
   [timestamp_fuzz]="parsers/timestamp/timestamp.cc"
   [syslog_fuzz]="parsers/syslog/syslog_parser.cc parsers/timestamp/timestamp.cc"
   [auth_fuzz]="parsers/auth/auth_classifier.cc parsers/syslog/syslog_parser.cc parsers/timestamp/timestamp.cc"
-  [scrub_pii_fuzz]="pipelines/scrub_pii/builtin_matchers.cc pipelines/scrub_pii/hmac_sha256.cc pipelines/scrub_pii/pii_scrubber.cc"
+  [scrub_pii_fuzz]="pipelines/scrub_pii/builtin_matchers.cc pipelines/scrub_pii/substrate_key_matchers.cc pipelines/scrub_pii/hmac_sha256.cc pipelines/scrub_pii/pii_scrubber.cc $out/bip39_wordlist.cc"
   [parse_json_fuzz]="parsers/json/parse_json.cc"
   [parse_logfmt_fuzz]="parsers/logfmt/parse_logfmt.cc"
   [parse_regex_fuzz]="parsers/regex/parse_regex.cc"
@@ -48,6 +48,10 @@ agent_targets="logship_components logship_parsers logship_pipelines logship_outp
 agent_libs="-Wl,--start-group $(for l in $agent_targets; do printf '%s ' "$agent_dir/lib$l.a"; done)"
 agent_libs+="-Wl,--end-group -lyaml-cpp -lsimdjson -lre2 -lssl -lcrypto -lz -lzstd -lsnappy"
 agent_libs+=" -lprometheus-cpp-core -lrdkafka++ -lrdkafka -lsystemd -pthread"
+
+# Generated sources.
+[[ -f $out/bip39_wordlist.cc ]] ||
+  cmake -DBIP39_OUTPUT="$out/bip39_wordlist.cc" -P pipelines/scrub_pii/bip39_wordlist.cmake
 
 # Seeds: one file per line of the real corpus.
 if [[ -d ../shared/corpus && ! -f $out/seeds/.done ]]; then

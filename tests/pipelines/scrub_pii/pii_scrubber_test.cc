@@ -663,6 +663,90 @@ TEST_F(PiiScrubberTest, SecretLookAlikesUntouched) {
   });
 }
 
+// BIP-39 mnemonics with valid checksums: test vectors of the standard, Substrate's development
+// phrase, and 15 to 24 words made from fixed entropy with python3-mnemonic.
+constexpr std::string_view kDevPhrase =
+    "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
+constexpr std::string_view kMnemonic15 =
+    "define annual action chicken atom eagle catch again entry vocal also crunch chat sell dove";
+constexpr std::string_view kMnemonic18 =
+    "demand lion antique curious nation liberty bunker prepare emerge sadness dwarf pill fabric "
+    "rescue before window stock river";
+constexpr std::string_view kMnemonic21 =
+    "behind spawn behind split mammal pledge nothing chief range differ reflect stuff fatigue card "
+    "boy knock mention robot leave very hurdle";
+constexpr std::string_view kMnemonic24 =
+    "post lounge swear feel trap news humor balcony best biology pool galaxy magnet tag youth "
+    "bracket gun common half adapt idle salmon sauce solution";
+constexpr std::string_view kSeed =
+    "0x3c8a1f0e9b5d7c2a4e6f8091b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d1";
+
+TEST_F(PiiScrubberTest, SubstrateKeyMaterialScrubbed) {
+  const std::string dev(kDevPhrase);
+  const std::string seed(kSeed);
+  expectScrubbed(
+      "secret",
+      {
+          {"Secret phrase:       " + dev, {dev}},
+          {"mnemonic=\"" + std::string(kMnemonic15) + "\"", {std::string(kMnemonic15)}},
+          {R"({"phrase":")" + std::string(kMnemonic18) + R"("})", {std::string(kMnemonic18)}},
+          {"restored from " + std::string(kMnemonic21) + ".", {std::string(kMnemonic21)}},
+          {std::string(kMnemonic24), {std::string(kMnemonic24)}},
+          {"vector: abandon abandon abandon abandon abandon abandon abandon abandon abandon "
+           "abandon abandon about",
+           {"abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon "
+            "abandon about"}},
+          {"zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong",
+           {"zoo zoo zoo zoo zoo zoo zoo "
+            "zoo zoo zoo zoo wrong"}},
+          // Word-list words next to a mnemonic ("key") go with it.
+          {"key " + dev + "//polkadot//0///hunter2 inserted",
+           {"key " + dev + "//polkadot//0///hunter2"}},
+          {"subkey inspect '" + dev + "//Alice'", {dev + "//Alice"}},
+          {"--suri //Alice", {"//Alice"}},
+          {"signing with //Bob//stash", {"//Bob//stash"}},
+          {R"({"suri":"//Charlie"})", {"//Charlie"}},
+          {"uri=//hard/soft///p4ssw0rd done", {"//hard/soft///p4ssw0rd"}},
+          {"dev account ///only-password", {"///only-password"}},
+          {"Secret seed:       " + seed, {seed}},
+          {"--node-key " + seed, {seed}},
+          {"seed=" + seed, {seed}},
+          {R"({"secretSeed":")" + seed + R"("})", {seed}},
+          {"private key " + seed + " loaded", {seed}},
+          {"using " + seed + "//Alice", {seed + "//Alice"}},
+          {"keystore insert --suri \"" + seed + "\" --key-type gran", {seed}},
+      });
+}
+
+TEST_F(PiiScrubberTest, SubstrateKeyMaterialLookAlikesUntouched) {
+  expectUntouched({
+      // Block and extrinsic hashes have a seed's shape but no key word.
+      "✨ Imported #4242 (" + std::string(kSeed) + ")",
+      "🏆 Imported #17 (0x1a2b…3c4d → " + std::string(kSeed) + ")",
+      "finalized #4240 (" + std::string(kSeed) + "), ⬇ 1.2kiB/s ⬆ 0.9kiB/s",
+      "tx " + std::string(kSeed) + " included in block",
+      "0x" + std::string(63, 'a'),
+      // Twelve word-list words without a valid checksum, and prose.
+      "bottom drive obey lake curtain smoke basket hold race lonely fit wall",
+      "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon",
+      "the quick brown fox jumps over the lazy dog while the cat sleeps on the warm mat",
+      "please wait while the system finishes loading all modules and checks the disk health",
+      "Bottom Drive Obey Lake Curtain Smoke Basket Hold Race Lonely Fit Walk",
+      // URLs, paths and comments.
+      "GET https://rpc.example.com//v1/blocks",
+      "loaded //cdn.example.com/app.js",
+      "proxy //localhost:8080/api",
+      "// a comment in a config dump",
+      "path /var/lib//chains/polkadot",
+      "file:///etc/ssl/certs",
+      "s3://bucket//key",
+      "a//b",
+      "sync 12%, 120/450 blocks",
+      "//",
+      "password=[REDACTED:secret] seed=***",
+  });
+}
+
 TEST_F(PiiScrubberTest, RandomIdentifiersAndNumbersAreNeverScrubbed) {
   // Random values of the shapes logs are full of: any rule firing on them is a false positive.
   std::mt19937_64 rng(42);
@@ -1132,6 +1216,9 @@ TEST(TriggerScanTest, VectorMaskMatchesPortableMask) {
       {true, {0, 0, 0, 0}, {0, 0, 0}},
       {false, {':', 0, 0, 0}, {'e', 0, 0}},
   };
+  sets.push_back(sets[0]);
+  sets.back().slash_pairs = true;
+  sets.back().allowDigitsBefore('x', 0b10);
   // Digit runs held to shapes: one byte at three offsets, then two bytes at every offset.
   sets.push_back(sets[0]);
   sets.back().allowDigitsBefore('.', 0b1110);
