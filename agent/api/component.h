@@ -97,6 +97,9 @@ class Transform {
   virtual void process(Batch& batch, Emitter& out) = 0;
   // Named outputs other than the default one, referenced as `<id>.<port>` in `inputs`.
   virtual std::vector<std::string> ports() const { return {}; }
+  // True for transforms whose output holds no personal data they were set to remove: what
+  // passed one may be shown (tap) without a warning.
+  virtual bool removesPersonalData() const { return false; }
 };
 
 // Writes frozen batches to a destination. consume() is called on the sink's own worker in routing

@@ -243,11 +243,25 @@ struct TierSpec {
   bool legal_hold = false;
 };
 
+// The admin HTTP server (the top-level `admin` section).
+struct AdminSettings {
+  std::string address = "127.0.0.1:9555";
+  bool enabled = true;
+  // auth.token_file: the Bearer token the control endpoints (/tap, /status, /reload) require.
+  std::string token_file;
+  // /metrics answers without the token (Prometheus scrapes it); false puts it behind the token.
+  bool metrics_public = true;
+  // tls: serve HTTPS with this certificate chain and key (PEM).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+
+  bool operator==(const AdminSettings&) const = default;
+};
+
 // Settings outside the component graph, shared by every component.
 struct GlobalConfig {
   std::string data_dir = "/var/lib/logship";
-  std::string admin_address = "127.0.0.1:9555";
-  bool admin_enabled = true;
+  AdminSettings admin;
   std::vector<TierSpec> tiers;
   std::string host_name;
 

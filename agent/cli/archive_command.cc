@@ -3,11 +3,11 @@
 
 #include <algorithm>
 #include <fstream>
-#include <map>
 #include <iostream>
-#include <sstream>
+#include <map>
 
 #include "agent/cli/commands.h"
+#include "agent/support/files.h"
 #include "outputs/archive/archive_manifest.h"
 #include "parsers/timestamp/timestamp.h"
 
@@ -15,21 +15,12 @@ namespace logship {
 
 namespace {
 
-std::string readKey(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  std::string key = s.str();
-  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
-  return key;
-}
-
 int verify(const std::string& root, const std::string& key_file) {
   std::string key;
   if (!key_file.empty()) {
-    key = readKey(key_file);
-    if (key.empty()) {
-      std::cerr << "logship archive verify: cannot read key file " << key_file << "\n";
+    std::string error;
+    if (!readSecretFile(key_file, SecretForm::kBytes, key, error)) {
+      std::cerr << "logship archive verify: " << error << "\n";
       return 2;
     }
   }
@@ -70,8 +61,8 @@ int cat(const std::string& root, const std::string& tier, std::optional<int64_t>
     std::string plain;
     for (size_t at = 0; at < data.size();) {
       size_t n = ZSTD_findFrameCompressedSize(data.data() + at, data.size() - at);
-      unsigned long long raw = ZSTD_isError(n) ? ZSTD_CONTENTSIZE_ERROR
-                                               : ZSTD_getFrameContentSize(data.data() + at, n);
+      unsigned long long raw =
+          ZSTD_isError(n) ? ZSTD_CONTENTSIZE_ERROR : ZSTD_getFrameContentSize(data.data() + at, n);
       if (raw == ZSTD_CONTENTSIZE_ERROR || raw == ZSTD_CONTENTSIZE_UNKNOWN) {
         std::cerr << "logship archive cat: " << r.file << " is damaged; run verify\n";
         return 1;

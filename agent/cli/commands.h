@@ -19,10 +19,11 @@ extern const char* const kDefaultConfigText;
 struct CommonOptions {
   std::string config_path;  // empty: the embedded default
   std::vector<std::string> args;
-  std::string address;  // admin server of a running agent
+  std::string address;     // admin server of a running agent
+  std::string token_file;  // its Bearer token, instead of the config's admin.auth.token_file
   bool json = false;
-  uint64_t limit = 0;   // tap: events to show (0: no limit)
-  std::string when;     // tap: condition, as YAML
+  uint64_t limit = 0;  // tap: events to show (0: no limit)
+  std::string when;    // tap: condition, as YAML
 };
 
 // Loads the pipeline named by `opts` (or the embedded default), filling in the host name.
@@ -37,6 +38,10 @@ int referenceCommand(const CommonOptions& opts);
 int statusCommand(const CommonOptions& opts);
 int archiveCommand(const CommonOptions& opts);
 int tapCommand(const CommonOptions& opts);
+
+// /tap's first line when the tapped component's events may not have passed a scrub_pii: a JSON
+// object whose one key is this prefix's, so that NDJSON readers still parse it.
+inline constexpr std::string_view kTapNoticePrefix = "{\"logship.tap.notice\":";
 int testCommand(const CommonOptions& opts);
 
 }  // namespace logship

@@ -45,11 +45,13 @@ Loads and builds the whole pipeline without starting it. Prints every error as
 file:line:column: message on stderr and exits 1 if there is any, 0 otherwise.
 )";
 
-constexpr const char* kStatusHelp = R"(usage: logship status [-c PATH] [--address HOST:PORT] [--json]
+constexpr const char* kStatusHelp =
+    R"(usage: logship status [-c PATH] [--address HOST:PORT] [--token-file FILE] [--json]
 
 Asks the running agent's admin server (the address from the pipeline's admin section, or
 --address) for its state and prints every source's files with their read and acknowledged
-offsets and lag, and every output's health and queued bytes.
+offsets and lag, and every output's health and queued bytes. The Bearer token comes from the
+pipeline's admin.auth.token_file, or --token-file; HTTPS is used when the admin section has tls.
 )";
 
 constexpr const char* kArchiveHelp = R"(usage: logship archive verify PATH [--key-file FILE]
@@ -61,11 +63,14 @@ exits 1 if any was. cat decompresses a tier's segments in order and prints their
 optionally only those with @timestamp between two RFC 3339 times.
 )";
 
-constexpr const char* kTapHelp = R"(usage: logship tap COMPONENT [--limit N] [--when CONDITION] [-c PATH | --address HOST:PORT]
+constexpr const char* kTapHelp =
+    R"(usage: logship tap COMPONENT [--limit N] [--when CONDITION] [-c PATH] [--address HOST:PORT] [--token-file FILE]
 
 Prints the events a source or transform of the running agent emits, as NDJSON, as they pass
 (until N events, or until interrupted). --when takes a condition as in the pipeline files, e.g.
---when '{field: event.action, equals: ssh_failed_password}'.
+--when '{field: event.action, equals: ssh_failed_password}'. The token and TLS settings come
+from the pipeline's admin section, as for status. When the component's events may not have
+passed a scrub_pii, a notice says so on stderr.
 )";
 
 constexpr const char* kTestHelp = R"(usage: logship test TESTS.yaml [-c PIPELINE]
@@ -125,6 +130,8 @@ int main(int argc, char** argv) {
       opts.args.push_back(args[++i]);
     } else if (a == "--address" && i + 1 < args.size()) {
       opts.address = args[++i];
+    } else if (a == "--token-file" && i + 1 < args.size()) {
+      opts.token_file = args[++i];
     } else if (a == "--limit" && i + 1 < args.size()) {
       opts.limit = std::strtoull(args[++i].c_str(), nullptr, 10);
     } else if (a == "--when" && i + 1 < args.size()) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <shared_mutex>
 #include <thread>
 
 #include "agent/cli/builtin_components.h"
@@ -15,7 +16,9 @@
 #include "agent/core/admin_server.h"
 #include "agent/core/log.h"
 #include "agent/core/metrics.h"
+#include "agent/support/files.h"
 #include "agent/topology/topology.h"
+#include "outputs/common/json_writer.h"
 #include "outputs/common/ndjson_encoder.h"
 #include "pipelines/common/condition.h"
 
@@ -33,7 +36,8 @@ std::string queryParam(const std::string& query, const std::string& name) {
       std::string out;
       for (size_t i = key.size(); i < part.size(); ++i) {
         if (part[i] == '%' && i + 2 < part.size()) {
-          out += static_cast<char>(std::strtol(std::string(part.substr(i + 1, 2)).c_str(), nullptr, 16));
+          out += static_cast<char>(
+              std::strtol(std::string(part.substr(i + 1, 2)).c_str(), nullptr, 16));
           i += 2;
         } else {
           out += part[i] == '+' ? ' ' : part[i];
@@ -46,6 +50,23 @@ std::string queryParam(const std::string& query, const std::string& name) {
   return {};
 }
 
+// The admin server's settings from the configuration: the token is read from its file here, at
+// start and at every reload (so that a rotated token takes effect with a reload).
+bool adminSettingsOf(const AdminSettings& admin, AdminServer::Settings& settings,
+                     std::string& error) {
+  settings.address = admin.address;
+  settings.metrics_public = admin.metrics_public;
+  settings.tls_cert_file = admin.tls_cert_file;
+  settings.tls_key_file = admin.tls_key_file;
+  settings.token.clear();
+  return admin.token_file.empty() ||
+         readSecretFile(admin.token_file, SecretForm::kLine, settings.token, error);
+}
+
+// A condition in /tap's ?when= is compiled on the admin thread: bounded, so a client cannot make
+// the agent parse megabytes of YAML.
+constexpr size_t kMaxTapConditionBytes = 4096;
+
 // The running pipeline, swapped whole by a reload.
 class RunningPipeline {
  public:
@@ -53,9 +74,20 @@ class RunningPipeline {
                   std::unique_ptr<Topology> first)
       : opts_(opts), registry_(registry), metrics_(metrics), topology_(std::move(first)) {}
 
+  // The admin server whose token and metrics_public follow reloads.
+  void setAdmin(AdminServer* admin) { admin_ = admin; }
+
+  // `fn` with the running topology to itself (shutdown).
   template <class Fn>
   auto with(Fn fn) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    return fn(*topology_);
+  }
+  // `fn` with the running topology, beside other readers (the admin endpoints: a tap's long poll
+  // must not hold up /readyz); a reload waits for them.
+  template <class Fn>
+  auto read(Fn fn) {
+    std::shared_lock lock(mutex_);
     return fn(*topology_);
   }
 
@@ -69,23 +101,22 @@ class RunningPipeline {
     PipelineConfig config = loadConfig(opts_, diag);
     std::unique_ptr<Topology> next = Topology::build(std::move(config), registry_, diag);
     if (!next) {
-      *report = "reload refused, the running pipeline goes on: " +
-                std::to_string(diag.errors().size()) + " errors";
+      *report =
+          "reload refused, the running pipeline goes on: " + std::to_string(diag.errors().size()) +
+          " errors";
       for (const std::string& e : diag.errors()) *report += "\n  " + e;
       logWarn(*report);
       return false;
     }
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     sd_notify(0, "RELOADING=1");
+    applyAdminSettings(next->config().global.admin);
     if (next->sameRuntime(*topology_)) {
       *report = "reloaded: " + next->takeOver(*topology_, metrics_);
       topology_ = std::move(next);
       sd_notify(0, "READY=1\nSTATUS=shipping");
       logInfo(*report);
       return true;
-    }
-    if (next->config().global.admin_address != topology_->config().global.admin_address) {
-      logWarn("reload: a new admin address takes effect only after a restart");
     }
     topology_->shutdown(topology_->config().shutdown_timeout);
     try {
@@ -109,11 +140,28 @@ class RunningPipeline {
   }
 
  private:
+  void applyAdminSettings(const AdminSettings& next) {
+    const AdminSettings& running = topology_->config().global.admin;
+    if (next.address != running.address || next.enabled != running.enabled ||
+        next.tls_cert_file != running.tls_cert_file || next.tls_key_file != running.tls_key_file) {
+      logWarn("reload: a new admin address, enabled or tls setting takes effect after a restart");
+    }
+    if (admin_ == nullptr) return;
+    AdminServer::Settings settings;
+    std::string error;
+    if (!adminSettingsOf(next, settings, error)) {
+      logWarn("reload: the admin token is unchanged: " + error);
+      return;
+    }
+    admin_->setAccess(std::move(settings.token), settings.metrics_public);
+  }
+
   const CommonOptions& opts_;
   const Registry& registry_;
   Metrics& metrics_;
-  std::mutex mutex_;
+  std::shared_mutex mutex_;
   std::unique_ptr<Topology> topology_;
+  AdminServer* admin_ = nullptr;
 };
 
 // Sources read into batch_bytes buffers (512 KiB) that another thread frees once the outputs
@@ -165,34 +213,60 @@ int runCommand(const CommonOptions& opts) {
   RunningPipeline pipeline(opts, registry, metrics, std::move(first));
 
   std::unique_ptr<AdminServer> admin;
-  if (global.admin_enabled) {
-    admin = std::make_unique<AdminServer>(global.admin_address);
-    admin->route("/metrics", [&metrics](const AdminServer::Request&) {
+  if (global.admin.enabled) {
+    using Access = AdminServer::Access;
+    AdminServer::Settings settings;
+    std::string error;
+    if (!adminSettingsOf(global.admin, settings, error)) {
+      std::cerr << "logship: admin: " << error << "\n";
+      pipeline.with([](Topology& t) { return t.shutdown(std::chrono::seconds(1)); });
+      return 1;
+    }
+    admin = std::make_unique<AdminServer>(std::move(settings), &metrics.registry());
+    admin->route("/metrics", Access::kMetrics, [&metrics](const AdminServer::Request&) {
       return AdminServer::Response{200, "text/plain; version=0.0.4; charset=utf-8",
                                    metrics.render()};
     });
-    admin->route("/healthz", [](const AdminServer::Request&) {
+    admin->route("/healthz", Access::kProbe, [](const AdminServer::Request&) {
       return AdminServer::Response{200, "text/plain; charset=utf-8", "ok\n"};
     });
-    admin->route("/readyz", [&pipeline](const AdminServer::Request&) {
-      bool ready = pipeline.with([](Topology& t) { return t.ready(); });
+    admin->route("/readyz", Access::kProbe, [&pipeline](const AdminServer::Request&) {
+      bool ready = pipeline.read([](Topology& t) { return t.ready(); });
       return AdminServer::Response{ready ? 200 : 503, "text/plain; charset=utf-8",
                                    ready ? "ready\n" : "not ready\n"};
     });
-    admin->route("/status", [&pipeline](const AdminServer::Request&) {
-      return AdminServer::Response{200, "application/json",
-                                   pipeline.with([](Topology& t) { return t.statusJson(); }) + "\n"};
+    admin->route("/status", Access::kControl, [&pipeline](const AdminServer::Request&) {
+      return AdminServer::Response{200, "application/json", pipeline.read([](Topology& t) {
+                                     return t.statusJson();
+                                   }) + "\n"};
     });
-    // Long poll: the events `component` emits during `timeout_ms`, or until `limit` of them.
-    admin->route("/tap", [&pipeline](const AdminServer::Request& req) {
+    // Long poll: the events `component` emits during `timeout_ms`, or until `limit` of them. Each
+    // holds an admin thread: a few at once leave threads for probes and scrapes.
+    static constexpr int kMaxTaps = 2;
+    static std::atomic<int> active_taps{0};
+    admin->route("/tap", Access::kControl, [&pipeline](const AdminServer::Request& req) {
       std::string component = queryParam(req.query, "component");
       uint64_t limit = std::clamp<uint64_t>(
           std::strtoull(queryParam(req.query, "limit").c_str(), nullptr, 10), 1, 10000);
       std::string timeout_text = queryParam(req.query, "timeout_ms");
-      auto timeout = std::chrono::milliseconds(
-          std::clamp<int64_t>(timeout_text.empty() ? 1000 : std::atoll(timeout_text.c_str()), 1, 5000));
+      auto timeout = std::chrono::milliseconds(std::clamp<int64_t>(
+          timeout_text.empty() ? 1000 : std::atoll(timeout_text.c_str()), 1, 5000));
       std::string when = queryParam(req.query, "when");
-      return pipeline.with([&](Topology& t) {
+      if (when.size() > kMaxTapConditionBytes) {
+        return AdminServer::Response{
+            413, "text/plain",
+            "the condition is longer than " + std::to_string(kMaxTapConditionBytes) + " bytes\n"};
+      }
+      if (active_taps.fetch_add(1) >= kMaxTaps) {
+        --active_taps;
+        return AdminServer::Response{429, "text/plain",
+                                     std::to_string(kMaxTaps) + " taps are open already\n"};
+      }
+      struct Release {
+        std::atomic<int>& taps;
+        ~Release() { --taps; }
+      } release{active_taps};
+      return pipeline.read([&](Topology& t) {
         const GlobalConfig& global = t.config().global;
         std::optional<Condition> condition;
         if (!when.empty()) {
@@ -212,6 +286,13 @@ int runCommand(const CommonOptions& opts) {
         std::mutex mutex;
         std::condition_variable done;
         std::string out;
+        if (t.mayCarryUnscrubbedData(component)) {
+          out = std::string(kTapNoticePrefix);
+          json::appendString(out, "events of '" + component +
+                                      "' have not all passed a scrub_pii: they may hold personal "
+                                      "data and secrets in clear");
+          out += "}\n";
+        }
         uint64_t taken = 0;
         auto handle = t.tap(component, [&](const Batch& batch) {
           std::lock_guard lock(mutex);
@@ -235,12 +316,13 @@ int runCommand(const CommonOptions& opts) {
         return AdminServer::Response{200, "application/x-ndjson", std::move(out)};
       });
     });
-    admin->route("/reload", [&pipeline](const AdminServer::Request& req) {
+    admin->route("/reload", Access::kControl, [&pipeline](const AdminServer::Request& req) {
       if (req.method != "POST") return AdminServer::Response{405, "text/plain", "use POST\n"};
       std::string report;
       bool ok = pipeline.reload(&report);
       return AdminServer::Response{ok ? 200 : 400, "text/plain; charset=utf-8", report + "\n"};
     });
+    pipeline.setAdmin(admin.get());
     try {
       admin->start();
     } catch (const std::exception& e) {
@@ -252,9 +334,10 @@ int runCommand(const CommonOptions& opts) {
   logInfo(std::string("logship ") + LOGSHIP_VERSION + " running " +
           (opts.config_path.empty() ? "the embedded default pipeline" : opts.config_path) +
           "; data_dir " + global.data_dir + "; " +
-          std::to_string(pipeline.with([](Topology& t) { return t.workerCount(); })) + " workers" +
-          (admin ? "; admin on http://" +
-                       global.admin_address.substr(0, global.admin_address.rfind(':')) + ":" +
+          std::to_string(pipeline.read([](Topology& t) { return t.workerCount(); })) + " workers" +
+          (admin ? std::string(global.admin.tls_cert_file.empty() ? "; admin on http://"
+                                                                  : "; admin on https://") +
+                       global.admin.address.substr(0, global.admin.address.rfind(':')) + ":" +
                        std::to_string(admin->port())
                  : std::string()));
   logInfo(outputs);
@@ -296,7 +379,8 @@ int runCommand(const CommonOptions& opts) {
     } else if (sig == SIGHUP && !shutting_down) {
       std::string report;
       pipeline.reload(&report);
-    } else if (!shutting_down && pipeline.with([](Topology& t) { return t.allSourcesFinished(); })) {
+    } else if (!shutting_down &&
+               pipeline.read([](Topology& t) { return t.allSourcesFinished(); })) {
       beginShutdown("all sources finished");
     }
   }

@@ -28,23 +28,21 @@ std::string human(uint64_t bytes) {
 }  // namespace
 
 int statusCommand(const CommonOptions& opts) {
-  std::string address = opts.address;
-  if (address.empty()) {
-    Diagnostics diag;
-    PipelineConfig config = loadConfig(opts, diag);
-    if (!diag.ok()) {
-      printDiagnostics(diag);
-      return 1;
-    }
-    address = config.global.admin_address;
-  }
-  std::string body;
+  AdminEndpoint endpoint;
+  if (!adminEndpointFor(opts, endpoint)) return 1;
+  AdminReply reply;
   try {
-    body = adminGet(address, "/status").body;
+    reply = adminRequest(endpoint, "GET", "/status");
   } catch (const std::exception& e) {
-    std::cerr << "logship status: no agent answers on " << address << ": " << e.what() << "\n";
+    std::cerr << "logship status: no agent answers on " << endpoint.address << ": " << e.what()
+              << "\n";
     return 1;
   }
+  if (reply.status != 200) {
+    std::cerr << "logship status: " << reply.body;
+    return 1;
+  }
+  const std::string& body = reply.body;
   if (opts.json) {
     std::cout << body;
     return 0;
@@ -61,10 +59,10 @@ int statusCommand(const CommonOptions& opts) {
     simdjson::dom::array files;
     if (!s["state"]["files"].get(files)) {
       for (simdjson::dom::element f : files) {
-        std::cout << "    " << std::string_view(f["path"])
-                  << "  read " << uint64_t(f["read_offset"])
-                  << "  acknowledged " << uint64_t(f["acknowledged_offset"])
-                  << "  lag " << human(uint64_t(f["lag_bytes"])) << "\n";
+        std::cout << "    " << std::string_view(f["path"]) << "  read "
+                  << uint64_t(f["read_offset"]) << "  acknowledged "
+                  << uint64_t(f["acknowledged_offset"]) << "  lag "
+                  << human(uint64_t(f["lag_bytes"])) << "\n";
       }
     } else {
       std::cout << "    " << simdjson::to_string(s["state"]) << "\n";

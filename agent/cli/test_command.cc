@@ -34,9 +34,12 @@ std::optional<std::string> fieldText(const Batch& batch, const Event& event,
   const Field* f = batch.findField(event, key);
   if (f == nullptr) return std::nullopt;
   switch (f->value.kind) {
-    case FieldValue::Kind::kString: return std::string(f->value.string_value);
-    case FieldValue::Kind::kInt: return std::to_string(f->value.int_value);
-    case FieldValue::Kind::kBool: return std::string(f->value.bool_value ? "true" : "false");
+    case FieldValue::Kind::kString:
+      return std::string(f->value.string_value);
+    case FieldValue::Kind::kInt:
+      return std::to_string(f->value.int_value);
+    case FieldValue::Kind::kBool:
+      return std::string(f->value.bool_value ? "true" : "false");
     case FieldValue::Kind::kDouble: {
       char buf[32];
       auto [end, ec] = std::to_chars(buf, buf + sizeof buf, f->value.double_value);
@@ -104,15 +107,15 @@ std::string runTest(const CommonOptions& opts, const Registry& registry, const C
     int64_t count = 0;
     if (!readValue(want_count, count, diag)) return diag.errors()[0];
     if (captured.size() != static_cast<size_t>(count)) {
-      return component + " emitted " + std::to_string(captured.size()) +
-             " events, expected " + std::to_string(count);
+      return component + " emitted " + std::to_string(captured.size()) + " events, expected " +
+             std::to_string(count);
     }
   }
   if (want_events.defined()) {
     auto items = want_events.items();
     if (items.size() != captured.size()) {
-      return component + " emitted " + std::to_string(captured.size()) +
-             " events, expected " + std::to_string(items.size());
+      return component + " emitted " + std::to_string(captured.size()) + " events, expected " +
+             std::to_string(items.size());
     }
     for (size_t i = 0; i < items.size(); ++i) {
       for (auto& [key_node, value_node] : items[i].entries()) {

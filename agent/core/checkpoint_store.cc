@@ -7,10 +7,9 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
+#include "agent/support/files.h"
 #include "outputs/common/json_writer.h"
 
 namespace logship {
@@ -21,14 +20,6 @@ constexpr std::string_view kTrailer = "\ncrc32 ";
 uint32_t crcOf(std::string_view text) {
   return static_cast<uint32_t>(
       crc32(0, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size())));
-}
-
-std::optional<std::string> readWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 void throwErrno(const std::string& what) {
@@ -115,7 +106,7 @@ std::optional<CheckpointStore::Map> CheckpointStore::parse(std::string_view text
 
 CheckpointStore::Loaded CheckpointStore::load() const {
   Loaded result;
-  auto current = readWhole(path_);
+  auto current = readWholeFile(path_);
   if (!current) return result;  // never saved: a first start
   if (auto map = parse(*current, &result.problem)) {
     result.checkpoints = std::move(*map);
@@ -123,7 +114,7 @@ CheckpointStore::Loaded CheckpointStore::load() const {
   }
   std::string first_problem = result.problem;
   result.from_previous = true;
-  auto previous = readWhole(path_ + ".prev");
+  auto previous = readWholeFile(path_ + ".prev");
   std::string prev_problem = "missing";
   if (previous) {
     if (auto map = parse(*previous, &prev_problem)) {

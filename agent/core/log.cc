@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <utility>
 
 #include "parsers/timestamp/timestamp.h"
 
@@ -32,6 +33,27 @@ void log(LogLevel level, std::string_view message) {
   // One write per line keeps lines whole when several threads log at once.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;
+}
+
+void LogThrottle::log(LogLevel level, std::string_view message) {
+  uint64_t held_back = 0;
+  {
+    std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (logged_ && now - last_ < interval_) {
+      ++held_back_;
+      return;
+    }
+    logged_ = true;
+    last_ = now;
+    held_back = std::exchange(held_back_, 0);
+  }
+  if (held_back == 0) {
+    logship::log(level, message);
+  } else {
+    logship::log(level, std::string(message) + " (and " + std::to_string(held_back) +
+                            " more like it since the last such line)");
+  }
 }
 
 }  // namespace logship

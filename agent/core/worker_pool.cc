@@ -7,10 +7,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "agent/core/log.h"
+#include "agent/support/files.h"
 
 namespace logship {
 
@@ -46,10 +46,8 @@ size_t usableCpus() {
   cpu_set_t set;
   size_t cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
                                                             : std::thread::hardware_concurrency();
-  std::ifstream in("/proc/self/cgroup");
-  std::stringstream text;
-  text << in.rdbuf();
-  if (auto limit = cgroupCpuLimit(text.str(), "/sys/fs/cgroup")) {
+  if (auto limit =
+          cgroupCpuLimit(readWholeFile("/proc/self/cgroup").value_or(""), "/sys/fs/cgroup")) {
     cpus = std::min(cpus, static_cast<size_t>(std::ceil(*limit)));
   }
   return cpus ? cpus : 1;
@@ -59,9 +57,9 @@ WorkerPool::WorkerPool(size_t threads) {
   for (size_t i = 0; i < (threads ? threads : 1); ++i) {
     auto w = std::make_unique<Worker>();
     w->io = std::make_unique<boost::asio::io_context>(1);
-    w->guard = std::make_unique<
-        boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
-        w->io->get_executor());
+    w->guard =
+        std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+            w->io->get_executor());
     workers_.push_back(std::move(w));
   }
 }

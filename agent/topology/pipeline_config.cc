@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
+
+#include "agent/support/files.h"
 
 namespace logship {
 namespace {
@@ -44,9 +44,8 @@ class Loader {
       } else if (name == "outputs") {
         addComponents(value, ComponentKind::kOutput);
       } else if (name == "data_dir") {
-        setOnce(key, value, "data_dir", [&](const ConfigNode& v) {
-          readValue(v, config_.global.data_dir, diag_);
-        });
+        setOnce(key, value, "data_dir",
+                [&](const ConfigNode& v) { readValue(v, config_.global.data_dir, diag_); });
       } else if (name == "admin") {
         setOnce(key, value, "admin", [&](const ConfigNode& v) { readAdmin(v); });
       } else if (name == "tiers") {
@@ -86,21 +85,66 @@ class Loader {
     fn(value);
   }
 
-  void readAdmin(const ConfigNode& v) {
+  // Reads the entries of a nested map section, calling `read(name, value)` for each known
+  // name and reporting the others.
+  template <class Fn>
+  void readSection(const ConfigNode& v, std::string_view what, std::string_view known, Fn read) {
     if (!v.isMap()) {
-      diag_.error(v.location(), "admin must be a map like {address: 127.0.0.1:9555}");
+      diag_.error(v.location(), std::string(what) + " must be a map with: " + std::string(known));
       return;
     }
     for (auto& [k, value] : v.entries()) {
-      std::string name = k.yaml().Scalar();
-      if (name == "address") {
-        readValue(value, config_.global.admin_address, diag_);
-      } else if (name == "enabled") {
-        readValue(value, config_.global.admin_enabled, diag_);
-      } else {
-        diag_.error(k.location(), "unknown option '" + name + "' (known: address, enabled)");
+      const std::string name = k.yaml().Scalar();
+      if (!read(name, value)) {
+        diag_.error(k.location(),
+                    "unknown option '" + name + "' (known: " + std::string(known) + ")");
       }
     }
+  }
+
+  void readAdmin(const ConfigNode& v) {
+    AdminSettings& admin = config_.global.admin;
+    readSection(v, "admin", "address, enabled, metrics_public, auth, tls",
+                [&](const std::string& name, const ConfigNode& value) {
+                  if (name == "address") {
+                    readValue(value, admin.address, diag_);
+                  } else if (name == "enabled") {
+                    readValue(value, admin.enabled, diag_);
+                  } else if (name == "metrics_public") {
+                    readValue(value, admin.metrics_public, diag_);
+                  } else if (name == "auth") {
+                    readSection(value, "admin.auth", "token_file",
+                                [&](const std::string& n, const ConfigNode& x) {
+                                  if (n != "token_file") return false;
+                                  if (readValue(x, admin.token_file, diag_)) {
+                                    checkSecret(x, admin.token_file);
+                                  }
+                                  return true;
+                                });
+                  } else if (name == "tls") {
+                    readSection(
+                        value, "admin.tls", "cert_file, key_file",
+                        [&](const std::string& n, const ConfigNode& x) {
+                          if (n != "cert_file" && n != "key_file") return false;
+                          readValue(x, n == "cert_file" ? admin.tls_cert_file : admin.tls_key_file,
+                                    diag_);
+                          return true;
+                        });
+                    if (admin.tls_cert_file.empty() || admin.tls_key_file.empty()) {
+                      diag_.error(value.location(), "admin.tls needs cert_file and key_file");
+                    }
+                  } else {
+                    return false;
+                  }
+                  return true;
+                });
+  }
+
+  // A secret file the agent needs at start: unreadable is a configuration error, with its place.
+  void checkSecret(const ConfigNode& where, const std::string& path) {
+    std::string secret, error;
+    if (!readSecretFile(path, SecretForm::kLine, secret, error))
+      diag_.error(where.location(), error);
   }
 
   void readTiers(const ConfigNode& v) {
@@ -112,7 +156,8 @@ class Loader {
       TierSpec tier;
       tier.name = k.yaml().Scalar();
       if (!value.isMap()) {
-        diag_.error(value.location(), "tier '" + tier.name + "' must be a map like {retention: 30d}");
+        diag_.error(value.location(),
+                    "tier '" + tier.name + "' must be a map like {retention: 30d}");
         continue;
       }
       bool has_retention = false;
@@ -123,10 +168,12 @@ class Loader {
         } else if (name == "legal_hold") {
           readValue(ov, tier.legal_hold, diag_);
         } else {
-          diag_.error(ok.location(), "unknown option '" + name + "' (known: retention, legal_hold)");
+          diag_.error(ok.location(),
+                      "unknown option '" + name + "' (known: retention, legal_hold)");
         }
       }
-      if (!has_retention) diag_.error(value.location(), "tier '" + tier.name + "' needs a retention");
+      if (!has_retention)
+        diag_.error(value.location(), "tier '" + tier.name + "' needs a retention");
       if (config_.global.tierIndex(tier.name) >= 0) {
         diag_.error(k.location(), "tier '" + tier.name + "' is defined twice");
       } else if (config_.global.tiers.size() >= 250) {
@@ -151,7 +198,8 @@ class Loader {
       c.node = value;
       c.id_node = key;
       if (c.id.empty() || c.id.find('.') != std::string::npos) {
-        diag_.error(key.location(), "component id '" + c.id + "' must be non-empty and without '.'");
+        diag_.error(key.location(),
+                    "component id '" + c.id + "' must be non-empty and without '.'");
         continue;
       }
       if (auto it = ids_.find(c.id); it != ids_.end()) {
@@ -196,15 +244,13 @@ class Loader {
 };
 
 bool readFile(const std::string& path, std::string& out, Diagnostics& diag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::optional<std::string> text = readWholeFile(path);
+  if (!text) {
     diag.error(Location{std::make_shared<const std::string>(path), 0, 0},
                std::string("cannot read: ") + std::strerror(errno));
     return false;
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  out = s.str();
+  out = std::move(*text);
   return true;
 }
 

@@ -2,12 +2,12 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
-
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <algorithm>
+#include <functional>
 #include <future>
 #include <map>
 #include <set>
@@ -306,9 +306,9 @@ std::unique_ptr<Topology> Topology::build(PipelineConfig config, const Registry&
   for (ComponentConfig& c : t->config_->components) {
     const ComponentFactory* factory = registry.find(c.kind, c.type);
     if (factory == nullptr) {
-      diag.error(c.node["type"].location(), std::string("unknown ") + toString(c.kind) +
-                                                " type '" + c.type +
-                                                "' (known: " + registry.typesOf(c.kind) + ")");
+      diag.error(c.node["type"].location(), std::string("unknown ") + toString(c.kind) + " type '" +
+                                                c.type + "' (known: " + registry.typesOf(c.kind) +
+                                                ")");
     }
     BuildContext ctx{c.id, global, diag, c.node};
     auto fill = [&](Node& n) {
@@ -378,8 +378,8 @@ std::unique_ptr<Topology> Topology::build(PipelineConfig config, const Registry&
     }
     if (producer->kind == ComponentKind::kSource) {
       if (!port.empty()) {
-        diag.error(in.node.location(), "source '" + producer->id + "' has no output '" +
-                                           std::string(port) + "'");
+        diag.error(in.node.location(),
+                   "source '" + producer->id + "' has no output '" + std::string(port) + "'");
         return nullptr;
       }
       return &static_cast<SourceNode*>(producer)->consumers;
@@ -608,8 +608,8 @@ bool sameGlobal(const GlobalConfig& a, const GlobalConfig& b) {
     for (const TierSpec& t : g.tiers) out.emplace_back(t.name, t.retention.count(), t.legal_hold);
     return out;
   };
-  return a.data_dir == b.data_dir && a.admin_address == b.admin_address &&
-         a.admin_enabled == b.admin_enabled && a.host_name == b.host_name && tiers(a) == tiers(b);
+  // The admin server is not part of the graph: run_command applies its settings itself.
+  return a.data_dir == b.data_dir && a.host_name == b.host_name && tiers(a) == tiers(b);
 }
 }  // namespace
 
@@ -659,7 +659,9 @@ std::string Topology::takeOver(Topology& running, Metrics& metrics) {
   // they fed and the outputs being replaced deliver what they hold.
   paused_ = true;
   running.paused_ = true;
-  for (SourceNode* sn : gone_sources) runOn(*sn->io, [sn] { sn->source->stop(); }, deadline);
+  for (SourceNode* sn : gone_sources)
+    runOn(
+        *sn->io, [sn] { sn->source->stop(); }, deadline);
   std::set<OutputNode*> draining(gone_outputs.begin(), gone_outputs.end());
   for (SourceNode* sn : gone_sources) {
     draining.insert(sn->reachable_outputs.begin(), sn->reachable_outputs.end());
@@ -688,12 +690,14 @@ std::string Topology::takeOver(Topology& running, Metrics& metrics) {
         ++it;
         continue;
       }
-      runOn(*sn->io, [sn] { sn->source->stop(); }, deadline + std::chrono::seconds(1));
+      runOn(
+          *sn->io, [sn] { sn->source->stop(); }, deadline + std::chrono::seconds(1));
       gone_sources.push_back(sn);
       it = kept_sources.erase(it);
     }
-    logWarn("reload: deadline passed with undelivered batches; the sources that sent them are "
-            "restarted from their saved positions and read them again");
+    logWarn(
+        "reload: deadline passed with undelivered batches; the sources that sent them are "
+        "restarted from their saved positions and read them again");
   }
 
   // New components get their runtime before anything can reach them.
@@ -773,10 +777,12 @@ std::string Topology::takeOver(Topology& running, Metrics& metrics) {
 
   // Replaced components stop; their successors start after them (same files, same paths).
   for (OutputNode* on : gone_outputs) {
-    runOn(*on->io, [on] { on->stop(); }, deadline + std::chrono::seconds(1));
+    runOn(
+        *on->io, [on] { on->stop(); }, deadline + std::chrono::seconds(1));
   }
   for (SourceNode* sn : gone_sources) {
-    runOn(*sn->io, [sn] { sn->source->saveState(); }, deadline + std::chrono::seconds(1));
+    runOn(
+        *sn->io, [sn] { sn->source->saveState(); }, deadline + std::chrono::seconds(1));
   }
   std::set<std::string> ids;
   std::vector<std::string> kept, replaced, added, removed;
@@ -852,17 +858,21 @@ bool Topology::shutdown(std::chrono::nanoseconds timeout) {
   if (!started_) return true;
   started_ = false;
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (auto& sn : sources_) runOn(*sn->io, [&sn] { sn->source->stop(); }, deadline);
+  for (auto& sn : sources_)
+    runOn(
+        *sn->io, [&sn] { sn->source->stop(); }, deadline);
   while (outstandingBytes() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   bool drained = outstandingBytes() == 0;
   if (!drained) logWarn("shutdown deadline passed with undelivered batches; they will be re-read");
   for (auto& on : outputs_) {
-    runOn(*on->io, [&on] { on->stop(); }, deadline + std::chrono::seconds(1));
+    runOn(
+        *on->io, [&on] { on->stop(); }, deadline + std::chrono::seconds(1));
   }
   for (auto& sn : sources_) {
-    runOn(*sn->io, [&sn] { sn->source->saveState(); }, deadline + std::chrono::seconds(1));
+    runOn(
+        *sn->io, [&sn] { sn->source->saveState(); }, deadline + std::chrono::seconds(1));
   }
   workers_->stop();
   return drained;
@@ -901,6 +911,29 @@ std::shared_ptr<void> Topology::tap(std::string_view component, TapFn fn) {
     std::erase(node->tap.listeners, listener);
     node->tap.active = !node->tap.listeners.empty();
   });
+}
+
+bool Topology::mayCarryUnscrubbedData(std::string_view component) const {
+  bool scrubbed_somewhere = false;
+  for (auto& tn : transforms_) scrubbed_somewhere |= tn->transform->removesPersonalData();
+  if (!scrubbed_somewhere) return false;
+  std::set<std::string_view> seen;
+  std::function<bool(std::string_view)> reachedUnscrubbed = [&](std::string_view id) {
+    if (!seen.insert(id).second) return false;
+    for (auto& sn : sources_) {
+      if (sn->id == id) return true;
+    }
+    for (auto& tn : transforms_) {
+      if (tn->id != id) continue;
+      if (tn->transform->removesPersonalData()) return false;
+      for (const InputRef& input : tn->inputs) {
+        const std::string_view name = input.name;
+        if (reachedUnscrubbed(name.substr(0, name.find('.')))) return true;
+      }
+    }
+    return false;
+  };
+  return reachedUnscrubbed(component);
 }
 
 std::string Topology::describeOutputs() const {

@@ -61,6 +61,9 @@ class Topology {
   // emits it, until the returned handle is dropped. nullptr when no such component exists.
   using TapFn = std::function<void(const Batch&)>;
   std::shared_ptr<void> tap(std::string_view component, TapFn fn);
+  // Whether events of `component` may not have passed a transform that removes personal data
+  // (scrub_pii) although the pipeline has one: some path from a source to it passes none.
+  bool mayCarryUnscrubbedData(std::string_view component) const;
   const PipelineConfig& config() const { return *config_; }
   // Worker threads of the started pipeline.
   size_t workerCount() const;

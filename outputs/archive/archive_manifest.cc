@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "agent/support/files.h"
 #include "outputs/common/json_writer.h"
 
 namespace logship::archive {
@@ -152,24 +153,22 @@ namespace {
 void verifyTier(const fs::path& dir, const std::string& hmac_key, VerifyReport& report) {
   std::string tier = dir.filename().string();
   std::string manifest_path = (dir / kManifestName).string();
-  std::ifstream in(manifest_path, std::ios::binary);
-  std::stringstream whole;
-  whole << in.rdbuf();
-  std::string text = whole.str();
+  std::string text = readWholeFile(manifest_path).value_or("");
   if (!hmac_key.empty()) {
     std::ifstream mac_in((dir / kManifestHmacName).string());
     std::string mac;
     std::getline(mac_in, mac);
     if (mac != hmacSha256Hex(hmac_key, text)) {
-      report.problems.push_back(tier + ": MANIFEST HMAC does not match (manifest edited, or wrong key)");
+      report.problems.push_back(tier +
+                                ": MANIFEST HMAC does not match (manifest edited, or wrong key)");
     }
   }
   std::string error;
   std::vector<Record> records = readManifest(dir.string(), &error);
   if (!error.empty()) report.problems.push_back(tier + ": MANIFEST " + error);
   std::string chain = kGenesis;
-  std::map<std::string, const Record*> live;      // file -> record
-  std::map<std::string, std::string> by_hash;     // sha256 -> file
+  std::map<std::string, const Record*> live;   // file -> record
+  std::map<std::string, std::string> by_hash;  // sha256 -> file
   uint64_t last_seq = 0;
   bool broken = false;
   for (const Record& r : records) {

@@ -11,9 +11,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "agent/core/log.h"
+#include "agent/support/files.h"
 #include "parsers/timestamp/timestamp.h"
 
 namespace logship {
@@ -64,23 +64,19 @@ void fsyncDir(const std::string& dir) {
 }  // namespace
 
 ArchiveOutput::ArchiveOutput(ArchiveOutputConfig config, BuildContext& ctx)
-    : config_(std::move(config)), tier_specs_(ctx.global.tiers), encoder_(ctx.global),
+    : config_(std::move(config)),
+      tier_specs_(ctx.global.tiers),
+      encoder_(ctx.global),
       clock_(wallNowNs) {
   if (!config_.key_file.empty()) {
-    std::ifstream in(config_.key_file, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    hmac_key_ = s.str();
-    while (!hmac_key_.empty() && (hmac_key_.back() == '\n' || hmac_key_.back() == '\r')) {
-      hmac_key_.pop_back();
-    }
-    if (hmac_key_.empty()) {
-      ctx.diag.error(ctx.node["key_file"].location(),
-                     "key_file " + config_.key_file + " cannot be read or is empty");
+    std::string error;
+    if (!readSecretFile(config_.key_file, SecretForm::kBytes, hmac_key_, error)) {
+      ctx.diag.error(ctx.node["key_file"].location(), error);
     }
   }
   zstd_ = ZSTD_createCCtx();
-  ZSTD_CCtx_setParameter(zstd_, ZSTD_c_compressionLevel, static_cast<int>(config_.compression_level));
+  ZSTD_CCtx_setParameter(zstd_, ZSTD_c_compressionLevel,
+                         static_cast<int>(config_.compression_level));
   ZSTD_CCtx_setParameter(zstd_, ZSTD_c_checksumFlag, 1);
 }
 
@@ -304,7 +300,8 @@ void ArchiveOutput::consume(SharedBatch batch, AckToken ack) {
       // the output reports itself unhealthy so /readyz and the alert rules show it.
       healthy_ = false;
       context_->metrics().error("write_failed");
-      std::string why = "cannot write " + tier.dir + "/" + segment.rel + ": " + std::strerror(errno);
+      std::string why =
+          "cannot write " + tier.dir + "/" + segment.rel + ": " + std::strerror(errno);
       logWarn("archive '" + std::string(context_->id()) + "': " + why);
       last_error_.set(why);
       ack.resolve(AckStatus::kErrored);

@@ -2,8 +2,8 @@
 
 #include <cctype>
 #include <charconv>
-#include <fstream>
-#include <sstream>
+
+#include "agent/support/files.h"
 
 namespace logship {
 
@@ -216,34 +216,14 @@ std::string base64Encode(std::string_view in) {
   return out;
 }
 
-namespace {
-bool readSecret(const std::string& path, std::string* value, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = "cannot read secret file " + path;
-    return false;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  *value = text.str();
-  // Editors leave a final newline; a secret never ends with one.
-  while (!value->empty() && (value->back() == '\n' || value->back() == '\r')) value->pop_back();
-  if (value->find_first_of("\r\n") != std::string::npos) {
-    *error = "secret file " + path + " holds more than one line";
-    return false;
-  }
-  return true;
-}
-}  // namespace
-
 bool authorizationHeader(const HttpAuthConfig& auth, std::string* value, std::string* error) {
   value->clear();
   std::string secret;
   if (auth.strategy == "basic") {
-    if (!readSecret(auth.password_file, &secret, error)) return false;
+    if (!readSecretFile(auth.password_file, SecretForm::kLine, secret, *error)) return false;
     *value = "Basic " + base64Encode(auth.user + ":" + secret);
   } else if (auth.strategy == "bearer") {
-    if (!readSecret(auth.token_file, &secret, error)) return false;
+    if (!readSecretFile(auth.token_file, SecretForm::kLine, secret, *error)) return false;
     *value = "Bearer " + secret;
   }
   return true;

@@ -600,43 +600,16 @@ constexpr std::string_view kTokenSchemes[] = {"bearer",    "basic", "token", "ap
                                               "negotiate", "ntlm",  "dpop"};
 constexpr std::string_view kParameterSchemes[] = {"digest", "aws4-hmac-sha256"};
 
-// The keyword that the key ending at `key_end` ends with, or empty. Dispatching on the last
-// letter first matters: this runs for every ':' and '=' in every line.
-std::string_view secretKeywordBefore(std::string_view t, size_t key_end) {
-  static constexpr std::string_view kEndingD[] = {"password", "passwd", "pwd"};
-  static constexpr std::string_view kEndingE[] = {"passphrase"};
-  static constexpr std::string_view kEndingT[] = {"secret"};
-  static constexpr std::string_view kEndingN[] = {"token", "authorization"};
-  static constexpr std::string_view kEndingY[] = {"api_key",    "apikey",     "api-key",
-                                                  "access_key", "secret_key", "private_key"};
-  if (key_end == 0) return {};
-  std::span<const std::string_view> candidates;
-  switch (asciiLower(t[key_end - 1])) {
-    case 'd':
-      candidates = kEndingD;
-      break;
-    case 'e':
-      candidates = kEndingE;
-      break;
-    case 't':
-      candidates = kEndingT;
-      break;
-    case 'n':
-      candidates = kEndingN;
-      break;
-    case 'y':
-      candidates = kEndingY;
-      break;
-    default:
-      return {};
+// The secret name the key ending at `key_end` matches (see SecretKeyNames), or empty. The key is
+// the run of [A-Za-z0-9_.-] before it, at most 64 bytes.
+std::string_view secretKeywordBefore(std::string_view t, size_t key_end,
+                                     const SecretKeyNames& names) {
+  size_t begin = key_end;
+  while (begin > 0 && key_end - begin < 64 &&
+         (is(t[begin - 1], kWord) || t[begin - 1] == '-' || t[begin - 1] == '.')) {
+    --begin;
   }
-  for (std::string_view keyword : candidates) {
-    if (key_end >= keyword.size() &&
-        equalsLowercase(t.substr(key_end - keyword.size(), keyword.size()), keyword)) {
-      return keyword;
-    }
-  }
-  return {};
+  return begin == key_end ? std::string_view() : names.match(t.substr(begin, key_end - begin));
 }
 
 bool inList(std::string_view word, std::span<const std::string_view> list) {
@@ -663,17 +636,17 @@ bool alreadyScrubbed(std::string_view t, size_t vb, size_t ve) {
 
 }  // namespace
 
-bool secretKeyValue(std::string_view t, size_t separator, Span& span) {
-  // The key, allowing `"key": `, `key = ` and JSON escaped inside a string (`\"key\":`). Only
-  // its ending matters: a keyword suffix also covers "db_password", "client_secret",
-  // "accessToken" and "X-Api-Key".
+bool secretKeyValue(std::string_view t, size_t separator, const SecretKeyNames& names, Span& span) {
+  // The key, allowing `"key": `, `key = ` and JSON escaped inside a string (`\"key\":`). It is
+  // matched as field keys are: "db_password", "client_secret", "accessToken" and "X-Api-Key"
+  // all name secrets.
   size_t e = separator;
   for (int i = 0; i < 4 && e > 0 && (t[e - 1] == ' ' || t[e - 1] == '\t'); ++i) --e;
   if (e > 0 && (t[e - 1] == '"' || t[e - 1] == '\'')) {
     --e;
     if (e > 0 && t[e - 1] == '\\') --e;
   }
-  const std::string_view keyword = secretKeywordBefore(t, e);
+  const std::string_view keyword = secretKeywordBefore(t, e, names);
   if (keyword.empty()) return false;
 
   const char sep = t[separator];
@@ -706,7 +679,7 @@ bool secretKeyValue(std::string_view t, size_t separator, Span& span) {
     while (ve < t.size() && !is(t[ve], kValueEnd)) ++ve;
   }
 
-  if (keyword == "authorization") {
+  if (keyword.ends_with("authorization")) {
     // Keep the scheme ("Bearer ", "Basic "), which helps debugging; replace the credentials.
     size_t w = vb;
     while (w < t.size() && (is(t[w], kAlnum) || t[w] == '-')) ++w;

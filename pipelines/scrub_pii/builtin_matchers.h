@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "pipelines/scrub_pii/secret_key_names.h"
+
 // Hand-written validators for the built-in rules. The scrubber finds cheap trigger bytes in one
 // pass and calls the validator for that trigger; each validator looks at a small window around
 // the trigger and never scans the whole text, which is what keeps scrubbing at memchr-like speed.
@@ -63,7 +65,8 @@ bool jwt(std::string_view text, size_t e, Span& span);
 // Validators for triggers that are letters or digits reject a match preceded by a word
 // character [A-Za-z0-9_]; the scanner relies on that to skip those triggers inside words (see
 // trigger_scan.h).
-bool secretKeyValue(std::string_view text, size_t separator, Span& span);
+bool secretKeyValue(std::string_view text, size_t separator, const SecretKeyNames& names,
+                    Span& span);
 bool secretUrlPassword(std::string_view text, size_t colon, Span& span);
 bool secretAwsKeyId(std::string_view text, size_t a, Span& span);
 bool secretBearer(std::string_view text, size_t b, Span& span);

@@ -288,11 +288,12 @@ struct PiiScrubber::Impl {
   std::unique_ptr<const HmacSha256> hmac;
   size_t hash_hex_chars = 16;
   bool mnemonics = false;  // the secret rule looks for BIP-39 mnemonics
+  SecretKeyNames secret_keys;
 
   explicit Impl(ScrubberOptions& options);
 };
 
-PiiScrubber::Impl::Impl(ScrubberOptions& options) {
+PiiScrubber::Impl::Impl(ScrubberOptions& options) : secret_keys(options.secret_keys) {
   // This copy of the key must not outlive configuration, whether or not it is valid.
   struct WipeKey {
     std::string& key;
@@ -705,7 +706,7 @@ inline void PiiScrubber::Impl::Scan::onTrigger(size_t i) {
       if (secret >= 0) {
         if (i + 2 < n && bytes[i + 1] == '/' && bytes[i + 2] == '/') {
           if (matchers::secretUrlPassword(text_, i, span)) offer(span, secret);
-        } else if (matchers::secretKeyValue(text_, i, span)) {
+        } else if (matchers::secretKeyValue(text_, i, impl_.secret_keys, span)) {
           offer(span, secret);
         }
       }
@@ -720,7 +721,9 @@ inline void PiiScrubber::Impl::Scan::onTrigger(size_t i) {
       return;
     }
     case kTriggerEquals:
-      if (matchers::secretKeyValue(text_, i, span)) offer(span, rule_of[index(Kind::kSecret)]);
+      if (matchers::secretKeyValue(text_, i, impl_.secret_keys, span)) {
+        offer(span, rule_of[index(Kind::kSecret)]);
+      }
       return;
     case kTriggerPlus:
       if (matchers::phoneInternational(text_, i, span)) offer(span, rule_of[index(Kind::kPhone)]);
@@ -799,6 +802,8 @@ std::optional<size_t> PiiScrubber::ruleIndex(std::string_view name) const {
   }
   return std::nullopt;
 }
+
+const SecretKeyNames& PiiScrubber::secretKeyNames() const { return impl_->secret_keys; }
 
 size_t PiiScrubber::ruleCount() const { return impl_->rules.size(); }
 

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "pipelines/scrub_pii/secret_key_names.h"
+
 namespace logship::scrub_pii {
 
 // What happens to a matched value.
@@ -57,6 +59,9 @@ struct ScrubberOptions {
   std::vector<RuleSpec> rules;
   std::string hmac_key;  // raw key bytes, required when a rule hashes
   size_t hash_hex_chars = 16;
+  // With the secret rule: keys whose values are secrets whatever their shape, in `key=value`,
+  // `key: value` and `"key": "value"` text, and as field keys in scrub_pii.
+  std::vector<std::string> secret_keys = SecretKeyNames::defaults();
 };
 
 inline constexpr size_t kMaxRules = 32;
@@ -128,6 +133,8 @@ class PiiScrubber {
   // match; returns false (and appends nothing) when the rule only keeps.
   bool replaceWhole(size_t rule, std::string_view value, std::string& out,
                     MatchCounts* counts = nullptr) const;
+
+  const SecretKeyNames& secretKeyNames() const;
 
   // The index of the rule named `name`, if configured.
   std::optional<size_t> ruleIndex(std::string_view name) const;

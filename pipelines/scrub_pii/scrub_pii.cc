@@ -5,11 +5,10 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "agent/api/ascii.h"
+#include "agent/support/files.h"
 
 namespace logship {
 
@@ -63,20 +62,13 @@ ScrubberOptions ScrubPii::scrubberOptions(const ScrubPiiConfig& config, const Co
     }
   }
   options.hash_hex_chars = static_cast<size_t>(config.hash_length);
+  options.secret_keys = config.secret_keys;
   bool hashes = false;
   for (auto& r : options.rules) hashes = hashes || r.action == Action::kHash;
   if (!config.key_file.empty()) {
-    std::ifstream in(config.key_file, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    options.hmac_key = s.str();
-    while (!options.hmac_key.empty() &&
-           (options.hmac_key.back() == '\n' || options.hmac_key.back() == '\r')) {
-      options.hmac_key.pop_back();
-    }
-    if (!in || options.hmac_key.empty()) {
-      diag.error(node["key_file"].location(),
-                 "key_file " + config.key_file + " cannot be read or is empty");
+    std::string error;
+    if (!readSecretFile(config.key_file, SecretForm::kBytes, options.hmac_key, error)) {
+      diag.error(node["key_file"].location(), error);
     }
   } else if (hashes) {
     diag.error(node.location(),
@@ -94,14 +86,12 @@ ScrubberOptions ScrubPii::scrubberOptions(const ScrubPiiConfig& config, const Co
 }
 
 ScrubPii::ScrubPii(ScrubPiiConfig config, BuildContext& ctx)
-    : fields_(std::move(config.fields)),
-      exclude_fields_(std::move(config.exclude_fields)),
-      secret_keys_(config.secret_keys) {
+    : fields_(std::move(config.fields)), exclude_fields_(std::move(config.exclude_fields)) {
   ScrubberOptions options = scrubberOptions(config, ctx.node, ctx.diag);
   if (!ctx.diag.ok()) return;
   for (auto& r : options.rules) rule_names_.push_back(r.name);
   scrubber_ = std::make_unique<PiiScrubber>(std::move(options));
-  if (!secret_keys_.empty()) secret_rule_ = scrubber_->ruleIndex("secret");
+  if (!scrubber_->secretKeyNames().empty()) secret_rule_ = scrubber_->ruleIndex("secret");
 }
 
 namespace {
@@ -165,7 +155,9 @@ ScrubPii::KeyPolicy ScrubPii::policyFor(std::string_view key) const {
     policy.scanned = false;
     for (const std::string& name : fields_) policy.scanned = policy.scanned || covers(name, key);
   }
-  if (policy.scanned && secret_rule_) policy.secret_name = secret_keys_.match(key);
+  if (policy.scanned && secret_rule_) {
+    policy.secret_name = scrubber_->secretKeyNames().match(key);
+  }
   return policy;
 }
 

@@ -32,6 +32,7 @@ class ScrubPii final : public Transform {
   ScrubPii(ScrubPiiConfig config, BuildContext& ctx);
   void start(ComponentContext& context) override;
   void process(Batch& batch, Emitter& out) override;
+  bool removesPersonalData() const override { return true; }
 
   // Reads the rule list, actions and key of `config`, reporting problems at `node`.
   static scrub_pii::ScrubberOptions scrubberOptions(const ScrubPiiConfig& config,
@@ -59,7 +60,6 @@ class ScrubPii final : public Transform {
 
   std::vector<std::string> fields_;  // empty: every field
   std::vector<std::string> exclude_fields_;
-  scrub_pii::SecretKeyNames secret_keys_;
   std::unique_ptr<scrub_pii::PiiScrubber> scrubber_;
   std::optional<size_t> secret_rule_;  // the rule secret-named values count under, if on
   std::vector<std::string> rule_names_;

@@ -29,7 +29,8 @@ const OptionTable<ScrubPiiConfig>& ScrubPiiConfig::options() {
                   "With the secret rule: a value under a key one of whose segments ends with one "
                   "of these names (any case, '_' and '-' ignored: db_password, X-Api-Key, "
                   "accessToken) is replaced whole, whatever its shape, by the secret rule's "
-                  "action. A list replaces the default one; [] turns this off.")
+                  "action, as a field and in key=value, key: value and \"key\": \"value\" text. A "
+                  "list replaces the default one; [] turns this off.")
         .optional("hash_length", &ScrubPiiConfig::hash_length,
                   "Hex characters of the HMAC kept in hashed values (8-64).")
         .check([](const ScrubPiiConfig& c, const ConfigNode& node, Diagnostics& diag) {

@@ -20,9 +20,9 @@ std::string normalised(std::string_view name) {
 
 const std::vector<std::string>& SecretKeyNames::defaults() {
   static const std::vector<std::string> names = {
-      "password",    "passwd",        "pwd",           "passphrase", "secret",  "token",
-      "api_key",     "x-api-key",     "authorization", "cookie",     "session", "session_id",
-      "private_key", "client_secret", "credentials",   "mnemonic",   "seed"};
+      "password", "passwd",     "pwd",         "passphrase",  "secret",        "token",
+      "api_key",  "access_key", "secret_key",  "private_key", "authorization", "cookie",
+      "session",  "session_id", "credentials", "mnemonic",    "seed"};
   return names;
 }
 

@@ -11,8 +11,9 @@ namespace logship::scrub_pii {
 // shape: "hunter2" under `password` has nothing a pattern could recognise.
 class SecretKeyNames {
  public:
-  // password, passwd, pwd, secret, token, api_key, authorization, cookie, session, private_key,
-  // client_secret, mnemonic, seed ...
+  // password, passwd, pwd, passphrase, secret (client_secret...), token (access_token...),
+  // api_key (x-api-key...), access_key, secret_key, private_key, authorization, cookie, session,
+  // session_id, credentials, mnemonic, seed.
   static const std::vector<std::string>& defaults();
 
   explicit SecretKeyNames(const std::vector<std::string>& names);

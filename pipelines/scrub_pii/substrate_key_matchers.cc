@@ -62,26 +62,42 @@ size_t derivationPathEnd(std::string_view t, size_t pos) {
   return p;
 }
 
-// Whether a key word stands shortly before `pos` on the same line, in any case.
+// The word that ends at `end` ([A-Za-z0-9_-], up to 32 bytes), lowercased without '_' and '-'.
+std::string_view normalisedWordBefore(std::string_view t, size_t end, char (&buf)[32],
+                                      size_t& begin) {
+  begin = end;
+  while (begin > 0 && end - begin < sizeof buf && isJunctionByte(t[begin - 1])) --begin;
+  size_t n = 0;
+  for (size_t k = begin; k < end; ++k) {
+    if (t[k] != '_' && t[k] != '-') buf[n++] = asciiLower(t[k]);
+  }
+  return {buf, n};
+}
+
+// Whether the value at `pos` is the value of a key that names a seed or secret key: the word
+// before it, across separators (`: `, `=`, `":"`, a space), is "Secret seed", "seed",
+// "secretSeed", "--node-key", "private key" and the like. Only the value's own key counts: a hash
+// in the next field of a JSON object is not a seed because the one before was.
 bool keyWordBefore(std::string_view t, size_t pos) {
-  static constexpr std::string_view kKeyWords[] = {"seed",     "secret",  "private", "node-key",
-                                                   "node_key", "nodekey", "suri",    "mnemonic"};
-  constexpr size_t kWindow = 48;
-  size_t from = pos > kWindow ? pos - kWindow : 0;
-  for (size_t k = pos; k > from; --k) {
-    if (t[k - 1] == '\n') {
-      from = k;
-      break;
-    }
+  size_t k = pos;
+  for (int i = 0; i < 16 && k > 0; ++i, --k) {
+    const char c = t[k - 1];
+    if (c != ' ' && c != '\t' && c != ':' && c != '=' && c != '"' && c != '\'') break;
   }
-  char window[kWindow];
-  const size_t n = pos - from;
-  for (size_t k = 0; k < n; ++k) window[k] = asciiLower(t[from + k]);
-  const std::string_view lower(window, n);
-  for (std::string_view word : kKeyWords) {
-    if (lower.find(word) != std::string_view::npos) return true;
+  if (k == pos) return false;
+  char buf[32];
+  size_t begin = 0;
+  const std::string_view word = normalisedWordBefore(t, k, buf, begin);
+  static constexpr std::string_view kSeedWords[] = {"seed",    "secret", "secretkey", "privatekey",
+                                                    "nodekey", "suri",   "mnemonic"};
+  for (std::string_view w : kSeedWords) {
+    if (word.ends_with(w)) return true;
   }
-  return false;
+  if (word != "key" || begin == 0 || (t[begin - 1] != ' ' && t[begin - 1] != '_')) return false;
+  char prev_buf[32];
+  size_t prev_begin = 0;
+  const std::string_view prev = normalisedWordBefore(t, begin - 1, prev_buf, prev_begin);
+  return prev == "private" || prev == "secret" || prev == "node";  // "private key 0x..."
 }
 
 // BIP-39: the 11-bit word values hold ENT bits of entropy followed by ENT/32 bits of checksum,

@@ -15,10 +15,23 @@ if ! "$py" -c 'import kubernetes.client, yaml' 2>/dev/null; then
   exit 1
 fi
 
-"$py" "$here/k8s_validate.py" "$k8s"/*.yaml >"$work/validate.out" 2>&1
+# The Secret the DaemonSet's comment has the operator create (kubectl create secret generic
+# logship-admin --from-literal=token=...), as kubectl writes it.
+cat >"$work/secret.yaml" <<'YAML'
+apiVersion: v1
+kind: Secret
+metadata:
+  name: logship-admin
+  namespace: logship
+type: Opaque
+data:
+  token: MGYxZTJkM2M0YjVhNjk3ODg3NjU0MzIxMGZlZGNiYTk=
+YAML
+"$py" "$here/k8s_validate.py" "$k8s"/*.yaml "$work/secret.yaml" >"$work/validate.out" 2>&1
 rc=$?
 sed 's/^/    /' "$work/validate.out"
-check "every manifest is valid against the Kubernetes API types" test "$rc" = 0
+check "every manifest, and the admin token's Secret, is valid against the Kubernetes API types" \
+  test "$rc" = 0
 
 # The validator is strict: each of these mistakes must be reported.
 mutant() {  # mutant DESCRIPTION SED-EXPRESSION EXPECTED-MESSAGE
@@ -30,9 +43,10 @@ mutant "a misspelt field" 's/readinessProbe:/readinesProbe:/' "unknown field 're
 mutant "a string where an integer goes" 's/containerPort: 9555/containerPort: "9555"/' 'is not an integer'
 mutant "a container without a name" 's/^        - name: logship$/        - stdin: false/' 'name.*must not be .None.'
 
-WORK=$work "$py" - "$k8s" >"$work/wiring.out" 2>&1 <<'PY'
+WORK=$work "$py" - "$k8s" "$work/secret.yaml" >"$work/wiring.out" 2>&1 <<'PY'
 import glob, os, sys, yaml
-docs = [d for f in sorted(glob.glob(os.path.join(sys.argv[1], "*.yaml"))) for d in yaml.safe_load_all(open(f)) if d]
+docs = [d for f in sorted(glob.glob(os.path.join(sys.argv[1], "*.yaml"))) + [sys.argv[2]]
+        for d in yaml.safe_load_all(open(f)) if d]
 by_kind = {d["kind"]: d for d in docs}
 def check(what, ok):
     print(("ok   - " if ok else "FAIL - ") + what)
@@ -77,6 +91,16 @@ check("no privilege escalation, read-only root, capabilities: drop ALL, add only
       and sc.get("capabilities") == {"drop": ["ALL"], "add": ["DAC_READ_SEARCH"]} and not sc.get("privileged"))
 check("grace period above the 10 s drain", spec.get("terminationGracePeriodSeconds", 30) > 10)
 pipeline = yaml.safe_load(cm["data"]["logship.yaml"])
+secret = by_kind.get("Secret")
+token_file = env.get("LOGSHIP_ADMIN_TOKEN_FILE", {}).get("value", "")
+tm = mounts.get(os.path.dirname(token_file))
+check("the admin token from the Secret logship-admin, mounted read-only where LOGSHIP_ADMIN_TOKEN_FILE points",
+      tm is not None and tm.get("readOnly") is True
+      and vols[tm["name"]].get("secret", {}).get("secretName") == secret["metadata"]["name"]
+      and os.path.basename(token_file) in secret["data"])
+check("the pipeline's admin.auth.token_file is LOGSHIP_ADMIN_TOKEN_FILE",
+      "${LOGSHIP_ADMIN_TOKEN_FILE" in pipeline.get("admin", {}).get("auth", {}).get("token_file", ""))
+check("no token ships in the manifests", not any(d["kind"] == "Secret" for d in docs if d is not secret))
 cri = [s for s in pipeline["sources"].values() if s.get("format") == "cri"]
 check("a CRI file source on /var/log/pods/*/*/*.log", len(cri) == 1 and cri[0]["type"] == "file"
       and cri[0]["include"] == ["/var/log/pods/*/*/*.log"])
@@ -89,7 +113,8 @@ fail=$((fail + $(grep -c '^FAIL ' "$work/wiring.out")))
 check "DaemonSet wiring checks completed" test "$wiring_rc" = 0
 
 # The ConfigMap's pipeline, as the pod would run it.
-LOGSHIP_ADMIN_ADDRESS=0.0.0.0:9555 LOGSHIP_DATA_DIR=$work/data \
+echo 0f1e2d3c4b5a6978876543210fedcba9 >"$work/token"
+LOGSHIP_ADMIN_ADDRESS=0.0.0.0:9555 LOGSHIP_DATA_DIR=$work/data LOGSHIP_ADMIN_TOKEN_FILE=$work/token \
   "$bin" validate -c "$work/pipeline.yaml" >"$work/cm-validate.out" 2>&1
 rc=$?
 check "the ConfigMap's pipeline validates" test "$rc" = 0
@@ -111,18 +136,28 @@ echo 'May  1 10:00:00 node-a sshd[1]: Accepted publickey for ops from 10.0.0.1 p
   >"$work/var/log/auth.log"
 port=$(free_port)
 LOGSHIP_ADMIN_ADDRESS=127.0.0.1:$port LOGSHIP_DATA_DIR=$work/data LOGSHIP_HOST_NAME=node-a \
-  "$bin" run -c "$work/local.yaml" >"$work/stdout.ndjson" 2>"$work/agent.log" &
+  LOGSHIP_ADMIN_TOKEN_FILE=$work/token "$bin" run -c "$work/local.yaml" >"$work/stdout.ndjson" \
+  2>"$work/agent.log" &
 pid=$!
 pids+=($pid)
 wait_for "$work/stdout.ndjson" 3 30
-get() { python3 -c 'import sys,urllib.request
+status_of() {  # PATH [TOKEN]: the HTTP status the admin server answers
+  python3 -c 'import sys,urllib.request,urllib.error
+req = urllib.request.Request("http://127.0.0.1:%s%s" % (sys.argv[1], sys.argv[2]))
+if len(sys.argv) > 3:
+    req.add_header("Authorization", "Bearer " + sys.argv[3])
 try:
-    r = urllib.request.urlopen("http://127.0.0.1:%s%s" % (sys.argv[1], sys.argv[2]), timeout=5)
-    sys.exit(0 if r.status == 200 else 1)
+    print(urllib.request.urlopen(req, timeout=5).status)
+except urllib.error.HTTPError as e:
+    print(e.code)
 except Exception:
-    sys.exit(1)' "$port" "$1"; }
-check "liveness path /healthz answers 200" get /healthz
-check "readiness path /readyz answers 200" get /readyz
+    print(0)' "$port" "$@"; }
+check "liveness path /healthz answers 200 without a token" test "$(status_of /healthz)" = 200
+check "readiness path /readyz answers 200 without a token" test "$(status_of /readyz)" = 200
+check "Prometheus scrapes /metrics without a token" test "$(status_of /metrics)" = 200
+check "/status without the Secret's token: 401" test "$(status_of /status)" = 401
+check "/status with the Secret's token: 200" \
+  test "$(status_of /status 0f1e2d3c4b5a6978876543210fedcba9)" = 200
 kill -TERM "$pid"
 wait_exit "$pid" 15 || no "stops within 15 s"
 "$py" - "$work/stdout.ndjson" >"$work/events.out" 2>&1 <<'PY'

@@ -725,6 +725,9 @@ TEST_F(PiiScrubberTest, SubstrateKeyMaterialLookAlikesUntouched) {
       "🏆 Imported #17 (0x1a2b…3c4d → " + std::string(kSeed) + ")",
       "finalized #4240 (" + std::string(kSeed) + "), ⬇ 1.2kiB/s ⬆ 0.9kiB/s",
       "tx " + std::string(kSeed) + " included in block",
+      // The key word must be the hash's own key, not a neighbour's.
+      R"({"seed_nodes":2,"block":")" + std::string(kSeed) + R"("})",
+      "secret rotation done; best block " + std::string(kSeed),
       "0x" + std::string(63, 'a'),
       // Twelve word-list words without a valid checksum, and prose.
       "bottom drive obey lake curtain smoke basket hold race lonely fit wall",

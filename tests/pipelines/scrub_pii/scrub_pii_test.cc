@@ -224,17 +224,16 @@ TEST_F(WholeEventScrubTest, FieldsNarrowExcludeFieldsExempt) {
 TEST_F(WholeEventScrubTest, SecretKeyNamesAreConfigurableAndCoverNumbers) {
   const Batch pin = parsedAndScrubbed(kSignup, "secret_keys: [pin, x-api-key]");
   EXPECT_EQ(field(pin, "pin"), "[REDACTED:secret]");
-  // The list replaces the default one; `password` still goes, as the raw line's
-  // "password":"..." is a key=value secret, and a field never shows what its raw line hides.
-  EXPECT_EQ(field(pin, "password"), "[REDACTED:secret]");
+  // The list replaces the default one, in fields and in text alike.
+  EXPECT_EQ(field(pin, "password"), "hunter2-Secret!");
+  EXPECT_EQ(field(pin, "event.original").find("4321"), std::string::npos);
   EXPECT_EQ(field(pin, "verified"), "<not a string>");
-  // Without key names, a value is what its shape says, here and in the raw line: a cookie's
-  // value has none. (An api-key's would still go: "Api-Key":"..." in the raw line is a
-  // key=value secret, and a field never shows what its raw line's scan redacted.)
+  // Without key names, a value is what its shape says, as a field and in the raw line.
   const Batch off =
       parsedAndScrubbed(R"({"nested":{"cookie":"k-123","Api-Key":"k-456"}})", "secret_keys: []");
   EXPECT_EQ(field(off, "nested.cookie"), "k-123");
-  EXPECT_EQ(field(off, "nested.Api-Key"), "[REDACTED:secret]");
+  EXPECT_EQ(field(off, "nested.Api-Key"), "k-456");
+  EXPECT_NE(off.events()[0].message.find("k-456"), std::string::npos);  // the raw line
   const Batch on = parsedAndScrubbed(
       R"({"db_password":"hunter2","nested":{"Api-Key":"k-123"},"accessToken":"opaque",)"
       R"("session":{"id":"s-1"},"PWD":"/home/alice","pwd":"hunter3","password":{"old":"a","new":"b"}})",

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace logship {
+
+// The whole file, or nullopt (with errno set) when it cannot be read.
+std::optional<std::string> readWholeFile(const std::string& path);
+
+// How a secret file's content may look.
+enum class SecretForm {
+  kLine,   // a token or password: one line (it goes into headers, where a newline is an attack)
+  kBytes,  // a key: any bytes
+};
+
+// A secret kept in a file: its bytes without the line ending an editor leaves at the end. False,
+// with `error` naming the file and the problem, when it cannot be read, is empty, or (kLine)
+// holds more than one line.
+bool readSecretFile(const std::string& path, SecretForm form, std::string& secret,
+                    std::string& error);
+
+}  // namespace logship
