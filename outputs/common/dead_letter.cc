@@ -37,11 +37,21 @@ void DeadLetterFile::add(const Batch& batch, const Event& event, int code,
   buffer_.append(",\"output\":");
   json::appendString(buffer_, output_id_);
   buffer_.append("}}\n");
+  ++pending_events_;
+  last_code_ = code;
+  last_reason_.assign(reason.substr(0, 300));
 }
 
 bool DeadLetterFile::commit() {
-  bool ok = writeBuffer();
+  const bool ok = writeBuffer();
+  if (ok && pending_events_ > 0) {
+    warnings_.log(LogLevel::kWarn, "output '" + output_id_ +
+                                       "': " + std::to_string(pending_events_) +
+                                       " event(s) refused for good (" + std::to_string(last_code_) +
+                                       ": " + last_reason_ + "), written to " + path_);
+  }
   buffer_.clear();
+  pending_events_ = 0;
   return ok;
 }
 

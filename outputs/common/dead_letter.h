@@ -5,13 +5,16 @@
 
 #include "agent/api/batch.h"
 #include "agent/api/config.h"
+#include "agent/core/log.h"
 #include "outputs/common/ndjson_encoder.h"
 
 namespace logship {
 
 // Appends events a destination refused for good to `<data_dir>/dead_letter/<output id>.ndjson`:
 // the event as the NDJSON encoder renders it, plus `error: {code, message, output}`. Written and
-// synced before the events are acknowledged as Rejected, so a refusal never loses data silently.
+// synced before the events are acknowledged as Rejected, so a refusal never loses data silently,
+// and each commit is logged at WARN with the destination's answer (at most one line per 10 s per
+// output, the next one counting those left out).
 class DeadLetterFile {
  public:
   DeadLetterFile(const GlobalConfig& global, std::string_view output_id);
@@ -29,6 +32,10 @@ class DeadLetterFile {
   bool writeBuffer();
 
   NdjsonEncoder encoder_;
+  LogThrottle warnings_;
+  size_t pending_events_ = 0;
+  int last_code_ = 0;
+  std::string last_reason_;
   std::string path_;
   std::string output_id_;
   std::string buffer_;

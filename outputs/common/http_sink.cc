@@ -61,6 +61,9 @@ Verdict classifyStatus(const HttpResponse& response) {
   return Verdict::rejectAll(s, "http_" + std::to_string(s));
 }
 
+// How much of a destination's answer goes into logs and dead letters.
+constexpr size_t kAnswerExcerptBytes = 300;
+
 HttpSink::HttpSink(HttpSettings settings, HttpSinkDriver& driver)
     : settings_(std::move(settings)), driver_(driver) {}
 
@@ -298,8 +301,12 @@ void HttpSink::onResponse(HttpSinkRequest* request, HttpResponse&& response) {
       setHealthy(true, {});
       std::vector<EventRejection> all;
       all.reserve(request->events.size());
+      // What the destination said is what an operator needs to fix it.
+      const std::string detail = verdict.detail.empty()
+                                     ? std::string(response.body.substr(0, kAnswerExcerptBytes))
+                                     : verdict.detail;
       for (uint32_t i = 0; i < request->events.size(); ++i) {
-        all.push_back({i, verdict.status, verdict.reason, verdict.detail});
+        all.push_back({i, verdict.status, verdict.reason, detail});
       }
       reject(request, all);
       complete(request);

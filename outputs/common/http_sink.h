@@ -133,6 +133,8 @@ class HttpSink {
   size_t activeRequests() const { return active_; }
   size_t queuedEvents() const { return unassigned_events_; }
   const HttpSettings& settings() const { return settings_; }
+  // The scheduler the sink runs its timers on (after start()), for its owner's own timers.
+  Scheduler& scheduler() { return *scheduler_; }
 
  private:
   void pump();

@@ -273,8 +273,6 @@ bool KafkaOutput::deadLetter(const InFlight& f) {
     dead_letter_->add(*f.batch, f.batch->events()[i], static_cast<int>(slot.error),
                       rd_kafka_err2str(slot.error));
   }
-  logWarn("kafka output '" + id_ + "': " + std::to_string(f.rejected) +
-          " message(s) refused for good, written to " + dead_letter_->path());
   if (dead_letter_->commit()) return true;
   logError("kafka output '" + id_ + "': cannot write the dead-letter file " + dead_letter_->path() +
            ": " + std::strerror(errno));

@@ -9,6 +9,9 @@
 namespace logship {
 
 struct WebhookConfig : HttpOutputOptions {
+  // One request at a time keeps a resolution from overtaking the alert it resolves.
+  WebhookConfig() { concurrency = 1; }
+
   std::string format = "alertmanager";
   std::string template_text;
   Duration resend_interval = std::chrono::minutes(1);

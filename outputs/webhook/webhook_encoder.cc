@@ -123,6 +123,44 @@ bool alertFromEvent(const Batch& batch, const Event& event, AlertInfo* out) {
   return true;
 }
 
+void addAlertRecord(const AlertInfo& alert, std::string_view body, Batch& out) {
+  Event& e = out.events().emplace_back();
+  e.message = out.arena().copy(body);
+  e.severity = alert.severity;
+  e.flags = Event::kAlert;
+  auto add = [&](std::string_view prefix, std::string_view name, std::string_view value) {
+    std::string key(prefix);
+    key += name;
+    out.addField(e, out.arena().copy(key), FieldValue::string(out.arena().copy(value)));
+  };
+  for (auto& [name, value] : alert.labels) add("labels.", name, value);
+  for (auto& [name, value] : alert.annotations) add("annotations.", name, value);
+  add("alert.", "starts_at", alert.starts_at);
+  add("alert.", "fingerprint", alert.fingerprint);
+  out.addField(e, "alert.resolved", FieldValue::boolean(alert.resolved));
+}
+
+AlertInfo alertFromRecord(const Batch& batch, const Event& event) {
+  AlertInfo a;
+  a.severity = event.severity;
+  for (uint16_t i = 0; i < event.field_count; ++i) {
+    const Field& f = event.fields[i];
+    const std::string_view text = f.value.string_value;
+    if (f.key.starts_with("labels.")) {
+      a.labels.emplace_back(std::string(f.key.substr(7)), std::string(text));
+    } else if (f.key.starts_with("annotations.")) {
+      a.annotations.emplace_back(std::string(f.key.substr(12)), std::string(text));
+    } else if (f.key == "alert.starts_at") {
+      a.starts_at = text;
+    } else if (f.key == "alert.fingerprint") {
+      a.fingerprint = text;
+    } else if (f.key == "alert.resolved") {
+      a.resolved = f.value.bool_value;
+    }
+  }
+  return a;
+}
+
 void appendAlertmanagerAlert(const AlertInfo& alert, std::string_view ends_at,
                              std::string_view generator_url, std::string& out) {
   out.append("{\"labels\":");

@@ -28,6 +28,12 @@ std::string sanitizeLabelName(std::string_view name);
 // Reads the alert an event carries; false if the event is not an alert.
 bool alertFromEvent(const Batch& batch, const Event& event, AlertInfo* out);
 
+// An alert as the webhook output holds it between consume() and sending: one event of a batch of
+// its own, whose fields hold the AlertInfo (`labels.*`, `annotations.*`, `alert.*`) and whose
+// message holds `body`, a rendered template (or nothing).
+void addAlertRecord(const AlertInfo& alert, std::string_view body, Batch& out);
+AlertInfo alertFromRecord(const Batch& batch, const Event& event);
+
 // Alertmanager API v2 alert object. `ends_at` empty leaves endsAt out.
 void appendAlertmanagerAlert(const AlertInfo& alert, std::string_view ends_at,
                              std::string_view generator_url, std::string& out);

@@ -1,9 +1,7 @@
 #include "outputs/webhook/webhook_service.h"
 
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
+#include <algorithm>
 
-#include "agent/core/log.h"
 #include "outputs/common/http_client.h"
 #include "parsers/timestamp/timestamp.h"
 
@@ -21,10 +19,20 @@ std::string rfc3339(int64_t ns) {
   return std::string(buf, timestamp::formatRfc3339Millis(ns, buf));
 }
 
+constexpr int64_t kMillisecond = 1'000'000;
+
+HttpSettings settingsOf(const WebhookConfig& config, BuildContext& ctx) {
+  HttpSettings settings;
+  parseHttpSettings(config, ctx.node, Compression::kNone, ctx.diag, &settings);
+  // A generic webhook (a chat, a pager) takes one message per request.
+  if (config.format == "json") settings.batch.max_events = 1;
+  return settings;
+}
+
 }  // namespace
 
-WebhookOutput::WebhookOutput(WebhookConfig config, BuildContext& ctx) : config_(std::move(config)) {
-  parseHttpSettings(config_, ctx.node, Compression::kNone, ctx.diag, &settings_);
+WebhookOutput::WebhookOutput(WebhookConfig config, BuildContext& ctx)
+    : config_(std::move(config)), sink_(settingsOf(config_, ctx), *this) {
   min_severity_ = severityFromName(config_.min_severity);
   if (!config_.template_text.empty() && config_.format != "json") {
     ctx.diag.error(ctx.node["template"].location(), "'template' goes with format: json");
@@ -37,60 +45,28 @@ WebhookOutput::WebhookOutput(WebhookConfig config, BuildContext& ctx) : config_(
 WebhookOutput::~WebhookOutput() { stop(); }
 
 void WebhookOutput::start(ComponentContext& context) {
-  HttpClientSettings client;
-  client.endpoint = settings_.endpoint;
-  client.tls = settings_.tls;
-  client.connect_timeout = settings_.connect_timeout;
-  client.request_timeout = settings_.request_timeout;
-  auto transport = std::make_unique<BeastHttpClient>(context.io(), client);
-  std::string error;
-  if (!transport->init(&error)) {
-    logError("output '" + std::string(context.id()) + "': " + error);
-    last_error_.set(error);
-    healthy_ = false;
-  }
-  startWith(context, std::move(transport), makeAsioScheduler(context.io()));
+  context_ = &context;
+  sink_.start(context);
+  if (config_.format == "alertmanager") scheduleResend();
 }
 
 void WebhookOutput::startWith(ComponentContext& context, std::unique_ptr<HttpTransport> transport,
                               std::unique_ptr<Scheduler> scheduler,
                               std::function<double()> jitter) {
   context_ = &context;
-  id_ = std::string(context.id());
-  transport_ = std::move(transport);
-  scheduler_ = std::move(scheduler);
-  backoff_.emplace(settings_.retry.initial_backoff, settings_.retry.max_backoff, std::move(jitter));
-  dead_letter_.emplace(context.global(), id_);
-  requests_ = &httpRequestsFamily(context.metricsRegistry());
-  rejected_ = &rejectedEventsFamily(context.metricsRegistry());
-  retries_ = &httpRetriesFamily(context.metricsRegistry()).Add({{"output", id_}});
-  std::string error;
-  if (!authorizationHeader(settings_.auth, &authorization_, &error)) {
-    logError("output '" + id_ + "': " + error);
-    last_error_.set(error);
-    healthy_ = false;
-  }
+  sink_.start(context, std::move(transport), std::move(scheduler), std::move(jitter));
   if (config_.format == "alertmanager") scheduleResend();
-}
-
-std::string WebhookOutput::endsAt(bool resolved) const {
-  int64_t now = wallNowNs();
-  if (resolved) return rfc3339(now - 1'000'000);  // just past: resolved now
-  // Alertmanager keeps an alert active until endsAt; re-sends push it forward. Four intervals
-  // survive a few lost re-sends, and an agent that died lets its alerts end on their own.
-  return rfc3339(now + 4 * config_.resend_interval.count());
 }
 
 void WebhookOutput::consume(SharedBatch batch, AckToken ack) {
   if (stopped_) return;
-  auto now = scheduler_->now();
-  std::string array;
-  std::vector<uint32_t> array_events;
-  bool per_alert = config_.format == "json";
+  const auto now = sink_.scheduler().now();
+  auto records = std::make_shared<Batch>();
+  std::string body;
   const auto& events = batch->events();
-  for (uint32_t i = 0; i < events.size(); ++i) {
+  for (const Event& event : events) {
     AlertInfo alert;
-    if (!alertFromEvent(*batch, events[i], &alert)) {
+    if (!alertFromEvent(*batch, event, &alert)) {
       context_->metrics().discarded("not_an_alert", 1);
       continue;
     }
@@ -108,129 +84,88 @@ void WebhookOutput::consume(SharedBatch batch, AckToken ack) {
       }
       active_[alert.fingerprint] = Active{alert, now};
     }
-    std::string ends = endsAt(alert.resolved);
-    if (per_alert) {
-      std::string body;
-      if (config_.template_text.empty()) {
-        appendJsonAlert(alert, alert.resolved ? ends : std::string(), body);
-      } else {
-        renderJsonTemplate(config_.template_text, *batch, events[i], body);
-      }
-      enqueue(std::move(body), ack.fork(), batch, {i});
-    } else {
-      array.push_back(array.empty() ? '[' : ',');
-      appendAlertmanagerAlert(alert, ends, config_.generator_url, array);
-      array_events.push_back(i);
-    }
+    body.clear();
+    if (!config_.template_text.empty())
+      renderJsonTemplate(config_.template_text, *batch, event, body);
+    addAlertRecord(alert, body, *records);
   }
-  if (!array.empty()) {
-    array.push_back(']');
-    enqueue(std::move(array), ack.fork(), batch, std::move(array_events));
-  }
-  ack.resolve(AckStatus::kDelivered);  // the forks decide
-  pump();
-}
-
-void WebhookOutput::enqueue(std::string body, AckToken ack, SharedBatch batch,
-                            std::vector<uint32_t> events) {
-  auto http = std::make_shared<HttpRequest>();
-  http->method = "POST";
-  http->body = std::move(body);
-  http->headers.emplace_back("Content-Type", "application/json");
-  for (auto& h : settings_.headers) http->headers.push_back(h);
-  if (!authorization_.empty()) http->headers.emplace_back("Authorization", authorization_);
-  queue_.push_back(Delivery{std::move(http), std::move(ack), std::move(batch), std::move(events)});
-}
-
-void WebhookOutput::pump() {
-  if (in_flight_ || queue_.empty() || stopped_) return;
-  in_flight_ = true;
-  transport_->send(queue_.front().http, [this, alive = alive_](HttpResponse&& response) {
-    if (!*alive) return;
-    onResponse(std::move(response));
-  });
-}
-
-void WebhookOutput::onResponse(HttpResponse&& response) {
-  in_flight_ = false;
-  requests_
-      ->Add({{"output", id_},
-             {"status",
-              response.status == 0 ? std::string("error") : std::to_string(response.status)}})
-      .Increment();
-  Delivery& d = queue_.front();
-  Verdict v = classifyStatus(response);
-  if (v.kind == Verdict::Kind::kRetry) {
-    std::string why = response.status ? "HTTP " + std::to_string(response.status) : response.error;
-    if (v.unhealthy) last_error_.set(why);
-    if (v.unhealthy && healthy_.exchange(false)) {
-      logWarn("output '" + id_ + "' -> " + settings_.endpoint.url() + ": " + why +
-              " (retrying with backoff)");
-    }
-    retries_->Increment();
-    std::optional<Backoff::Duration> retry_after;
-    if (!response.retry_after.empty()) {
-      retry_after = parseRetryAfter(response.retry_after, wallNowNs() / 1'000'000'000);
-    }
-    auto delay = backoff_->delay(d.attempt++, retry_after);
-    in_flight_ = true;  // the slot stays taken while waiting
-    scheduler_->after(std::chrono::duration_cast<Scheduler::Clock::duration>(delay), [this] {
-      in_flight_ = false;
-      pump();
-    });
+  if (records->events().empty()) {
+    ack.resolve(AckStatus::kDelivered);
     return;
   }
-  if (!healthy_.exchange(true)) logInfo("output '" + id_ + "': delivering again");
-  if (v.kind == Verdict::Kind::kReject) {
-    std::string detail = v.reason + ": " + response.body.substr(0, 500);
-    if (d.batch) {
-      for (uint32_t i : d.events)
-        dead_letter_->add(*d.batch, d.batch->events()[i], v.status, detail);
-    }
-    bool written = dead_letter_->commit();
-    rejected_->Add({{"output", id_}, {"reason", v.reason}}).Increment(d.events.size());
-    context_->metrics().discarded(v.reason, d.events.size());
-    d.ack.resolve(written ? AckStatus::kRejected : AckStatus::kErrored);
-  } else {
-    context_->metrics().sent(d.events.size(), d.http->body.size());
-    d.ack.resolve(AckStatus::kDelivered);
-  }
-  queue_.pop_front();
-  pump();
+  sink_.consume(std::move(records), std::move(ack));
 }
 
+AlertInfo WebhookOutput::deliverable(AlertInfo alert, int64_t now, std::string* ends_at) const {
+  const int64_t ends = alert.resolved
+                           ? now - kMillisecond  // just past: resolved now
+                           // Alertmanager keeps an alert active until endsAt; re-sends push it
+                           // forward. Four intervals survive a few lost re-sends, and an agent
+                           // that died lets its alerts end on their own.
+                           : now + 4 * config_.resend_interval.count();
+  int64_t starts = timestamp::parseRfc3339(alert.starts_at).value_or(now);
+  if (starts > now) {
+    // A log dated ahead of this clock: the alert starts now, and says when its events were.
+    alert.annotations.emplace_back("event_start", alert.starts_at);
+    std::sort(alert.annotations.begin(), alert.annotations.end());
+    starts = now;
+  }
+  starts = std::min(starts, ends - kMillisecond);
+  alert.starts_at = rfc3339(starts);
+  *ends_at = rfc3339(ends);
+  return alert;
+}
+
+void WebhookOutput::encode(const HttpSinkRequest& request, HttpRequest& out) {
+  out.method = "POST";
+  out.headers.emplace_back("Content-Type", "application/json");
+  const int64_t now = wallNowNs();
+  std::string ends_at;
+  if (config_.format == "json") {
+    const EventRef& ref = request.events.front();  // one alert per request
+    if (!ref.event().message.empty()) {
+      out.body = ref.event().message;
+      return;
+    }
+    const AlertInfo alert = deliverable(alertFromRecord(ref.batch(), ref.event()), now, &ends_at);
+    appendJsonAlert(alert, alert.resolved ? ends_at : std::string(), out.body);
+    return;
+  }
+  out.body.push_back('[');
+  for (const EventRef& ref : request.events) {
+    if (out.body.size() > 1) out.body.push_back(',');
+    const AlertInfo alert = deliverable(alertFromRecord(ref.batch(), ref.event()), now, &ends_at);
+    appendAlertmanagerAlert(alert, ends_at, config_.generator_url, out.body);
+  }
+  out.body.push_back(']');
+}
+
+Verdict WebhookOutput::classify(const HttpSinkRequest&, const HttpResponse& response) {
+  return classifyStatus(response);
+}
+
+void WebhookOutput::acknowledge(uint64_t, AckStatus) { resend_pending_ = false; }
+
 void WebhookOutput::scheduleResend() {
-  scheduler_->after(std::chrono::duration_cast<Scheduler::Clock::duration>(config_.resend_interval),
-                    [this] {
-                      resend();
-                      scheduleResend();
-                    });
+  sink_.scheduler().after(
+      std::chrono::duration_cast<Scheduler::Clock::duration>(config_.resend_interval), [this] {
+        resend();
+        scheduleResend();
+      });
 }
 
 void WebhookOutput::resend() {
-  if (active_.empty() || stopped_) return;
-  // One re-send at a time: if the receiver is down, the queued one carries the latest state.
-  for (const Delivery& d : queue_) {
-    if (!d.batch) return;
-  }
-  std::string array;
-  std::string ends = endsAt(false);
-  for (auto& [fingerprint, a] : active_) {
-    array.push_back(array.empty() ? '[' : ',');
-    appendAlertmanagerAlert(a.info, ends, config_.generator_url, array);
-  }
-  array.push_back(']');
-  enqueue(std::move(array), AckToken(), nullptr, {});
-  pump();
+  if (active_.empty() || stopped_ || resend_pending_) return;
+  auto records = std::make_shared<Batch>();
+  for (auto& [fingerprint, a] : active_) addAlertRecord(a.info, {}, *records);
+  resend_pending_ = true;
+  sink_.consume(std::move(records), AckToken(this, 0));
 }
 
 void WebhookOutput::stop() {
   if (stopped_) return;
   stopped_ = true;
-  *alive_ = false;
-  if (scheduler_) scheduler_->cancelAll();
-  if (transport_) transport_->shutdown();
-  queue_.clear();  // their tokens drop as Errored
+  sink_.stop();
 }
 
 }  // namespace logship

@@ -89,8 +89,10 @@ std::optional<int64_t> parseRfc3339(std::string_view text, int32_t default_offse
 size_t scanRfc3339(std::string_view text, int32_t default_offset_seconds, int64_t& ns);
 
 // How far into the future of the reference time an RFC 3164 timestamp may lie before it is
-// assumed to belong to the previous year.
-inline constexpr int64_t kSyslogFutureToleranceSeconds = 31 * kSecondsPerDay;
+// assumed to belong to the previous year. A day covers skewed clocks and zones; a log copied from
+// another host or replayed from last December, whose dates lie days or weeks "ahead", is last
+// year's (taking it as this year's would date its events, and its alerts, in the future).
+inline constexpr int64_t kSyslogFutureToleranceSeconds = kSecondsPerDay;
 
 // RFC 3164 "Mmm dd hh:mm:ss" (day space- or zero-padded, or unpadded: "Jun  4", "Jun 04",
 // "Jun 4"), optionally followed by a fraction ("Jun 14 15:16:01.123456"). The format has no year

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include "outputs/common/compression.h"
 #include "outputs/webhook/webhook_service.h"
 #include "parsers/timestamp/timestamp.h"
 #include "tests/outputs/common/http_test_support.h"
@@ -13,7 +14,8 @@ using testing::makeBatch;
 
 // An alert as the detect transform emits it.
 std::shared_ptr<Batch> alertBatch(const std::string& ip, Severity severity, bool end,
-                                  AckToken ack = AckToken()) {
+                                  AckToken ack = AckToken(),
+                                  std::string_view start = "2026-11-22T03:57:28.000Z") {
   auto b = makeBatch({"ssh brute force: 12 events from source.ip=" + ip + " in 60s"},
                      std::move(ack), "");
   Event& e = b->events()[0];
@@ -28,7 +30,7 @@ std::shared_ptr<Batch> alertBatch(const std::string& ip, Severity severity, bool
   str("source.ip", ip);
   b->addField(e, "event.count", FieldValue::integer(12));
   str("alert.window", "60s");
-  str("event.start", "2026-11-22T03:57:28.000Z");
+  str("event.start", start);
   str("alert.sample.1", "Failed password for root from " + ip);
   return b;
 }
@@ -104,6 +106,8 @@ TEST_F(WebhookOutputTest, FiresResendsDedupesFiltersAndResolves) {
       "type: webhook\nendpoint: http://127.0.0.1:9093/api/v2/alerts\nresend_interval: 60s\n"
       "min_interval: 10s\nmin_severity: high\n");
   out_->consume(alertBatch("10.0.0.7", Severity::kCritical, false), acks_.token(1));
+  EXPECT_TRUE(t_->pending.empty());  // batched for batch.timeout (1s)
+  clock_->advance(1s);
   ASSERT_EQ(t_->pending.size(), 1u);
   EXPECT_FALSE(acks_.resolved(1));
   auto doc = parse(t_->pending[0].request->body);
@@ -124,7 +128,7 @@ TEST_F(WebhookOutputTest, FiresResendsDedupesFiltersAndResolves) {
   EXPECT_EQ(context_.metrics_.discarded_events["below_min_severity"], 1u);
 
   // Re-sent every resend_interval while active, retried until accepted.
-  clock_->advance(60s);
+  clock_->advance(60s);  // the re-send, then its batch.timeout
   ASSERT_EQ(t_->pending.size(), 1u);
   t_->respond(503);
   EXPECT_FALSE(out_->healthy());
@@ -135,6 +139,7 @@ TEST_F(WebhookOutputTest, FiresResendsDedupesFiltersAndResolves) {
 
   // The end: endsAt in the past, and no more re-sends.
   out_->consume(alertBatch("10.0.0.7", Severity::kCritical, true), acks_.token(4));
+  clock_->advance(1s);
   ASSERT_EQ(t_->pending.size(), 1u);
   auto end = parse(t_->pending[0].request->body);
   std::string_view ends_at = end.at(0)["endsAt"];
@@ -158,6 +163,7 @@ TEST_F(WebhookOutputTest, JsonTemplateSendsOneBodyPerAlertAndDeadLettersRefusals
       "template: '{\"text\": \"{rule.name} {source.ip}\"}'\n");
   auto b = alertBatch("10.0.0.7", Severity::kCritical, false);
   out_->consume(b, acks_.token(1));
+  clock_->advance(1s);
   ASSERT_EQ(t_->pending.size(), 1u);
   EXPECT_EQ(t_->pending[0].request->body, R"({"text": "ssh_brute_force 10.0.0.7"})");
   t_->respond(400, "bad payload");
@@ -165,6 +171,77 @@ TEST_F(WebhookOutputTest, JsonTemplateSendsOneBodyPerAlertAndDeadLettersRefusals
   std::string dead = testing::readFile(global_.data_dir + "/dead_letter/out.ndjson");
   EXPECT_NE(dead.find("\"code\":400"), std::string::npos);
   EXPECT_NE(dead.find("bad payload"), std::string::npos);
+  out_->stop();
+}
+
+std::string nowRfc3339(std::chrono::system_clock::duration shift = {}) {
+  char buf[40];
+  return std::string(buf, timestamp::formatRfc3339Millis(
+                              std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  (std::chrono::system_clock::now() + shift).time_since_epoch())
+                                  .count(),
+                              buf));
+}
+
+TEST_F(WebhookOutputTest, AlertsOfFutureAndBackfilledLogsAreDeliverable) {
+  start("type: webhook\nendpoint: http://127.0.0.1:9093/api/v2/alerts\n");
+  // A replayed log dated three days ahead of this clock, and one from weeks ago.
+  const std::string future = nowRfc3339(72h);
+  out_->consume(alertBatch("10.0.0.1", Severity::kCritical, false, acks_.token(1), future),
+                acks_.token(2));
+  out_->consume(
+      alertBatch("10.0.0.2", Severity::kCritical, false, AckToken(), "2026-10-01T00:00:00.000Z"),
+      acks_.token(3));
+  out_->consume(alertBatch("10.0.0.3", Severity::kCritical, true, AckToken(), future),
+                acks_.token(4));
+  const std::string before = nowRfc3339();
+  clock_->advance(1s);
+  ASSERT_EQ(t_->pending.size(), 1u);
+  const std::string after = nowRfc3339();
+  auto doc = parse(t_->pending[0].request->body);
+  simdjson::dom::array alerts = doc;
+  ASSERT_EQ(alerts.size(), 3u);
+  for (simdjson::dom::element a : alerts) {
+    std::string_view starts = a["startsAt"], ends = a["endsAt"];
+    EXPECT_LE(starts, after) << "startsAt after the moment it was sent";
+    EXPECT_LT(starts, ends) << "endsAt must follow startsAt";
+  }
+  EXPECT_GE(std::string_view(doc.at(0)["startsAt"]), before);  // clamped to now
+  EXPECT_EQ(std::string_view(doc.at(0)["annotations"]["event_start"]), future);
+  EXPECT_EQ(std::string_view(doc.at(1)["startsAt"]), "2026-10-01T00:00:00.000Z");
+  EXPECT_TRUE(doc.at(1)["annotations"]["event_start"].error());  // nothing to say
+  t_->respond(200);
+  EXPECT_EQ(acks_.status(2), AckStatus::kDelivered);
+  EXPECT_EQ(acks_.status(4), AckStatus::kDelivered);
+  out_->stop();
+}
+
+TEST_F(WebhookOutputTest, CompressionConcurrencyBatchAndMaxAttemptsAreHonoured) {
+  start(
+      "type: webhook\nendpoint: http://127.0.0.1:9093/api/v2/alerts\ncompression: gzip\n"
+      "concurrency: 2\nbatch: {max_events: 1, timeout: 5s}\n"
+      "retry: {initial_backoff: 1s, max_backoff: 1s, max_attempts: 2}\n");
+  out_->consume(alertBatch("10.0.0.1", Severity::kCritical, false), acks_.token(1));
+  out_->consume(alertBatch("10.0.0.2", Severity::kCritical, false), acks_.token(2));
+  out_->consume(alertBatch("10.0.0.3", Severity::kCritical, false), acks_.token(3));
+  // max_events: 1 sends without waiting for the timeout; concurrency: 2 sends two at once.
+  ASSERT_EQ(t_->pending.size(), 2u);
+  EXPECT_EQ(testing::header(*t_->pending[0].request, "Content-Encoding"), "gzip");
+  std::string body;
+  ASSERT_TRUE(gunzip(t_->pending[0].request->body, body));
+  EXPECT_EQ(std::string_view(parse(body).at(0)["labels"]["source_ip"]), "10.0.0.1");
+  t_->respond(200);
+  ASSERT_EQ(t_->pending.size(), 2u);  // the third took the freed slot
+  // Two attempts, then the alert stays unacknowledged (read again after a restart).
+  t_->respond(503);
+  clock_->advance(1s);
+  ASSERT_EQ(t_->pending.size(), 2u);
+  t_->respond(200);  // the third alert
+  t_->respond(503);  // the second alert's second attempt
+  EXPECT_EQ(acks_.status(1), AckStatus::kDelivered);
+  EXPECT_EQ(acks_.status(3), AckStatus::kDelivered);
+  EXPECT_EQ(acks_.status(2), AckStatus::kErrored);
+  EXPECT_EQ(context_.metrics_.discarded_events["retries_exhausted"], 1u);
   out_->stop();
 }
 
