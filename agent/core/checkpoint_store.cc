@@ -38,8 +38,8 @@ void writeAllOrThrow(int fd, const std::string& data, const std::string& path) {
 
 }  // namespace
 
-std::string CheckpointStore::serialize(const Map& checkpoints) {
-  std::string body = "{\"version\":1,\"checkpoints\":[";
+std::string CheckpointStore::serialize(const Map& checkpoints, uint64_t seq) {
+  std::string body = "{\"version\":1,\"seq\":" + std::to_string(seq) + ",\"checkpoints\":[";
   bool first = true;
   for (auto& [key, cp] : checkpoints) {
     if (!first) body += ',';
@@ -59,7 +59,7 @@ std::string CheckpointStore::serialize(const Map& checkpoints) {
 }
 
 std::optional<CheckpointStore::Map> CheckpointStore::parse(std::string_view text,
-                                                           std::string* problem) {
+                                                           std::string* problem, uint64_t* seq) {
   size_t at = text.rfind(kTrailer);
   if (at == std::string_view::npos) {
     *problem = "no checksum trailer (torn write?)";
@@ -85,6 +85,12 @@ std::optional<CheckpointStore::Map> CheckpointStore::parse(std::string_view text
     *problem = "unknown version";
     return std::nullopt;
   }
+  uint64_t sequence = 0;
+  if (root["seq"].get(sequence) && root["seq"].error() != simdjson::NO_SUCH_FIELD) {
+    *problem = "malformed sequence number";
+    return std::nullopt;
+  }
+  if (seq != nullptr) *seq = sequence;
   simdjson::dom::array list;
   if (root["checkpoints"].get(list)) {
     *problem = "no checkpoints list";
@@ -104,12 +110,32 @@ std::optional<CheckpointStore::Map> CheckpointStore::parse(std::string_view text
   return out;
 }
 
-CheckpointStore::Loaded CheckpointStore::load() const {
+CheckpointStore::Loaded CheckpointStore::load() {
   Loaded result;
+  // The newest copy killed or crashed processes left: the fast file when it is valid and newer
+  // than the synced one (it is not after a power loss, which may tear it).
+  uint64_t fast_seq = 0;
+  std::optional<Map> fast;
+  if (auto text = readWholeFile(path_ + ".fast")) {
+    std::string ignored;
+    fast = parse(*text, &ignored, &fast_seq);
+  }
+  auto takeFastIfNewer = [&](uint64_t synced_seq) {
+    if (fast && fast_seq > synced_seq) {
+      result.checkpoints = std::move(*fast);
+      seq_ = fast_seq;
+    }
+  };
   auto current = readWholeFile(path_);
-  if (!current) return result;  // never saved: a first start
-  if (auto map = parse(*current, &result.problem)) {
+  if (!current) {  // never synced: a first start, or killed before the first synced save
+    takeFastIfNewer(0);
+    return result;
+  }
+  uint64_t seq = 0;
+  if (auto map = parse(*current, &result.problem, &seq)) {
     result.checkpoints = std::move(*map);
+    seq_ = seq;
+    takeFastIfNewer(seq);
     return result;
   }
   std::string first_problem = result.problem;
@@ -117,29 +143,38 @@ CheckpointStore::Loaded CheckpointStore::load() const {
   auto previous = readWholeFile(path_ + ".prev");
   std::string prev_problem = "missing";
   if (previous) {
-    if (auto map = parse(*previous, &prev_problem)) {
+    if (auto map = parse(*previous, &prev_problem, &seq)) {
       result.checkpoints = std::move(*map);
       result.problem = first_problem;
+      seq_ = seq;
+      takeFastIfNewer(seq);
       return result;
     }
   }
   result.problem = first_problem + "; previous copy: " + prev_problem;
+  takeFastIfNewer(0);
   return result;
 }
 
-void CheckpointStore::save(const Map& checkpoints) const {
-  std::string data = serialize(checkpoints);
-  std::string tmp = path_ + ".tmp";
+void CheckpointStore::save(const Map& checkpoints, Durability durability) {
+  const std::string data = serialize(checkpoints, ++seq_);
+  const bool synced = durability == Durability::kSynced;
+  const std::string target = synced ? path_ : path_ + ".fast";
+  const std::string tmp = target + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   if (fd < 0) throwErrno("open " + tmp);
   try {
     writeAllOrThrow(fd, data, tmp);
-    if (::fsync(fd) != 0) throwErrno("fsync " + tmp);
+    if (synced && ::fsync(fd) != 0) throwErrno("fsync " + tmp);
   } catch (...) {
     ::close(fd);
     throw;
   }
   ::close(fd);
+  if (!synced) {
+    if (::rename(tmp.c_str(), target.c_str()) != 0) throwErrno("rename " + tmp);
+    return;
+  }
   // Keep the last good copy: link it aside before the rename replaces it.
   std::string prev = path_ + ".prev";
   if (::access(path_.c_str(), F_OK) == 0) {

@@ -14,10 +14,20 @@ struct Checkpoint {
   std::string cursor;  // source-specific state (journald cursor, fingerprints)
 };
 
-// Durable positions of one source, keyed by stream identity. Saved as JSON with a CRC32 trailer by
-// writing a temp file, fsyncing it, renaming it over the current file (the current one becomes the
-// previous copy) and fsyncing the directory. Loading falls back to the previous copy when the
-// current one is torn or corrupt, and to nothing (with a warning) when both are: never a crash loop.
+// How far a save goes.
+enum class Durability {
+  // Temp file, fsync, rename over the current file (which becomes the previous copy), fsync of
+  // the directory: survives a power loss.
+  kSynced,
+  // Temp file renamed over `<path>.fast`, no fsync: survives the process being killed (the page
+  // cache is the kernel's), costs no disk flush, so it can follow every acknowledgement.
+  kPageCache,
+};
+
+// Durable positions of one source, keyed by stream identity, saved as JSON with a CRC32 trailer
+// and a sequence number. Loading takes the newest valid copy of the current, previous and fast
+// files: a torn or corrupt one is skipped, and nothing usable at all starts without checkpoints
+// (with a warning): never a crash loop.
 class CheckpointStore {
  public:
   explicit CheckpointStore(std::string path) : path_(std::move(path)) {}
@@ -25,20 +35,24 @@ class CheckpointStore {
   using Map = std::map<std::string, Checkpoint>;
   struct Loaded {
     Map checkpoints;
-    bool from_previous = false;   // the current copy was unusable
-    std::string problem;          // why, when a copy was unusable
+    bool from_previous = false;  // the current copy was unusable
+    std::string problem;         // why, when a copy was unusable
   };
-  Loaded load() const;
+  // Also sets the sequence the next save continues from.
+  Loaded load();
   // Throws std::system_error when the state cannot be written (disk full, permissions).
-  void save(const Map& checkpoints) const;
+  void save(const Map& checkpoints, Durability durability = Durability::kSynced);
 
   const std::string& path() const { return path_; }
-  // Parses one serialised copy; nullopt when torn, corrupt or of an unknown version.
-  static std::optional<Map> parse(std::string_view text, std::string* problem);
-  static std::string serialize(const Map& checkpoints);
+  // Parses one serialised copy; nullopt when torn, corrupt or of an unknown version. `seq` (if
+  // given) receives its sequence number (0 for copies written before it existed).
+  static std::optional<Map> parse(std::string_view text, std::string* problem,
+                                  uint64_t* seq = nullptr);
+  static std::string serialize(const Map& checkpoints, uint64_t seq = 0);
 
  private:
   std::string path_;
+  uint64_t seq_ = 0;  // of the last copy saved or loaded
 };
 
 }  // namespace logship

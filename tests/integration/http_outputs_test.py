@@ -13,6 +13,7 @@ one line per scenario and "N passed, N failed". Needs python3-protobuf, python3-
 (Debian).
 """
 import json
+import re
 import os
 import shutil
 import signal
@@ -85,6 +86,21 @@ outputs:
             if all(f'{k}="{v}"' in head for k, v in labels.items()):
                 total += float(value)
         return total
+
+    def metrics_matching(self, name, **labels):
+        """The `status` label values (or the whole label text when there is none) of the samples
+        of `name` whose labels include `labels` and whose value is not 0."""
+        status, body = self.get("/metrics")
+        found = []
+        for line in body.decode().splitlines():
+            if not line.startswith(name + "{"):
+                continue
+            head, value = line.rsplit(" ", 1)
+            if float(value) == 0 or not all(f'{k}="{v}"' in head for k, v in labels.items()):
+                continue
+            m = re.search(r'status="([^"]*)"', head)
+            found.append(m.group(1) if m else head)
+        return found
 
     def reload(self, output_yaml, extra=""):
         """Rewrites the config and reloads it through POST /reload; returns the reply."""
@@ -561,17 +577,7 @@ def scenario_tls_client_cert(work):
 
 def scenario_alertmanager(work):
     """auth lines -> parse_auth -> detect -> webhook -> Debian's prometheus-alertmanager."""
-    port = free_port()
-    os.makedirs(os.path.join(work, "am"))
-    am_config = os.path.join(work, "am.yml")
-    with open(am_config, "w") as f:
-        f.write("route: {receiver: blackhole, group_wait: 1s}\nreceivers: [{name: blackhole}]\n")
-    am_log = open(os.path.join(work, "alertmanager.log"), "w")
-    am = subprocess.Popen(["/usr/bin/prometheus-alertmanager", f"--config.file={am_config}",
-                           f"--storage.path={work}/am",
-                           f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
-                          stdout=am_log, stderr=am_log)
-    base = f"http://127.0.0.1:{port}"
+    am, base = start_alertmanager(work)
 
     def alerts():
         try:
@@ -581,7 +587,6 @@ def scenario_alertmanager(work):
             return []
     agent = None
     try:
-        assert wait_until(lambda: http_ok(base + "/-/ready"), 20), "alertmanager did not start"
         output = f"""  alerts:
     type: webhook
     inputs: [brute_force]
@@ -636,6 +641,88 @@ def scenario_alertmanager(work):
                     "port 1 ssh2\n")
         gone = wait_until(lambda: not alerts(), 30)
         assert gone, f"alerts not resolved: {alerts()}"
+    finally:
+        if agent:
+            agent.stop()
+        am.kill()
+        am.wait()
+
+
+def start_alertmanager(work):
+    """Debian's prometheus-alertmanager on a free loopback port; returns (process, base URL)."""
+    port = free_port()
+    os.makedirs(os.path.join(work, "am"), exist_ok=True)
+    am_config = os.path.join(work, "am.yml")
+    with open(am_config, "w") as f:
+        f.write("route: {receiver: blackhole, group_wait: 1s}\nreceivers: [{name: blackhole}]\n")
+    am_log = open(os.path.join(work, "alertmanager.log"), "w")
+    am = subprocess.Popen(["/usr/bin/prometheus-alertmanager", f"--config.file={am_config}",
+                           f"--storage.path={work}/am",
+                           f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
+                          stdout=am_log, stderr=am_log)
+    base = f"http://127.0.0.1:{port}"
+    assert wait_until(lambda: http_ok(base + "/-/ready"), 20), "alertmanager did not start"
+    return am, base
+
+
+def scenario_alertmanager_backfilled_and_future_logs(work):
+    """Alerts of logs whose dates lie weeks back (a backfill) or days ahead of this clock (a log
+    copied from another host, replayed from last December, or with a full timestamp in the
+    future) all reach Alertmanager: no 4xx from it, nothing dead-lettered."""
+    am, base = start_alertmanager(work)
+    agent = None
+    try:
+        output = f"""  alerts:
+    type: webhook
+    inputs: [brute_force]
+    format: alertmanager
+    endpoint: "{base}/api/v2/alerts"
+    resend_interval: 2s
+    retry: {{initial_backoff: 100ms, max_backoff: 1s}}
+"""
+        extra = """transforms:
+  auth: {type: parse_auth, inputs: [logs]}
+  brute_force:
+    type: detect
+    inputs: [auth]
+    name: ssh_brute_force
+    when: {field: event.action, equals: ssh_failed_password}
+    group_by: [source.ip]
+    threshold: 3
+    window: 5m
+    severity: critical
+"""
+        agent = Agent(work, output, extra).start()
+        now = time.time()
+        yearless = lambda t: time.strftime("%b %e %H:%M:%S", time.gmtime(t))
+        iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(t))
+        cases = {"10.1.0.1": lambda i: f"{yearless(now - 21 * 86400 + i)} web-1 sshd[7]: ",
+                 "10.1.0.2": lambda i: f"{yearless(now + 3 * 86400 + i)} web-1 sshd[7]: ",
+                 "10.1.0.3": lambda i: f"<38>1 {iso(now + 3 * 86400 + i)} web-1 sshd 7 - - "}
+        os.makedirs(os.path.join(work, "logs"), exist_ok=True)
+        with open(os.path.join(work, "logs", "auth.log"), "a") as f:
+            for ip, head in cases.items():
+                for i in range(4):
+                    f.write(head(i) + f"Failed password for root from {ip} port {4000 + i} ssh2\n")
+
+        def alerts():
+            try:
+                status, body = http("GET", base + "/api/v2/alerts")
+                return json.loads(body) if status == 200 else []
+            except OSError:
+                return []
+        held = wait_until(lambda: len(alerts()) >= 3 and alerts(), 20)
+        assert held and {a["labels"]["source_ip"] for a in held} == set(cases), held
+        by_ip = {a["labels"]["source_ip"]: a for a in held}
+        future = by_ip["10.1.0.3"]
+        assert "event_start" in future["annotations"], future
+        assert future["annotations"]["event_start"].startswith(iso(now + 3 * 86400)[:10]), future
+        assert all(a["status"]["state"] == "active" for a in held), held
+        time.sleep(2.5)  # a re-send of all three
+        statuses = agent.metrics_matching("logship_output_http_requests_total", output="alerts")
+        assert statuses and all(s == "200" for s in statuses), statuses
+        assert not agent.metrics_matching("logship_output_rejected_events_total", output="alerts")
+        assert not os.path.exists(os.path.join(work, "data", "dead_letter", "alerts.ndjson"))
     finally:
         if agent:
             agent.stop()

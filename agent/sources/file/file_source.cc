@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
@@ -34,8 +35,31 @@ std::string keyOf(const struct stat& st) {
 
 }  // namespace
 
+// Acknowledgements arrive on output threads, and trackers may outlive their source (the batches
+// of a closed file still in flight): they reach the source through this, which it leaves on
+// destruction.
+struct FileSource::PositionsChanged {
+  boost::asio::io_context* io = nullptr;
+  std::atomic<bool> queued{false};
+  std::mutex mutex;
+  FileSource* source = nullptr;  // under `mutex`
+
+  // Asks the source's worker to write the positions; requests coalesce until it does.
+  static void notify(const std::shared_ptr<PositionsChanged>& self) {
+    if (self->io == nullptr || self->queued.exchange(true)) return;
+    boost::asio::post(*self->io, [self] {
+      self->queued = false;
+      std::lock_guard lock(self->mutex);
+      if (self->source != nullptr) self->source->save(Durability::kPageCache);
+    });
+  }
+};
+
 FileSource::FileSource(FileSourceConfig config, BuildContext& ctx)
-    : config_(std::move(config)), id_(ctx.id), flush_after_(config_.idle_flush) {
+    : config_(std::move(config)),
+      id_(ctx.id),
+      flush_after_(config_.idle_flush),
+      positions_changed_(std::make_shared<PositionsChanged>()) {
   if (config_.format == "cri") assemblers_.push_back(std::make_unique<CriAssembler>());
   if (config_.multiline.defined()) {
     MultilineConfig m;
@@ -47,11 +71,25 @@ FileSource::FileSource(FileSourceConfig config, BuildContext& ctx)
 }
 
 FileSource::~FileSource() {
+  {
+    std::lock_guard lock(positions_changed_->mutex);
+    positions_changed_->source = nullptr;
+  }
   for (auto& [key, t] : tails_) ::close(t->fd);
+}
+
+std::shared_ptr<OrderedAckTracker> FileSource::newTracker(uint64_t offset) {
+  return std::make_shared<OrderedAckTracker>(
+      offset, [changed = positions_changed_](uint64_t) { PositionsChanged::notify(changed); });
 }
 
 void FileSource::start(SourceContext& context) {
   context_ = &context;
+  {
+    std::lock_guard lock(positions_changed_->mutex);
+    positions_changed_->io = &context.io();
+    positions_changed_->source = this;
+  }
   read_timer_ = std::make_unique<boost::asio::steady_timer>(context.io());
   checkpoint_timer_ = std::make_unique<boost::asio::steady_timer>(context.io());
   auto& registry = context.metricsRegistry();
@@ -82,26 +120,25 @@ void FileSource::start(SourceContext& context) {
     context.metrics().error("checkpoint_corrupt");
     logWarn("file source '" + id_ + "': checkpoint file " + store_->path() + " is unusable (" +
             loaded.problem + "); " +
-            (loaded.checkpoints.empty() && loaded.from_previous
-                 ? "starting without checkpoints"
-                 : "using the previous copy"));
+            (loaded.checkpoints.empty() && loaded.from_previous ? "starting without checkpoints"
+                                                                : "using the previous copy"));
   }
   saved_ = std::move(loaded.checkpoints);
 
-  watcher_ = std::make_unique<FileWatcher>(context.io(), [this](const std::string& path,
-                                                                bool rescan) {
-    rescan_requested_ = rescan_requested_ || rescan;
-    if (path.empty()) {
-      for (auto& [key, t] : tails_) t->active = true;
-    } else if (auto it = key_by_path_.find(path); it != key_by_path_.end()) {
-      if (auto t = tails_.find(it->second); t != tails_.end()) t->second->active = true;
-    }
-    if (!stopped_ && timer_armed_) {
-      timer_armed_ = false;
-      read_timer_->cancel();
-      pumpSoon();
-    }
-  });
+  watcher_ =
+      std::make_unique<FileWatcher>(context.io(), [this](const std::string& path, bool rescan) {
+        rescan_requested_ = rescan_requested_ || rescan;
+        if (path.empty()) {
+          for (auto& [key, t] : tails_) t->active = true;
+        } else if (auto it = key_by_path_.find(path); it != key_by_path_.end()) {
+          if (auto t = tails_.find(it->second); t != tails_.end()) t->second->active = true;
+        }
+        if (!stopped_ && timer_armed_) {
+          timer_armed_ = false;
+          read_timer_->cancel();
+          pumpSoon();
+        }
+      });
   if (!watcher_->available()) {
     logWarn("file source '" + id_ + "': inotify unavailable; polling every " +
             formatDuration(config_.poll_interval));
@@ -142,7 +179,7 @@ void FileSource::scan() {
     if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
       for (size_t i = 0; i < g.gl_pathc; ++i) {
         std::string path = g.gl_pathv[i];
-        struct stat st{};
+        struct stat st {};
         if (excluded(path) || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
         std::string key = keyOf(st);
         if (!seen_keys.insert(key).second) continue;  // two names of one file
@@ -194,8 +231,7 @@ void FileSource::place(const std::string& path, const struct stat& st, bool star
     if (same && size >= saved->second.offset) {
       uint64_t offset = saved->second.offset;
       saved_.erase(saved);
-      openTail(path, fd, st, head, offset, std::make_shared<OrderedAckTracker>(offset),
-               "resuming at the saved position");
+      openTail(path, fd, st, head, offset, newTracker(offset), "resuming at the saved position");
       return;
     }
     ::close(fd);
@@ -222,7 +258,7 @@ void FileSource::place(const std::string& path, const struct stat& st, bool star
       }
       uint64_t offset = it->second.offset;
       saved_.erase(it);
-      openTail(path, fd, st, head, offset, std::make_shared<OrderedAckTracker>(offset),
+      openTail(path, fd, st, head, offset, newTracker(offset),
                "a copy of a file read before the restart; resuming at its saved position");
       return;
     }
@@ -249,7 +285,7 @@ void FileSource::place(const std::string& path, const struct stat& st, bool star
   candidates_.erase(path);
   if (saved != saved_.end()) saved_.erase(saved);  // that identity's old content is gone
   uint64_t offset = (startup && config_.start_at == "end") ? size : 0;
-  openTail(path, fd, st, head, offset, std::make_shared<OrderedAckTracker>(offset),
+  openTail(path, fd, st, head, offset, newTracker(offset),
            offset ? "new; starting at its end" : "new; reading from the start");
 }
 
@@ -355,7 +391,7 @@ void FileSource::truncated(Tail& tail, const char* how) {
   rotations_->Add({{"component_id", id_}, {"kind", "truncate"}}).Increment();
   predecessors_.push_back(
       Predecessor{tail.head, tail.reader->consumedOffset(), std::move(tail.tracker), Clock::now()});
-  tail.tracker = std::make_shared<OrderedAckTracker>(0);
+  tail.tracker = newTracker(0);
   ::lseek(tail.fd, 0, SEEK_SET);
   tail.reader->reset(0);
   readHead(tail.fd, static_cast<uint32_t>(config_.fingerprint_bytes.bytes), tail.head);
@@ -364,7 +400,7 @@ void FileSource::truncated(Tail& tail, const char* how) {
 }
 
 void FileSource::checkAtEof(Tail& tail) {
-  struct stat by_fd{};
+  struct stat by_fd {};
   if (::fstat(tail.fd, &by_fd) != 0) return;
   uint64_t size = static_cast<uint64_t>(by_fd.st_size);
   if (size < tail.reader->readOffset()) {
@@ -384,7 +420,7 @@ void FileSource::checkAtEof(Tail& tail) {
     if (auto chunk = tail.reader->flushPartial(wallNowNs())) emitChunk(tail, *chunk, true);
   }
   if (!tail.gone) {
-    struct stat by_path{};
+    struct stat by_path {};
     bool exists = ::stat(tail.path.c_str(), &by_path) == 0;
     if (!exists || by_path.st_ino != tail.ino || by_path.st_dev != tail.dev) {
       tail.gone = true;
@@ -464,7 +500,8 @@ Duration FileSource::sweepInterval() const {
   bool waiting = !candidates_.empty() || !predecessors_.empty();
   for (auto& [key, t] : tails_) waiting = waiting || t->gone || t->reader->hasPartial();
   if (waiting) return std::min(config_.poll_interval, flush_after_);
-  if (watcher_->available()) return std::max<Duration>(config_.poll_interval, std::chrono::seconds(5));
+  if (watcher_->available())
+    return std::max<Duration>(config_.poll_interval, std::chrono::seconds(5));
   return config_.poll_interval;
 }
 
@@ -510,14 +547,18 @@ CheckpointStore::Map FileSource::snapshot() const {
   return map;
 }
 
-void FileSource::saveState() {
+void FileSource::saveState() { save(Durability::kSynced); }
+
+void FileSource::save(Durability durability) {
   if (!store_) return;
   CheckpointStore::Map map = snapshot();
   std::string text = CheckpointStore::serialize(map);
-  if (text == last_saved_) return;
+  std::string& last = durability == Durability::kSynced ? last_synced_ : last_written_;
+  if (text == last) return;
   try {
-    store_->save(map);
-    last_saved_ = std::move(text);
+    store_->save(map, durability);
+    last_written_ = text;
+    last = std::move(text);
   } catch (const std::exception& e) {
     context_->metrics().error("checkpoint_save_failed");
     logWarn("file source '" + id_ + "': cannot save checkpoints: " + e.what());
@@ -531,7 +572,7 @@ std::string FileSource::statusJson() const {
   for (auto& [key, t] : tails_) {
     if (!first) out += ',';
     first = false;
-    struct stat st{};
+    struct stat st {};
     uint64_t size = ::fstat(t->fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
     uint64_t acked = t->tracker->checkpoint();
     out += "{\"path\":";
@@ -546,6 +587,5 @@ std::string FileSource::statusJson() const {
   out += "]}";
   return out;
 }
-
 
 }  // namespace logship

@@ -33,7 +33,9 @@ using Clock = std::chrono::steady_clock;
 // The file tailer. Files are identified by device + inode and the hash of their first bytes, so
 // renames, copytruncate, truncation and inode reuse neither lose nor repeat lines. Each file's
 // batches go through an ordered ack tracker; only acknowledged positions are saved, so after a
-// crash reading resumes at the first line some output had not yet accepted.
+// crash reading resumes at the first line some output had not yet accepted. They are written as
+// they advance (to the page cache: a killed agent repeats only the batches that were in flight)
+// and synced every checkpoint_interval (what a power loss can take back).
 class FileSource final : public Source {
  public:
   FileSource(FileSourceConfig config, BuildContext& ctx);
@@ -61,7 +63,7 @@ class FileSource final : public Source {
     // Worth a read now: it had data last time, or inotify reported a change. Idle files are only
     // looked at on the poll interval.
     bool active = true;
-    bool gone = false;  // the path no longer names this file: drain it, then close
+    bool gone = false;         // the path no longer names this file: drain it, then close
     std::string metrics_path;  // the path its metrics are labelled with (where it was opened)
     prometheus::Counter* read_bytes = nullptr;
     prometheus::Gauge* lag_bytes = nullptr;
@@ -95,6 +97,9 @@ class FileSource final : public Source {
   void scheduleCheckpoint();
   bool excluded(const std::string& path) const;
   CheckpointStore::Map snapshot() const;
+  void save(Durability durability);
+  struct PositionsChanged;
+  std::shared_ptr<OrderedAckTracker> newTracker(uint64_t offset);
 
   FileSourceConfig config_;
   std::string id_;
@@ -110,16 +115,18 @@ class FileSource final : public Source {
   bool rescan_requested_ = false;
 
   std::map<std::string, std::unique_ptr<Tail>> tails_;  // by key
-  std::string last_read_key_;                          // where the round-robin continues
-  std::map<std::string, std::string> key_by_path_;     // for inotify events
-  Clock::time_point last_sweep_;                       // last time every file was looked at
-  mutable std::mutex mutex_;                           // tails_ against /status and saveState
-  CheckpointStore::Map saved_;                         // loaded, not yet matched to a file
+  std::string last_read_key_;                           // where the round-robin continues
+  std::map<std::string, std::string> key_by_path_;      // for inotify events
+  Clock::time_point last_sweep_;                        // last time every file was looked at
+  mutable std::mutex mutex_;                            // tails_ against /status and saveState
+  CheckpointStore::Map saved_;                          // loaded, not yet matched to a file
   std::vector<Predecessor> predecessors_;
   std::map<std::string, std::chrono::steady_clock::time_point> candidates_;  // path -> first seen
   std::vector<std::shared_ptr<OrderedAckTracker>> retired_;  // closed files with acks in flight
   std::set<std::string> reported_errors_;
-  std::string last_saved_;
+  std::string last_synced_;   // the positions of the last synced save
+  std::string last_written_;  // and of the last save of either kind
+  std::shared_ptr<PositionsChanged> positions_changed_;
   std::chrono::steady_clock::time_point last_scan_;
   bool first_scan_ = true;
   bool stopped_ = false;
