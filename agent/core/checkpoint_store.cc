@@ -123,6 +123,7 @@ CheckpointStore::Loaded CheckpointStore::load() {
   auto takeFastIfNewer = [&](uint64_t synced_seq) {
     if (fast && fast_seq > synced_seq) {
       result.checkpoints = std::move(*fast);
+      result.from_fast = true;
       seq_ = fast_seq;
     }
   };

@@ -36,6 +36,7 @@ class CheckpointStore {
   struct Loaded {
     Map checkpoints;
     bool from_previous = false;  // the current copy was unusable
+    bool from_fast = false;      // the copy taken is the fast one, newer than any synced one
     std::string problem;         // why, when a copy was unusable
   };
   // Also sets the sequence the next save continues from.

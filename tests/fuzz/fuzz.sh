@@ -29,6 +29,7 @@ declare -A sources=(
   [auth_fuzz]="parsers/auth/auth_classifier.cc parsers/syslog/syslog_parser.cc parsers/timestamp/timestamp.cc"
   [scrub_pii_fuzz]="pipelines/scrub_pii/builtin_matchers.cc pipelines/scrub_pii/substrate_key_matchers.cc pipelines/scrub_pii/hmac_sha256.cc pipelines/scrub_pii/pii_scrubber.cc pipelines/scrub_pii/secret_key_names.cc $out/bip39_wordlist.cc"
   [parse_json_fuzz]="parsers/json/parse_json.cc"
+  [line_assembler_fuzz]="agent/sources/file/line_assembler.cc agent/core/line_reader.cc agent/api/api.cc agent/api/config.cc outputs/common/json_writer.cc outputs/common/utf8.cc parsers/timestamp/timestamp.cc"
   [parse_logfmt_fuzz]="parsers/logfmt/parse_logfmt.cc"
   [parse_regex_fuzz]="parsers/regex/parse_regex.cc"
   [parse_syslog_fuzz]="parsers/syslog/parse_syslog.cc parsers/syslog/syslog_parser.cc"

@@ -461,8 +461,8 @@ def s13_corrupt_checkpoint(w):
     # The previous copy holds an earlier position: lines may repeat, none may be lost.
     same(a.messages(), gen("line", 100) + gen("more", 10), allow_duplicates=True)
     assert "is unusable" in open(os.path.join(w, "agent.log")).read()
-    # Both copies destroyed: the agent still starts, and re-reads rather than loses.
-    for name in ("logs.json", "logs.json.prev"):
+    # Every copy destroyed: the agent still starts, and re-reads rather than loses.
+    for name in ("logs.json", "logs.json.prev", "logs.json.fast"):
         with open(os.path.join(w, "data", "checkpoints", name), "w") as f:
             f.write("{")
     seen = len(a.messages())

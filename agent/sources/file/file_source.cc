@@ -60,12 +60,11 @@ FileSource::FileSource(FileSourceConfig config, BuildContext& ctx)
       id_(ctx.id),
       flush_after_(config_.idle_flush),
       positions_changed_(std::make_shared<PositionsChanged>()) {
-  if (config_.format == "cri") assemblers_.push_back(std::make_unique<CriAssembler>());
   if (config_.multiline.defined()) {
     MultilineConfig m;
     Diagnostics ignored;  // validated by the option table already
     readMultiline(config_.multiline, m, ignored);
-    assemblers_.push_back(std::make_unique<MultilineAssembler>(m));
+    multiline_ = std::make_shared<const MultilineRule>(m);
     flush_after_ = m.timeout;
   }
 }
@@ -120,8 +119,9 @@ void FileSource::start(SourceContext& context) {
     context.metrics().error("checkpoint_corrupt");
     logWarn("file source '" + id_ + "': checkpoint file " + store_->path() + " is unusable (" +
             loaded.problem + "); " +
-            (loaded.checkpoints.empty() && loaded.from_previous ? "starting without checkpoints"
-                                                                : "using the previous copy"));
+            (loaded.from_fast                                     ? "using the copy written since"
+             : loaded.checkpoints.empty() && loaded.from_previous ? "starting without checkpoints"
+                                                                  : "using the previous copy"));
   }
   saved_ = std::move(loaded.checkpoints);
 
@@ -301,6 +301,14 @@ void FileSource::openTail(const std::string& path, int fd, const struct stat& st
   t->ino = st.st_ino;
   t->head = head;
   t->reader = std::make_unique<LineReader>(config_.max_line_bytes.bytes, offset);
+  // CRI pieces are joined first, then multiline groups of the joined lines.
+  if (config_.format == "cri") {
+    t->assemblers.push_back(std::make_unique<CriAssembler>(config_.max_line_bytes.bytes));
+  }
+  if (multiline_) {
+    t->assemblers.push_back(
+        std::make_unique<MultilineAssembler>(multiline_, config_.max_line_bytes.bytes));
+  }
   t->tracker = std::move(tracker);
   t->last_growth = Clock::now();
   // A rotated-away file and its successor share one path, and so one set of per-path metrics.
@@ -339,8 +347,13 @@ void FileSource::closeTail(const std::string& key) {
 
 void FileSource::emitChunk(Tail& tail, LineReader::Chunk& chunk, bool final) {
   // Lines that may still be joined by what comes next are given back to the reader.
-  for (auto& assembler : assemblers_) {
-    if (auto held = assembler->assemble(chunk.batch, final)) {
+  size_t truncated_events = 0;
+  size_t dropped_lines = 0;
+  for (auto& assembler : tail.assemblers) {
+    const LineAssembler::Result result = assembler->assemble(chunk.batch, final);
+    truncated_events += result.truncated_events;
+    dropped_lines += result.dropped_lines;
+    if (auto held = result.held) {
       uint64_t base = tail.reader->readOffset() - chunk.batch.raw().size();
       std::string_view raw = chunk.batch.raw();
       size_t from = static_cast<size_t>(*held - base);
@@ -355,6 +368,17 @@ void FileSource::emitChunk(Tail& tail, LineReader::Chunk& chunk, bool final) {
   context_->metrics().received(chunk.batch.events().size(), chunk.batch.raw().size());
   if (chunk.truncated_lines) {
     context_->metrics().discarded("truncated_line", chunk.truncated_lines);
+  }
+  if (truncated_events) {
+    context_->metrics().discarded("truncated_event", truncated_events);
+    context_->metrics().discarded("truncated_event_rest", dropped_lines);
+    cut_events_.log(LogLevel::kWarn, "file source '" + id_ + "': " + tail.path + ": " +
+                                         std::to_string(truncated_events) +
+                                         " joined event(s) longer than max_line_bytes (" +
+                                         describeValue(config_.max_line_bytes) +
+                                         ") cut there, the rest dropped");
+  } else if (dropped_lines) {
+    context_->metrics().discarded("truncated_event_rest", dropped_lines);
   }
   Batch& batch = chunk.batch;
   batch.ack() = tail.tracker->track(chunk.end_offset);

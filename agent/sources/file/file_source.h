@@ -14,6 +14,7 @@
 #include "agent/core/ack_tracker.h"
 #include "agent/core/checkpoint_store.h"
 #include "agent/core/line_reader.h"
+#include "agent/core/log.h"
 #include "agent/sources/file/file_config.h"
 #include "agent/sources/file/file_watcher.h"
 #include "agent/sources/file/fingerprint.h"
@@ -56,6 +57,7 @@ class FileSource final : public Source {
     ino_t ino = 0;
     Head head;
     std::unique_ptr<LineReader> reader;
+    std::vector<std::unique_ptr<LineAssembler>> assemblers;  // CRI, then multiline
     std::shared_ptr<OrderedAckTracker> tracker;
     std::chrono::steady_clock::time_point last_growth;
     std::chrono::steady_clock::time_point gone_since;
@@ -103,7 +105,8 @@ class FileSource final : public Source {
 
   FileSourceConfig config_;
   std::string id_;
-  std::vector<std::unique_ptr<LineAssembler>> assemblers_;  // CRI, then multiline
+  std::shared_ptr<const MultilineRule> multiline_;  // when configured
+  LogThrottle cut_events_;
   Duration flush_after_;  // a held-back partial line or group is shipped after this idle time
   SourceContext* context_ = nullptr;
   std::unique_ptr<CheckpointStore> store_;

@@ -43,9 +43,9 @@ void FileWatcher::read() {
         for (size_t at = 0; at + sizeof(inotify_event) <= n;) {
           auto* e = reinterpret_cast<const inotify_event*>(buffer_ + at);
           at += sizeof(inotify_event) + e->len;
-          bool rescan = e->mask & (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-                                   IN_Q_OVERFLOW | IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED |
-                                   IN_ATTRIB);
+          bool rescan =
+              e->mask & (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_Q_OVERFLOW |
+                         IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_ATTRIB);
           if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
             watched_.erase(dirs_[e->wd]);  // re-added by the next scan if it comes back
             dirs_.erase(e->wd);

@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "parsers/timestamp/timestamp.h"
@@ -46,12 +47,22 @@ bool readMultiline(const ConfigNode& node, MultilineConfig& out, Diagnostics& di
   return diag.errors().size() == errors;
 }
 
-MultilineAssembler::MultilineAssembler(const MultilineConfig& config)
-    : config_(config),
-      pattern_(std::make_unique<RE2>(config.start.empty() ? config.continue_ : config.start)),
-      is_start_(!config.start.empty()) {}
+MultilineRule::MultilineRule(const MultilineConfig& c)
+    : config(c),
+      pattern(std::make_unique<const RE2>(c.start.empty() ? c.continue_ : c.start)),
+      is_start(!c.start.empty()) {}
 
-MultilineAssembler::~MultilineAssembler() = default;
+MultilineRule::~MultilineRule() = default;
+
+MultilineAssembler::MultilineAssembler(std::shared_ptr<const MultilineRule> rule,
+                                       size_t max_event_bytes)
+    : rule_(std::move(rule)),
+      max_bytes_(std::min(max_event_bytes, rule_->config.max_bytes.bytes)) {}
+
+bool MultilineAssembler::continues(std::string_view message) const {
+  const bool matches = RE2::PartialMatch(message, *rule_->pattern);
+  return rule_->is_start ? !matches : matches;
+}
 
 namespace {
 
@@ -88,121 +99,182 @@ void join(Batch& batch, std::vector<Event>& events, size_t first, size_t last) {
 
 }  // namespace
 
-std::optional<uint64_t> MultilineAssembler::assemble(Batch& batch, bool final) {
+LineAssembler::Result MultilineAssembler::assemble(Batch& batch, bool final) {
   std::vector<Event>& events = batch.events();
-  if (events.empty()) return std::nullopt;
+  Result result;
+  size_t i = 0;
+  // The rest of a group cut in an earlier read.
+  if (dropping_) {
+    while (i < events.size() && continues(events[i].message)) ++i;
+    result.dropped_lines += i;
+    if (i < events.size()) dropping_ = false;
+  }
+  if (i == events.size()) {
+    events.clear();
+    return result;
+  }
+  const size_t max_lines = static_cast<size_t>(rule_->config.max_lines);
   size_t out = 0;
-  size_t group = 0;
-  size_t group_bytes = events[0].message.size();
-  auto close = [&](size_t last) {
+  size_t group = i;
+  size_t last = i;  // the group's last line kept
+  size_t group_bytes = events[i].message.size();
+  bool cut = false;
+  auto close = [&] {
     if (last > group) join(batch, events, group, last);
+    if (cut) {
+      events[group].flags |= Event::kTruncated;
+      ++result.truncated_events;
+    }
     events[out++] = events[group];
   };
-  for (size_t i = 1; i < events.size(); ++i) {
-    bool matches = RE2::PartialMatch(events[i].message, *pattern_);
-    bool joins = is_start_ ? !matches : matches;
-    size_t lines = i - group;
-    if (joins && lines < static_cast<size_t>(config_.max_lines) &&
-        group_bytes + events[i].message.size() + 1 <= config_.max_bytes.bytes) {
-      group_bytes += events[i].message.size() + 1;
+  for (size_t j = i + 1; j < events.size(); ++j) {
+    if (!continues(events[j].message)) {
+      close();
+      group = last = j;
+      group_bytes = events[j].message.size();
+      cut = false;
       continue;
     }
-    close(i - 1);
-    group = i;
-    group_bytes = events[i].message.size();
+    // What the joined message would be: a view from the group's first byte, CRs of CRLF line
+    // ends included, when the lines are adjacent in the buffer (see join()), else a copy.
+    const char* begin = events[group].message.data();
+    const char* end = events[j].message.data() + events[j].message.size();
+    const size_t copied = group_bytes + events[j].message.size() + 1;
+    const size_t joined = end > begin && static_cast<size_t>(end - begin) <= copied + (j - group)
+                              ? end - begin
+                              : copied;
+    if (cut) {
+      ++result.dropped_lines;
+    } else if (last - group + 1 >= max_lines) {
+      // max_lines starts a new group, as Promtail's does; only bytes cut an event.
+      close();
+      group = last = j;
+      group_bytes = events[j].message.size();
+    } else if (joined <= max_bytes_) {
+      group_bytes = joined;
+      last = j;
+    } else {
+      cut = true;
+      ++result.dropped_lines;
+    }
   }
-  // The last group may go on in data not read yet: hold it back unless it is complete or final.
-  size_t lines = events.size() - group;
-  bool full = lines >= static_cast<size_t>(config_.max_lines) ||
-              group_bytes >= config_.max_bytes.bytes;
-  std::optional<uint64_t> held;
-  if (final || full) {
-    close(events.size() - 1);
+  // The last group may go on in data not read yet: held back (at most max_bytes of it) unless
+  // it is final, or was cut, in which case what follows it is dropped.
+  if (final || cut) {
+    close();
+    dropping_ = cut && !final;
   } else {
-    held = events[group].offset;
+    result.held = events[group].offset;
   }
   events.resize(out);
-  return held;
+  return result;
 }
 
-std::optional<uint64_t> CriAssembler::assemble(Batch& batch, bool final) {
+namespace {
+
+// "<time> <stream> <tag> <message>" of a CRI line.
+struct CriLine {
+  int64_t ts = 0;
+  std::string_view stream;
+  char tag = 'F';
+  std::string_view body;
+
+  bool parse(std::string_view line) {
+    size_t n = timestamp::scanRfc3339(line, 0, ts);
+    if (n == 0 || n >= line.size() || line[n] != ' ') return false;
+    std::string_view rest = line.substr(n + 1);
+    size_t sp = rest.find(' ');
+    if (sp == std::string_view::npos) return false;
+    stream = rest.substr(0, sp);
+    rest = rest.substr(sp + 1);
+    if (rest.empty() || (rest[0] != 'P' && rest[0] != 'F')) return false;
+    tag = rest[0];
+    body = rest.size() > 1 && rest[1] == ' ' ? rest.substr(2) : rest.substr(1);
+    return true;
+  }
+};
+
+}  // namespace
+
+LineAssembler::Result CriAssembler::assemble(Batch& batch, bool final) {
   std::vector<Event>& events = batch.events();
+  Result result;
   size_t out = 0;
   size_t i = 0;
-  std::optional<uint64_t> held;
   while (i < events.size()) {
-    // Parse "<time> <stream> <tag> <message>" of line i.
-    auto parse = [](std::string_view line, int64_t& ts, std::string_view& stream, char& tag,
-                    std::string_view& body) {
-      int64_t ns = 0;
-      size_t n = timestamp::scanRfc3339(line, 0, ns);
-      if (n == 0 || n >= line.size() || line[n] != ' ') return false;
-      std::string_view rest = line.substr(n + 1);
-      size_t sp = rest.find(' ');
-      if (sp == std::string_view::npos) return false;
-      stream = rest.substr(0, sp);
-      rest = rest.substr(sp + 1);
-      if (rest.empty() || (rest[0] != 'P' && rest[0] != 'F')) return false;
-      tag = rest[0];
-      body = rest.size() > 1 && rest[1] == ' ' ? rest.substr(2) : rest.substr(1);
-      ts = ns;
-      return true;
-    };
-    int64_t ts = 0;
-    std::string_view stream, body;
-    char tag = 'F';
-    if (!parse(events[i].message, ts, stream, tag, body)) {
+    CriLine line;
+    if (!line.parse(events[i].message)) {
       Event& e = events[out++] = events[i];
       batch.addField(e, "event.parse_error", FieldValue::string("not a CRI log line"));
       e.flags |= Event::kParseError;
       ++i;
       continue;
     }
-    // Collect P lines up to the closing F line.
-    size_t end = i;
-    std::string_view piece_stream = stream;
-    while (tag == 'P' && end + 1 < events.size()) {
-      int64_t t2;
-      std::string_view s2, b2;
-      char tag2;
-      if (!parse(events[end + 1].message, t2, s2, tag2, b2) || s2 != piece_stream) break;
-      ++end;
-      tag = tag2;
+    if (!dropping_.empty() && line.stream == dropping_) {
+      // A piece of a message cut in an earlier read.
+      ++result.dropped_lines;
+      if (line.tag == 'F') dropping_.clear();
+      ++i;
+      continue;
     }
-    if (tag == 'P' && end + 1 == events.size() && !final) {
-      held = events[i].offset;  // the rest of this line is not written yet
-      break;
+    // The pieces up to the closing F line, as many as fit in max_bytes.
+    size_t end = i;   // the last piece of this message in the batch
+    size_t kept = i;  // the last piece (partly) kept
+    size_t bytes = line.body.size();
+    bool cut = bytes > max_bytes_;
+    char tag = line.tag;
+    CriLine next;
+    while (tag == 'P' && end + 1 < events.size() && next.parse(events[end + 1].message) &&
+           next.stream == line.stream) {
+      ++end;
+      tag = next.tag;
+      if (cut) {
+        ++result.dropped_lines;
+        continue;
+      }
+      bytes += next.body.size();
+      kept = end;
+      if (bytes > max_bytes_) cut = true;
+    }
+    if (tag == 'P' && end + 1 == events.size() && !final && !cut) {
+      // The rest of this message is not written yet: hold its pieces back, unless they are so
+      // many that their prefixes alone outgrow twice the limit (pieces of a few bytes each).
+      const size_t held_bytes = static_cast<size_t>(events[end].offset - events[i].offset) +
+                                events[end].message.size() + 1;
+      if (held_bytes <= 2 * max_bytes_) {
+        result.held = events[i].offset;
+        break;
+      }
+      cut = true;
     }
     Event e = events[i];
-    e.timestamp_ns = ts;
-    if (end == i) {
-      e.message = body;
+    e.timestamp_ns = line.ts;
+    const size_t size = std::min(bytes, max_bytes_);
+    if (kept == i) {
+      e.message = line.body.substr(0, size);
     } else {
-      size_t size = 0;
-      std::string_view pieces[2];
-      for (size_t k = i; k <= end; ++k) {
-        int64_t t;
-        char g;
-        parse(events[k].message, t, pieces[0], g, pieces[1]);
-        size += pieces[1].size();
-      }
       char* buf = static_cast<char*>(batch.arena().allocate(size, 1));
       size_t at = 0;
-      for (size_t k = i; k <= end; ++k) {
-        int64_t t;
-        char g;
-        parse(events[k].message, t, pieces[0], g, pieces[1]);
-        std::memcpy(buf + at, pieces[1].data(), pieces[1].size());
-        at += pieces[1].size();
+      CriLine piece;
+      for (size_t k = i; k <= kept && at < size; ++k) {
+        piece.parse(events[k].message);
+        const size_t n = std::min(piece.body.size(), size - at);
+        std::memcpy(buf + at, piece.body.data(), n);
+        at += n;
       }
       e.message = std::string_view(buf, at);
     }
-    batch.addField(e, "stream", FieldValue::string(stream));
+    if (cut) {
+      e.flags |= Event::kTruncated;
+      ++result.truncated_events;
+      if (tag == 'P' && !final) dropping_ = std::string(line.stream);  // its F line comes later
+    }
+    batch.addField(e, "stream", FieldValue::string(line.stream));
     events[out++] = e;
     i = end + 1;
   }
   events.resize(out);
-  return held;
+  return result;
 }
 
 void addPodFields(Batch& batch, std::string_view path) {
