@@ -16,7 +16,7 @@ import time
 import traceback
 import urllib.request
 
-from testlib import free_port, ndjson_records
+from testlib import free_port, missing, ndjson_records
 
 BIN = os.path.abspath(sys.argv[1])
 # AddressSanitizer's redzones and shadow memory more than triple the agent's own RSS.
@@ -131,7 +131,7 @@ def s3_full_disk(w):
     os.makedirs(data)
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", data],
                       capture_output=True).returncode != 0:
-        return "(skipped: cannot mount a tmpfs here; needs root)"
+        return missing("cannot mount a tmpfs here; needs root")
     try:
         a = Agent(w, data_dir=data, max_bytes="64MiB").start()
         want = []

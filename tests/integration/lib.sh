@@ -13,8 +13,14 @@ cleanup() {
 }
 trap cleanup EXIT
 [[ -n ${KEEP_WORK:-} ]] && trap - EXIT
+skipped=0
 ok() { echo "ok   - $1"; pass=$((pass + 1)); }
 no() { echo "FAIL - $1"; fail=$((fail + 1)); }
+# A check that cannot run here (a tool, a privilege): skipped on a developer's machine, failed in
+# CI (CI=true), where a skip would pass for a success.
+skip() {
+  if [[ ${CI:-} == true ]]; then no "$1 (required in CI)"; else echo "skip - $1"; skipped=$((skipped + 1)); fi
+}
 check() { local what=$1; shift; if "$@"; then ok "$what"; else no "$what"; fi; }
 lines() { [[ -f $1 ]] && wc -l <"$1" || echo 0; }
 # wait_for FILE N [SECONDS]: until FILE has at least N lines.

@@ -15,7 +15,7 @@ import tempfile
 import time
 import traceback
 
-from testlib import free_port, ndjson_records
+from testlib import free_port, missing, ndjson_records
 
 BIN = os.path.abspath(sys.argv[1])
 
@@ -360,11 +360,13 @@ def write_journal(path, entries, first_index):
 
 def s16_journald(w):
     if not os.access(JOURNAL_REMOTE, os.X_OK):
-        return "(skipped: systemd-journal-remote is not installed, so no journal can be written)"
+        return missing("systemd-journal-remote is not installed, so no journal can be written")
     jdir = os.path.join(w, "journal")
     os.makedirs(jdir)
     first = [("ssh.service", "sshd", f"Failed password for root from 10.0.0.{i} port 22 ssh2")
-             for i in range(50)]
+             for i in range(49)]
+    # One entry over max_message_bytes (2 KiB): cut, flagged, counted.
+    first.append(("ssh.service", "sshd", "banner " + "z" * 5000))
     noise = [("cron.service", "CRON", f"cron job {i}") for i in range(20)]
     write_journal(os.path.join(jdir, "a.journal"), first + noise, 0)
     out = os.path.join(w, "out.ndjson")
@@ -374,7 +376,7 @@ def s16_journald(w):
 admin: {{enabled: false}}
 sources:
   j: {{type: journald, directory: {jdir}, start_at: beginning, units: [ssh.service],
-      checkpoint_interval: 100ms}}
+      checkpoint_interval: 100ms, max_message_bytes: 2KiB}}
 outputs:
   o: {{type: file, inputs: [j], path: {out}}}
 """)
@@ -393,7 +395,9 @@ outputs:
         return [json.loads(l) for l in open(out)]
 
     events = run_until(50)
-    assert [e["message"] for e in events] == [m for _, _, m in first]
+    cut = [m[:2048] for _, _, m in first]
+    assert [e["message"] for e in events] == cut
+    assert events[-1]["log"]["truncated"] is True and "truncated" not in events[0]["log"]
     e = events[7]
     assert e["process"] == {"name": "sshd", "pid": 1007} and e["host"]["name"] == "node-1", e
     assert e["systemd"]["unit"] == "ssh.service" and e["log"]["level"] == "info", e
@@ -402,7 +406,7 @@ outputs:
     write_journal(os.path.join(jdir, "b.journal"), more, 100)
     events = run_until(80)
     # The restart resumed after the saved cursor: nothing repeated, nothing lost.
-    same([e["message"] for e in events], [m for _, _, m in first + more])
+    same([e["message"] for e in events], cut + [m for _, _, m in more])
 
 
 def s12_kill9_while_shipping(w):

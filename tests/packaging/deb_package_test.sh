@@ -6,8 +6,6 @@
 source "$(dirname "$0")/../integration/lib.sh"
 build=$(readlink -f "${2:?usage: $0 PATH/TO/logship BUILD_DIR}")
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-skipped=0
-skip() { echo "skip - $1"; skipped=$((skipped + 1)); }
 done_() { echo "$pass passed, $fail failed, $skipped skipped"; ((fail == 0)); exit $?; }
 
 for tool in cpack dpkg-deb dpkg-shlibdeps file; do

@@ -3,8 +3,6 @@
 # commands point at the built binary, since verify checks that they exist), its hardening scores
 # as "OK" offline, and the real binary speaks the Type=notify protocol the unit relies on.
 source "$(dirname "$0")/../integration/lib.sh"
-skipped=0
-skip() { echo "skip - $1"; skipped=$((skipped + 1)); }
 unit=$(cd "$(dirname "$0")/../.." && pwd)/packaging/systemd/logship.service
 analyze=$(command -v systemd-analyze || true)
 if [[ -z $analyze ]]; then
@@ -106,7 +104,7 @@ r = lines.index("RELOADING=1")
 sys.exit(0 if "READY=1" in lines[r + 1:] else 1)
 PY
 else
-  skip "RELOADING=1 then READY=1 on SIGHUP: this build does not reload its configuration"
+  no "RELOADING=1 then READY=1 on SIGHUP"
 fi
 check "still running after SIGHUP" kill -0 "$pid"
 kill -TERM "$pid"

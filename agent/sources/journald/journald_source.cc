@@ -2,9 +2,9 @@
 
 #include <systemd/sd-journal.h>
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <array>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
@@ -28,10 +28,15 @@ const OptionTable<JournaldSourceConfig>& JournaldSourceConfig::options() {
                "Where to start without a saved cursor.")
         .optional("batch_events", &JournaldSourceConfig::batch_events,
                   "Entries read into one batch at most.")
+        .optional("max_message_bytes", &JournaldSourceConfig::max_message_bytes,
+                  "A longer MESSAGE is cut to this, flagged log.truncated and counted.")
         .optional("checkpoint_interval", &JournaldSourceConfig::checkpoint_interval,
                   "How often the acknowledged cursor is saved (also at shutdown).")
         .check([](const JournaldSourceConfig& c, const ConfigNode& node, Diagnostics& diag) {
           if (c.batch_events < 1) diag.error(node["batch_events"].location(), "must be positive");
+          if (c.max_message_bytes.bytes < 1) {
+            diag.error(node["max_message_bytes"].location(), "must be positive");
+          }
         });
     return t;
   }();
@@ -156,6 +161,7 @@ void JournaldSource::pump() {
     size_t begin, size;
     int64_t ts;
     Severity severity;
+    bool truncated;
   };
   std::vector<Entry> entries;
   // process.name, process.pid, host.name and systemd.unit of each entry, as (offset, size) in meta.
@@ -168,8 +174,10 @@ void JournaldSource::pump() {
     uint64_t usec = 0;
     sd_journal_get_realtime_usec(journal_, &usec);
     std::string_view message = field(journal_, "MESSAGE");
+    const bool truncated = message.size() > config_.max_message_bytes.bytes;
+    if (truncated) message = message.substr(0, config_.max_message_bytes.bytes);
     Entry e{text.size(), message.size(), static_cast<int64_t>(usec) * 1000,
-            severityOf(field(journal_, "PRIORITY"))};
+            severityOf(field(journal_, "PRIORITY")), truncated};
     text.append(message);
     text.push_back('\n');
     std::array<size_t, 8> ranges{};
@@ -197,11 +205,16 @@ void JournaldSource::pump() {
     Batch batch(std::move(raw), text.size(), tracker_.track(entries_read_));
     std::string_view meta_view = batch.arena().copy(meta);
     batch.events().reserve(entries.size());
+    size_t truncated = 0;
     for (size_t i = 0; i < entries.size(); ++i) {
       Event& ev = batch.events().emplace_back();
       ev.message = batch.raw().substr(entries[i].begin, entries[i].size);
       ev.timestamp_ns = entries[i].ts;
       ev.severity = entries[i].severity;
+      if (entries[i].truncated) {
+        ev.flags |= Event::kTruncated;
+        ++truncated;
+      }
       ev.offset = entries_read_ - entries.size() + i;
       static constexpr const char* kKeys[] = {"process.name", "process.pid", "host.name",
                                               "systemd.unit"};
@@ -218,6 +231,7 @@ void JournaldSource::pump() {
       }
     }
     context_->metrics().received(entries.size(), text.size());
+    if (truncated) context_->metrics().discarded("truncated_line", truncated);
     context_->emit(std::move(batch));
   }
   if (cursor) free(cursor);

@@ -23,6 +23,7 @@ struct JournaldSourceConfig {
   std::string directory;                 // a journal directory instead of the system journal
   std::string start_at = "end";
   int64_t batch_events = 1000;
+  ByteSize max_message_bytes{1u << 20};
   Duration checkpoint_interval = std::chrono::seconds(1);
 
   static const OptionTable<JournaldSourceConfig>& options();

@@ -25,6 +25,10 @@ const OptionTable<KafkaSourceConfig>& KafkaSourceConfig::options() {
                   "Messages read into one batch at most.")
         .optional("batch_bytes", &KafkaSourceConfig::batch_bytes,
                   "Payload bytes read into one batch at most.")
+        .optional("max_message_bytes", &KafkaSourceConfig::max_message_bytes,
+                  "A longer message is cut to this, flagged log.truncated (not decoded as JSON) "
+                  "and counted. librdkafka's prefetch queue is bounded at 16 MiB "
+                  "(queued.max.messages.kbytes, overridable in librdkafka).")
         .optional("poll_interval", &KafkaSourceConfig::poll_interval,
                   "How often the consumer is polled when no message is waiting.")
         .optional("commit_interval", &KafkaSourceConfig::commit_interval,
@@ -36,6 +40,9 @@ const OptionTable<KafkaSourceConfig>& KafkaSourceConfig::options() {
           if (c.group_id.empty()) diag.error(node["group_id"].location(), "group_id is empty");
           if (c.batch_events < 1) {
             diag.error(node["batch_events"].location(), "batch_events must be at least 1");
+          }
+          if (c.max_message_bytes.bytes < 1) {
+            diag.error(node["max_message_bytes"].location(), "max_message_bytes must be positive");
           }
           std::string bad = KafkaSource::validate(c);
           if (!bad.empty()) {

@@ -18,6 +18,7 @@ struct KafkaSourceConfig {
   std::map<std::string, std::string> librdkafka;
   int64_t batch_events = 1000;
   ByteSize batch_bytes{1u << 20};
+  ByteSize max_message_bytes{1u << 20};
   Duration poll_interval = std::chrono::milliseconds(10);
   Duration commit_interval = std::chrono::seconds(1);
 

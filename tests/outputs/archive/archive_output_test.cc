@@ -44,7 +44,8 @@ class ArchiveRetentionTest : public ::testing::Test {
   void SetUp() override {
     root_ = fs::temp_directory_path() / ("logship-archive-" + std::to_string(getpid()));
     fs::remove_all(root_);
-    global_.tiers = {{"audit", std::chrono::hours(24 * 365 * 7), true},
+    // audit's retention is shorter than its old segment's age: only the legal hold keeps it.
+    global_.tiers = {{"audit", std::chrono::hours(24 * 10), true},
                      {"app", std::chrono::hours(24 * 30), false}};
   }
   void TearDown() override { fs::remove_all(root_); }
@@ -95,7 +96,7 @@ TEST_F(ArchiveRetentionTest, SweepDeletesOnlyExpiredSegmentsAndTheChainStillVeri
   int64_t t0 = now_;
   write(*out, 1, t0 - 40 * kDay, 10);  // app, past its 30 days
   write(*out, 1, t0 - 2 * kDay, 10);   // app, recent
-  write(*out, 0, t0 - 40 * kDay, 10);  // audit: 7 years and legal hold
+  write(*out, 0, t0 - 40 * kDay, 10);  // audit: past its 10 days, but on legal hold
   out->sealAll();
   EXPECT_EQ(out->sweepRetention(), 1u);
   EXPECT_EQ(out->sweepRetention(), 0u);  // idempotent
@@ -110,6 +111,12 @@ TEST_F(ArchiveRetentionTest, SweepDeletesOnlyExpiredSegmentsAndTheChainStillVeri
   EXPECT_TRUE(report.problems.empty()) << report.problems[0];
   EXPECT_EQ(report.segments, 1u);
   EXPECT_TRUE(fs::exists(root_ / "audit" / "MANIFEST"));
+  size_t audit_segments = 0;
+  for (const auto& entry : fs::directory_iterator(root_ / "audit")) {
+    audit_segments += entry.path().filename() != "MANIFEST" &&
+                      entry.path().filename().string().find("MANIFEST") == std::string::npos;
+  }
+  EXPECT_EQ(audit_segments, 1u) << "the held segment must survive its retention";
 }
 
 TEST_F(ArchiveRetentionTest, ARestartContinuesTheChainAndSealsWhatWasOpen) {

@@ -11,6 +11,7 @@
 
 #include "parsers/syslog/syslog_parser.h"
 #include "tests/parsers/parser_test_support.h"
+#include "tests/requirements.h"
 
 #ifndef LOGSHIP_CORPUS_DIR
 #error "LOGSHIP_CORPUS_DIR must name the directory holding linux_syslog_2k.log"
@@ -818,7 +819,7 @@ class AuthCorpusTest : public ::testing::Test {
     std::ifstream in(std::string(LOGSHIP_CORPUS_DIR) + "/linux_syslog_2k.log", std::ios::binary);
     std::string line;
     while (std::getline(in, line)) lines_.push_back(line);
-    if (lines_.empty()) GTEST_SKIP() << "corpus not readable under " << LOGSHIP_CORPUS_DIR;
+    LOGSHIP_REQUIRE(!(lines_.empty()), "corpus not readable under " << LOGSHIP_CORPUS_DIR);
   }
 
   std::vector<std::string> lines_;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tests/parsers/parser_test_support.h"
+#include "tests/requirements.h"
 
 namespace logship {
 namespace {
@@ -126,7 +127,7 @@ class ParseAuthCorpusTest : public ::testing::Test {
  protected:
   void SetUp() override {
     lines_ = testing::readLines("linux_syslog_2k.log");
-    if (lines_.empty()) GTEST_SKIP() << "corpus not readable under " << LOGSHIP_CORPUS_DIR;
+    LOGSHIP_REQUIRE(!(lines_.empty()), "corpus not readable under " << LOGSHIP_CORPUS_DIR);
   }
   void expectEveryRuleFired(const std::map<std::string, int>& seen) {
     for (const char* rule : {"pam_auth_failure", "pam_check_pass_user_unknown", "su_success",

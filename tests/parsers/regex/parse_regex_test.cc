@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tests/parsers/parser_test_support.h"
+#include "tests/requirements.h"
 
 namespace logship {
 namespace {
@@ -67,7 +68,7 @@ ApacheExpectation expectApache(const std::string& line) {
 
 TEST(ParseRegexCorpusTest, EveryApacheErrorLineMatchesWithLevelsMapped) {
   const std::vector<std::string> lines = testing::readLines("apache_error_2k.log");
-  if (lines.empty()) GTEST_SKIP() << "corpus not readable under " << LOGSHIP_CORPUS_DIR;
+  LOGSHIP_REQUIRE(!(lines.empty()), "corpus not readable under " << LOGSHIP_CORPUS_DIR);
   auto transform = buildOrFail("parse_regex", kApacheOptions);
   ASSERT_NE(transform, nullptr);
   FakeContext context;

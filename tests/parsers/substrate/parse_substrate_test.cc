@@ -8,6 +8,7 @@
 
 #include "parsers/substrate/substrate_line.h"
 #include "tests/parsers/parser_test_support.h"
+#include "tests/requirements.h"
 
 namespace logship {
 namespace {
@@ -33,7 +34,7 @@ const std::map<std::string, std::string>& emojiActions() {
 
 TEST(ParseSubstrateCorpusTest, EveryLineParsesAndEmojiLinesGetTheirAction) {
   const std::vector<std::string> lines = testing::readLines("substrate_node_sample.log");
-  if (lines.empty()) GTEST_SKIP() << "corpus not readable under " << LOGSHIP_CORPUS_DIR;
+  LOGSHIP_REQUIRE(!(lines.empty()), "corpus not readable under " << LOGSHIP_CORPUS_DIR);
   auto transform = buildOrFail("parse_substrate");
   ASSERT_NE(transform, nullptr);
   FakeContext context;
@@ -66,7 +67,7 @@ class ParseSubstrateLineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     lines_ = testing::readLines("substrate_node_sample.log");
-    if (lines_.size() < 14) GTEST_SKIP() << "corpus not readable under " << LOGSHIP_CORPUS_DIR;
+    LOGSHIP_REQUIRE(!(lines_.size() < 14), "corpus not readable under " << LOGSHIP_CORPUS_DIR);
     transform_ = buildOrFail("parse_substrate");
     ASSERT_NE(transform_, nullptr);
     batch_ = runLines(*transform_, lines_);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tests/parsers/parser_test_support.h"
+#include "tests/requirements.h"
 
 namespace logship {
 namespace {
@@ -65,7 +66,7 @@ SyslogExpectation expectSyslog(const std::string& line) {
 
 TEST(ParseSyslogCorpusTest, EveryLinuxSyslogLineParses) {
   const std::vector<std::string> lines = testing::readLines("linux_syslog_2k.log");
-  if (lines.empty()) GTEST_SKIP() << "corpus not readable under " << LOGSHIP_CORPUS_DIR;
+  LOGSHIP_REQUIRE(!(lines.empty()), "corpus not readable under " << LOGSHIP_CORPUS_DIR);
   auto transform = buildOrFail("parse_syslog");
   ASSERT_NE(transform, nullptr);
   FakeContext context;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "parsers/timestamp/timestamp.h"
+#include "tests/requirements.h"
 
 #ifndef LOGSHIP_CORPUS_DIR
 #error "LOGSHIP_CORPUS_DIR must name the directory holding linux_syslog_2k.log"
@@ -346,7 +347,7 @@ class SyslogCorpusTest : public ::testing::Test {
  protected:
   void SetUp() override {
     lines_ = loadCorpus();
-    if (lines_.empty()) GTEST_SKIP() << "corpus not readable under " << LOGSHIP_CORPUS_DIR;
+    LOGSHIP_REQUIRE(!(lines_.empty()), "corpus not readable under " << LOGSHIP_CORPUS_DIR);
   }
 
   std::vector<std::string> lines_;

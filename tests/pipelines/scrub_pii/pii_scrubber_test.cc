@@ -18,6 +18,7 @@
 #include "pipelines/scrub_pii/hmac_sha256.h"
 #include "pipelines/scrub_pii/luhn.h"
 #include "pipelines/scrub_pii/trigger_scan.h"
+#include "tests/requirements.h"
 
 #ifndef LOGSHIP_CORPUS_DIR
 #error "LOGSHIP_CORPUS_DIR must name the directory holding the real-log corpus"
@@ -1296,7 +1297,7 @@ TEST_F(PiiScrubberTest, CorpusLeavesNoIpv4AndKeepsPeerIdsAndHashes) {
   for (const char* file : {"linux_syslog_2k.log", "substrate_node_sample.log"}) {
     SCOPED_TRACE(file);
     const std::vector<std::string> lines = readLines(std::string(LOGSHIP_CORPUS_DIR) + "/" + file);
-    if (lines.empty()) GTEST_SKIP() << "cannot read " << LOGSHIP_CORPUS_DIR << "/" << file;
+    LOGSHIP_REQUIRE(!lines.empty(), "cannot read " << LOGSHIP_CORPUS_DIR << "/" << file);
     size_t lines_with_ip = 0;
     size_t protected_seen = 0;
     for (const std::string& line : lines) {
@@ -1324,7 +1325,7 @@ TEST_F(PiiScrubberTest, CorpusFalsePositivesStayOut) {
   // firing there is a false positive.
   const std::vector<std::string> lines =
       readLines(std::string(LOGSHIP_CORPUS_DIR) + "/linux_syslog_2k.log");
-  if (lines.empty()) GTEST_SKIP() << "cannot read the syslog corpus";
+  LOGSHIP_REQUIRE(!lines.empty(), "cannot read the syslog corpus");
   const PiiScrubber addresses_and_email = scrubberFor({"email", "ipv4"});
   const PiiScrubber all = allRules();
   for (const std::string& line : lines) {

@@ -63,7 +63,8 @@ class KafkaSourceTest : public ::testing::Test {
 
   std::unique_ptr<Source> build(ThreadContext& context) {
     std::string yaml = "{type: kafka, brokers: '" + cluster_.bootstraps() +
-                       "', topics: [in], group_id: g1, format: raw, batch_events: 5, "
+                       "', topics: [in], group_id: g1, format: raw" +
+                       ", batch_events: 5, "
                        "poll_interval: 5ms, commit_interval: 50ms, "
                        "librdkafka: {session.timeout.ms: '6000', heartbeat.interval.ms: '200'}}";
     node_ = ConfigNode(YAML::Load(yaml), std::make_shared<const std::string>("t.yaml"));
@@ -155,6 +156,33 @@ TEST_F(KafkaSourceTest, PausesWhileDownstreamIsFull) {
   EXPECT_EQ(context.eventCount(), 0u) << "read while the outputs were full";
   context.full_ = false;
   EXPECT_TRUE(eventually([&] { return context.eventCount() == 40; }));
+  shutdown(context, *source);
+}
+
+TEST_F(KafkaSourceTest, AMessageOverMaxMessageBytesIsCutFlaggedAndNotDecoded) {
+  cluster_.createTopic("big", 1);
+  std::string huge = R"({"message":")" + std::string(5000, 'q') + R"("})";
+  produceTo(cluster_.bootstraps(), "big", 0, {R"({"message":"small"})", huge});
+  ThreadContext context(global_);
+  std::string yaml = "{type: kafka, brokers: '" + cluster_.bootstraps() +
+                     "', topics: [big], group_id: g2, format: json, max_message_bytes: 1KiB, "
+                     "poll_interval: 5ms}";
+  node_ = ConfigNode(YAML::Load(yaml), std::make_shared<const std::string>("t.yaml"));
+  registry_ = std::make_unique<Registry>();
+  registerBuiltinComponents(*registry_);
+  BuildContext ctx{"big", global_, diag_, node_};
+  auto source = registry_->find(ComponentKind::kSource, "kafka")->build_source(ctx);
+  ASSERT_NE(source, nullptr);
+  context.run([&] { source->start(context); });
+  ASSERT_TRUE(eventually([&] { return context.eventCount() == 2; }));
+  std::vector<Event> events;
+  std::vector<Batch> batches = context.takeBatches();
+  for (Batch& b : batches) events.insert(events.end(), b.events().begin(), b.events().end());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].message, "small");
+  EXPECT_FALSE(events[0].flags & Event::kTruncated);
+  EXPECT_EQ(events[1].message, std::string_view(huge).substr(0, 1024));
+  EXPECT_TRUE(events[1].flags & Event::kTruncated);
   shutdown(context, *source);
 }
 
