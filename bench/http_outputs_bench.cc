@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "outputs/common/compression.h"
-#include "outputs/common/json_writer.h"
+#include "agent/support/json_writer.h"
 #include "outputs/elasticsearch/elasticsearch_encoder.h"
 #include "outputs/loki/loki_encoder.h"
 

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "parsers/auth/auth_classifier.h"
-#include "parsers/syslog/syslog_parser.h"
-#include "parsers/timestamp/timestamp.h"
+#include "parsers/common/syslog_parser.h"
+#include "agent/support/timestamp.h"
 
 #ifndef LOGSHIP_CORPUS_DIR
 #error "LOGSHIP_CORPUS_DIR must name the directory holding linux_syslog_2k.log"

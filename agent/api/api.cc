@@ -9,7 +9,7 @@
 #include "agent/api/component.h"
 #include "agent/api/event.h"
 #include "agent/api/registry.h"
-#include "outputs/common/json_writer.h"
+#include "agent/support/json_writer.h"
 
 namespace logship {
 

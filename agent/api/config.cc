@@ -102,82 +102,13 @@ std::optional<std::string> interpolateEnv(std::string_view text, std::string* er
     } else if (fallback) {
       out += *fallback;
     } else {
-      *error = "environment variable " + std::string(name) +
-               " is not set (write ${" + std::string(name) + ":-default} for a default)";
+      *error = "environment variable " + std::string(name) + " is not set (write ${" +
+               std::string(name) + ":-default} for a default)";
       return std::nullopt;
     }
     i = close;
   }
   return out;
-}
-
-namespace {
-
-// Splits "10MiB" into 10 and "MiB".
-bool splitNumber(std::string_view text, double& number, std::string_view& unit) {
-  size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
-    ++i;
-  if (i == 0) return false;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + i, number);
-  if (ec != std::errc() || ptr != text.data() + i) return false;
-  unit = text.substr(i);
-  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
-  return true;
-}
-
-}  // namespace
-
-std::optional<uint64_t> parseByteSize(std::string_view text) {
-  double number = 0;
-  std::string_view unit;
-  if (!splitNumber(text, number, unit)) return std::nullopt;
-  struct Unit {
-    std::string_view name;
-    double factor;
-  };
-  static constexpr Unit kUnits[] = {
-      {"", 1},          {"B", 1},         {"KB", 1e3},           {"MB", 1e6},
-      {"GB", 1e9},      {"TB", 1e12},     {"KiB", 1024.0},       {"MiB", 1048576.0},
-      {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}, {"k", 1e3}, {"K", 1024.0},
-      {"M", 1048576.0}, {"G", 1073741824.0}};
-  for (const Unit& u : kUnits) {
-    if (u.name == unit) return static_cast<uint64_t>(std::llround(number * u.factor));
-  }
-  return std::nullopt;
-}
-
-std::optional<Duration> parseDuration(std::string_view text) {
-  double number = 0;
-  std::string_view unit;
-  if (!splitNumber(text, number, unit)) return std::nullopt;
-  struct Unit {
-    std::string_view name;
-    double ns;
-  };
-  static constexpr Unit kUnits[] = {{"ns", 1},         {"us", 1e3},      {"ms", 1e6},
-                                    {"s", 1e9},        {"m", 60e9},      {"h", 3600e9},
-                                    {"d", 86400e9},    {"w", 604800e9},  {"y", 31557600e9}};
-  for (const Unit& u : kUnits) {
-    if (u.name == unit) return Duration(static_cast<int64_t>(std::llround(number * u.ns)));
-  }
-  return std::nullopt;
-}
-
-std::string formatDuration(Duration d) {
-  int64_t ns = d.count();
-  struct Unit {
-    const char* name;
-    int64_t ns;
-  };
-  static constexpr Unit kUnits[] = {{"d", 86400'000'000'000}, {"h", 3600'000'000'000},
-                                    {"m", 60'000'000'000},    {"s", 1'000'000'000},
-                                    {"ms", 1'000'000},        {"us", 1'000}};
-  if (ns == 0) return "0s";
-  for (const Unit& u : kUnits) {
-    if (ns % u.ns == 0) return std::to_string(ns / u.ns) + u.name;
-  }
-  return std::to_string(ns) + "ns";
 }
 
 bool readValue(const ConfigNode& node, std::string& out, Diagnostics& diag) {
@@ -228,8 +159,8 @@ bool readValue(const ConfigNode& node, Duration& out, Diagnostics& diag) {
   if (!text) return false;
   auto d = parseDuration(*text);
   if (!d) {
-    diag.error(node.location(), "expected a duration like 500ms, 10s, 5m, 7d or 2y, got '" +
-                                    *text + "'");
+    diag.error(node.location(),
+               "expected a duration like 500ms, 10s, 5m, 7d or 2y, got '" + *text + "'");
     return false;
   }
   out = *d;
@@ -241,7 +172,8 @@ bool readValue(const ConfigNode& node, ByteSize& out, Diagnostics& diag) {
   if (!text) return false;
   auto b = parseByteSize(*text);
   if (!b) {
-    diag.error(node.location(), "expected a size like 1048576, 64KiB or 10GiB, got '" + *text + "'");
+    diag.error(node.location(),
+               "expected a size like 1048576, 64KiB or 10GiB, got '" + *text + "'");
     return false;
   }
   out.bytes = *b;
@@ -272,8 +204,7 @@ bool readValue(const ConfigNode& node, std::vector<std::string>& out, Diagnostic
   return ok;
 }
 
-bool readValue(const ConfigNode& node, std::map<std::string, std::string>& out,
-               Diagnostics& diag) {
+bool readValue(const ConfigNode& node, std::map<std::string, std::string>& out, Diagnostics& diag) {
   out.clear();
   if (!node.isMap()) {
     diag.error(node.location(), "expected a map of names to values");
@@ -325,23 +256,41 @@ std::string describeValue(const std::map<std::string, std::string>& v) {
 std::string describeValue(const ConfigNode&) { return ""; }
 
 template <>
-const char* typeName<std::string>() { return "string"; }
+const char* typeName<std::string>() {
+  return "string";
+}
 template <>
-const char* typeName<int64_t>() { return "integer"; }
+const char* typeName<int64_t>() {
+  return "integer";
+}
 template <>
-const char* typeName<double>() { return "number"; }
+const char* typeName<double>() {
+  return "number";
+}
 template <>
-const char* typeName<bool>() { return "bool"; }
+const char* typeName<bool>() {
+  return "bool";
+}
 template <>
-const char* typeName<Duration>() { return "duration"; }
+const char* typeName<Duration>() {
+  return "duration";
+}
 template <>
-const char* typeName<ByteSize>() { return "size"; }
+const char* typeName<ByteSize>() {
+  return "size";
+}
 template <>
-const char* typeName<std::vector<std::string>>() { return "list"; }
+const char* typeName<std::vector<std::string>>() {
+  return "list";
+}
 template <>
-const char* typeName<std::map<std::string, std::string>>() { return "map"; }
+const char* typeName<std::map<std::string, std::string>>() {
+  return "map";
+}
 template <>
-const char* typeName<ConfigNode>() { return "object"; }
+const char* typeName<ConfigNode>() {
+  return "object";
+}
 
 int GlobalConfig::tierIndex(std::string_view name) const {
   for (size_t i = 0; i < tiers.size(); ++i) {

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/support/units.h"
+
 namespace logship {
 
 // Where a config value was written; printed as `file:line:column` (1-based).
@@ -66,16 +68,6 @@ class ConfigNode {
 
 std::optional<std::string> interpolateEnv(std::string_view text, std::string* error);
 
-// Byte sizes accept 1048576, 64KiB, 10MiB, 1GB ... ; durations accept 250ms, 1s, 5m, 2h, 7d, 2y.
-struct ByteSize {
-  uint64_t bytes = 0;
-};
-using Duration = std::chrono::nanoseconds;
-
-std::optional<uint64_t> parseByteSize(std::string_view text);
-std::optional<Duration> parseDuration(std::string_view text);
-std::string formatDuration(Duration d);
-
 // Typed readers used by option tables and by components that read nested structures themselves.
 bool readValue(const ConfigNode& node, std::string& out, Diagnostics& diag);
 bool readValue(const ConfigNode& node, int64_t& out, Diagnostics& diag);
@@ -84,8 +76,7 @@ bool readValue(const ConfigNode& node, bool& out, Diagnostics& diag);
 bool readValue(const ConfigNode& node, Duration& out, Diagnostics& diag);
 bool readValue(const ConfigNode& node, ByteSize& out, Diagnostics& diag);
 bool readValue(const ConfigNode& node, std::vector<std::string>& out, Diagnostics& diag);
-bool readValue(const ConfigNode& node, std::map<std::string, std::string>& out,
-               Diagnostics& diag);
+bool readValue(const ConfigNode& node, std::map<std::string, std::string>& out, Diagnostics& diag);
 bool readValue(const ConfigNode& node, ConfigNode& out, Diagnostics& diag);
 
 std::string describeValue(const std::string& v);

@@ -9,7 +9,7 @@
 #include "agent/cli/commands.h"
 #include "agent/support/files.h"
 #include "outputs/archive/archive_manifest.h"
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 namespace logship {
 

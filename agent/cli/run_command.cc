@@ -18,7 +18,7 @@
 #include "agent/core/metrics.h"
 #include "agent/support/files.h"
 #include "agent/topology/topology.h"
-#include "outputs/common/json_writer.h"
+#include "agent/support/json_writer.h"
 #include "outputs/common/ndjson_encoder.h"
 #include "pipelines/common/condition.h"
 

@@ -10,7 +10,7 @@
 #include <system_error>
 
 #include "agent/support/files.h"
-#include "outputs/common/json_writer.h"
+#include "agent/support/json_writer.h"
 
 namespace logship {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 namespace logship {
 namespace {

@@ -43,8 +43,8 @@ BufferOptions readBufferOptions(const ConfigNode& node, Diagnostics& diag) {
     } else if (key == "fsync_interval") {
       readValue(v, o.fsync_interval, diag);
     } else {
-      diag.error(k.location(),
-                 "unknown option '" + key + "' (known: type, max_bytes, when_full, fsync_interval)");
+      diag.error(k.location(), "unknown option '" + key +
+                                   "' (known: type, max_bytes, when_full, fsync_interval)");
     }
   }
   if (o.type == "memory" && o.when_full != "block") {
@@ -79,9 +79,9 @@ BufferedOutput::BufferedOutput(Sink& sink, ComponentContext& context, const Buff
       context_(context),
       options_(options),
       replay_window_(replay_window_bytes),
-      buffer_(DiskBuffer::Options{context.global().data_dir + "/buffers/" + std::string(context.id()),
-                                  options.max_bytes ? options.max_bytes : (1ull << 30),
-                                  32ull << 20}),
+      buffer_(
+          DiskBuffer::Options{context.global().data_dir + "/buffers/" + std::string(context.id()),
+                              options.max_bytes ? options.max_bytes : (1ull << 30), 32ull << 20}),
       replay_ack_(std::make_unique<ReplayAck>(*this)) {}
 
 BufferedOutput::~BufferedOutput() = default;
@@ -105,9 +105,9 @@ bool BufferedOutput::open(std::string* error) {
   if (stats.frames_replayed || stats.corrupt_frames) {
     logInfo("output '" + std::string(context_.id()) + "': disk buffer holds " +
             std::to_string(stats.events) + " undelivered events; replaying" +
-            (stats.corrupt_frames ? " (skipped " + std::to_string(stats.corrupt_frames) +
-                                        " corrupt frames)"
-                                  : ""));
+            (stats.corrupt_frames
+                 ? " (skipped " + std::to_string(stats.corrupt_frames) + " corrupt frames)"
+                 : ""));
   }
   sync_timer_ = std::make_unique<boost::asio::steady_timer>(context_.io());
   tick_timer_ = std::make_unique<boost::asio::steady_timer>(context_.io());

@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "agent/support/files.h"
-#include "outputs/common/json_writer.h"
+#include "agent/support/json_writer.h"
 
 namespace logship::archive {
 

@@ -14,7 +14,7 @@
 
 #include "agent/core/log.h"
 #include "agent/support/files.h"
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 namespace logship {
 

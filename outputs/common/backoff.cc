@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cstring>
 
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 namespace logship {
 

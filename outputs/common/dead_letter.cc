@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <filesystem>
 
-#include "outputs/common/json_writer.h"
+#include "agent/support/json_writer.h"
 
 namespace logship {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "outputs/common/json_writer.h"
+#include "agent/support/json_writer.h"
 
 namespace logship {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 namespace logship {
 namespace {

@@ -5,8 +5,8 @@
 #include <cstring>
 
 #include "outputs/common/compression.h"
-#include "outputs/common/json_writer.h"
-#include "outputs/common/utf8.h"
+#include "agent/support/json_writer.h"
+#include "agent/support/utf8.h"
 
 namespace logship {
 namespace {

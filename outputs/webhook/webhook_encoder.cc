@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "outputs/common/json_writer.h"
+#include "agent/support/json_writer.h"
 #include "outputs/common/template.h"
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 namespace logship {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "outputs/common/http_client.h"
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 namespace logship {
 namespace {

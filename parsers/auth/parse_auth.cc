@@ -1,7 +1,7 @@
 #include "parsers/auth/parse_auth.h"
 
-#include "parsers/syslog/parse_syslog.h"
-#include "parsers/syslog/syslog_parser.h"
+#include "parsers/common/syslog_fields.h"
+#include "parsers/common/syslog_parser.h"
 
 namespace logship {
 namespace {

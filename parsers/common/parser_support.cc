@@ -5,7 +5,7 @@
 #include <mutex>
 #include <set>
 
-#include "agent/api/ascii.h"
+#include "agent/support/ascii.h"
 
 namespace logship::parsers {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <memory>
 
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 namespace logship {
 namespace {

@@ -1,6 +1,6 @@
 #include "parsers/logfmt/parse_logfmt.h"
 
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 namespace logship {
 namespace {

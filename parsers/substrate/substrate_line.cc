@@ -3,7 +3,7 @@
 #include <charconv>
 #include <optional>
 
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 namespace logship::substrate {
 namespace {

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <functional>
 
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 namespace logship {
 

@@ -7,7 +7,7 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "agent/api/ascii.h"
+#include "agent/support/ascii.h"
 #include "agent/support/files.h"
 
 namespace logship {

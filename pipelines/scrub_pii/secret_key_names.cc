@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "agent/api/ascii.h"
+#include "agent/support/ascii.h"
 
 namespace logship::scrub_pii {
 namespace {

@@ -6,7 +6,7 @@
 #include <array>
 #include <cstdint>
 
-#include "agent/api/ascii.h"
+#include "agent/support/ascii.h"
 #include "pipelines/scrub_pii/bip39_wordlist.h"
 
 namespace logship::scrub_pii::matchers {

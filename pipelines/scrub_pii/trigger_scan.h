@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "agent/api/ascii.h"
+#include "agent/support/ascii.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>

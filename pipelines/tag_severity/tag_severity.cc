@@ -7,7 +7,7 @@
 #include <bit>
 #include <cstring>
 
-#include "agent/api/ascii.h"
+#include "agent/support/ascii.h"
 
 namespace logship {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "parsers/auth/auth_classifier.h"
-#include "parsers/syslog/syslog_parser.h"
+#include "parsers/common/syslog_parser.h"
 
 namespace {
 

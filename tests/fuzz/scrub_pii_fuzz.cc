@@ -7,7 +7,7 @@
 // exactly when something was counted.
 //
 //   clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I. \
-//     tests/fuzz/scrub_pii_fuzz.cc pipelines/scrub_pii/builtin_matchers.cc \
+//     tests/fuzz/scrub_pii_fuzz.cc pipelines/scrub_pii/*_matchers.cc \
 //     pipelines/scrub_pii/hmac_sha256.cc pipelines/scrub_pii/pii_scrubber.cc \
 //     $(pkg-config --cflags --libs re2) -lcrypto -o scrub_pii_fuzz
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "parsers/syslog/syslog_parser.h"
+#include "parsers/common/syslog_parser.h"
 
 namespace {
 

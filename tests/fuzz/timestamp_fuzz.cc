@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 namespace logship {
 

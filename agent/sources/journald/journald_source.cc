@@ -10,7 +10,7 @@
 #include <filesystem>
 
 #include "agent/core/log.h"
-#include "outputs/common/json_writer.h"
+#include "agent/support/json_writer.h"
 
 namespace logship {
 

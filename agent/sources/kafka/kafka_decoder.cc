@@ -1,6 +1,6 @@
 #include "agent/sources/kafka/kafka_decoder.h"
 
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 namespace logship {
 

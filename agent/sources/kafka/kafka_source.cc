@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "agent/core/log.h"
-#include "outputs/common/json_writer.h"
+#include "agent/support/json_writer.h"
 
 namespace logship {
 

@@ -7,8 +7,8 @@
 #include <map>
 #include <random>
 
-#include "outputs/common/json_writer.h"
-#include "outputs/common/utf8.h"
+#include "agent/support/json_writer.h"
+#include "agent/support/utf8.h"
 
 namespace logship {
 namespace {

@@ -3,7 +3,7 @@
 
 #include "outputs/common/compression.h"
 #include "outputs/webhook/webhook_service.h"
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 #include "tests/outputs/common/http_test_support.h"
 
 namespace logship {

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "parsers/syslog/syslog_parser.h"
+#include "parsers/common/syslog_parser.h"
 #include "tests/parsers/parser_test_support.h"
 #include "tests/requirements.h"
 

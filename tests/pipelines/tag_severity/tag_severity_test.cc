@@ -6,7 +6,7 @@
 #include <map>
 #include <random>
 
-#include "agent/api/ascii.h"
+#include "agent/support/ascii.h"
 #include "tests/pipelines/pipeline_test_support.h"
 
 namespace logship {

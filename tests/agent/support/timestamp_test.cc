@@ -1,4 +1,4 @@
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 #include <gtest/gtest.h>
 #include <time.h>

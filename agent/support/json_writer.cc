@@ -1,4 +1,4 @@
-#include "outputs/common/json_writer.h"
+#include "agent/support/json_writer.h"
 
 #include <emmintrin.h>
 
@@ -6,8 +6,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "outputs/common/utf8.h"
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
+#include "agent/support/utf8.h"
 
 namespace logship::json {
 namespace {

@@ -1,4 +1,4 @@
-#include "outputs/common/utf8.h"
+#include "agent/support/utf8.h"
 
 #include <cstdint>
 #include <cstring>

@@ -1,10 +1,10 @@
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 #include <array>
 #include <cstdint>
 #include <cstring>
 
-#include "agent/api/ascii.h"
+#include "agent/support/ascii.h"
 
 namespace logship::timestamp {
 namespace {

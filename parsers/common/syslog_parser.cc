@@ -1,8 +1,8 @@
-#include "parsers/syslog/syslog_parser.h"
+#include "parsers/common/syslog_parser.h"
 
 #include <iterator>
 
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 
 namespace logship::syslog {
 namespace {

@@ -1,4 +1,4 @@
-#include "parsers/syslog/syslog_parser.h"
+#include "parsers/common/syslog_parser.h"
 
 #include <gtest/gtest.h>
 #include <time.h>
@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "parsers/timestamp/timestamp.h"
+#include "agent/support/timestamp.h"
 #include "tests/requirements.h"
 
 #ifndef LOGSHIP_CORPUS_DIR
