@@ -12,7 +12,7 @@ packages=(
   cmake pkg-config g++ ccache make
   prometheus-cpp-dev libsimdjson-dev libre2-dev libzstd-dev librdkafka-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libsnappy-dev libprotobuf-dev
-  protobuf-compiler libsystemd-dev zlib1g-dev libssl-dev python3-mnemonic
+  protobuf-compiler libsystemd-dev zlib1g-dev libssl-dev python3-mnemonic tzdata
   python3 openssl prometheus prometheus-alertmanager kcat systemd-journal-remote
   systemd dpkg-dev file adduser python3-yaml python3-kubernetes python3-protobuf python3-snappy
   clang libclang-rt-14-dev

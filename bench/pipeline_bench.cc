@@ -186,6 +186,68 @@ BENCHMARK(BM_SeverityCorrelateTier)->Unit(benchmark::kMillisecond);
 namespace logship {
 namespace {
 
+// The rules of conf/detections/ssh.yaml that read every sshd line, each holding `groups` groups
+// (addresses seen earlier) when the timed batches arrive.
+std::vector<std::unique_ptr<Transform>> detectRules(const Registry& registry,
+                                                    const GlobalConfig& global, int64_t groups) {
+  std::vector<std::unique_ptr<Transform>> rules;
+  rules.push_back(buildTransform(registry, global, "detect", R"(
+type: detect
+when: {field: event.action, in: [ssh_failed_password, ssh_invalid_user]}
+group_by: [source.ip]
+threshold: 10
+window: 60s
+max_groups: 200000
+)"));
+  rules.push_back(buildTransform(registry, global, "detect", R"(
+type: detect
+when: {field: event.outcome, equals: failure}
+group_by: [source.ip]
+distinct: user.name
+threshold: 5
+window: 5m
+max_groups: 200000
+)"));
+  rules.push_back(buildTransform(registry, global, "detect", R"(
+type: detect
+mode: sequence
+group_by: [source.ip]
+window: 10m
+max_groups: 200000
+steps: [{when: {field: event.action, equals: ssh_failed_password}, count: 5},
+        {when: {field: event.action, in: [ssh_accepted_password, ssh_accepted_publickey]}}]
+)"));
+  // Earlier failures from `groups` addresses, an hour before the corpus' time.
+  constexpr int64_t kHourBefore = 1'700'000'000'000'000'000 - 3'600'000'000'000;
+  Chain discard(nullptr, nullptr);
+  for (int64_t done = 0; done < groups;) {
+    std::string text;
+    const int64_t n = std::min<int64_t>(groups - done, 10'000);
+    for (int64_t i = 0; i < n; ++i) text += "f\n";
+    auto raw = std::make_unique<char[]>(text.size());
+    std::memcpy(raw.get(), text.data(), text.size());
+    Batch batch(std::move(raw), text.size(), AckToken());
+    for (int64_t i = 0; i < n; ++i) {
+      Event& e = batch.events().emplace_back();
+      e.message = batch.raw().substr(2 * i, 1);
+      e.timestamp_ns = kHourBefore + (done + i) * 1000;
+      const int64_t k = done + i;
+      std::string ip = "10." + std::to_string(k >> 16 & 255) + "." + std::to_string(k >> 8 & 255) +
+                       "." + std::to_string(k & 255);
+      auto str = [&](std::string_view key, std::string_view value) {
+        batch.addField(e, batch.arena().copy(key), FieldValue::string(batch.arena().copy(value)));
+      };
+      str("event.action", "ssh_failed_password");
+      str("event.outcome", "failure");
+      str("source.ip", ip);
+      str("user.name", "root");
+    }
+    for (auto& rule : rules) rule->process(batch, discard);
+    done += n;
+  }
+  return rules;
+}
+
 // The whole security chain on raw auth lines, as the default pipeline runs it:
 // parse_auth -> scrub_pii (every built-in rule) -> tag_severity -> correlate -> classify_tier.
 void BM_FullSecurityChain(benchmark::State& state) {
@@ -259,6 +321,54 @@ default: app
       events ? static_cast<double>(allocations) / static_cast<double>(events) : 0;
 }
 BENCHMARK(BM_FullSecurityChain)->Unit(benchmark::kMillisecond);
+
+// What the SSH detection rules add to the security chain: the three rules reading every parsed
+// auth line of a 1 MB batch, each holding `groups` groups. Divided by BM_FullSecurityChain's
+// time per batch, it is detect's share of the security pipeline.
+void BM_DetectRules(benchmark::State& state) {
+  static const std::vector<std::string> lines = corpusLines();
+  if (lines.empty()) {
+    state.SkipWithError("corpus missing");
+    return;
+  }
+  std::string text;
+  size_t line_count = 0;
+  while (text.size() < kBatchBytes) {
+    text += lines[line_count++ % lines.size()];
+    text.push_back('\n');
+  }
+  Registry registry;
+  registerBuiltinComponents(registry);
+  GlobalConfig global;
+  global.host_name = "bench";
+  auto auth = buildTransform(registry, global, "parse_auth", "{type: parse_auth}");
+  auto raw = std::make_unique<char[]>(text.size());
+  std::memcpy(raw.get(), text.data(), text.size());
+  Batch batch(std::move(raw), text.size(), AckToken());
+  for (size_t at = 0; at < text.size();) {
+    size_t end = text.find('\n', at);
+    Event& e = batch.events().emplace_back();
+    e.message = batch.raw().substr(at, end - at);
+    e.offset = at;
+    e.timestamp_ns = 1'700'000'000'000'000'000;
+    at = end + 1;
+  }
+  Chain parsed(nullptr, nullptr);
+  auth->process(batch, parsed);
+  std::vector<std::unique_ptr<Transform>> rules = detectRules(registry, global, state.range(0));
+  Chain alerts(nullptr, nullptr);
+  uint64_t events = 0;
+  for (auto _ : state) {
+    for (auto& rule : rules) rule->process(parsed.kept.front(), alerts);
+    events += parsed.kept.front().events().size();
+    state.PauseTiming();
+    alerts.kept.clear();
+    state.ResumeTiming();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(text.size() * state.iterations()));
+  state.SetItemsProcessed(static_cast<int64_t>(events));
+}
+BENCHMARK(BM_DetectRules)->Arg(1)->Arg(100'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace logship

@@ -89,6 +89,12 @@ class Batch {
   std::string_view sourceName() const { return source_name_; }
   void setSourceName(std::string_view name) { source_name_ = name; }
 
+  // Which stream of its source the events' offsets count in (a file's identity, a Kafka
+  // partition), as a hash; 0 when offsets do not identify events across restarts. Stateful
+  // stages (detect) key what they counted by it, so an event read again after a crash is known.
+  uint64_t stream() const { return stream_; }
+  void setStream(uint64_t stream) { stream_ = stream; }
+
  private:
   std::unique_ptr<char[]> raw_;
   size_t raw_size_ = 0;
@@ -98,6 +104,7 @@ class Batch {
   AckToken ack_;
   std::shared_ptr<const Batch> keep_alive_;
   std::string_view source_name_;  // static storage owned by the topology
+  uint64_t stream_ = 0;
   BatchId id_;
 };
 

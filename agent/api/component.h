@@ -100,6 +100,9 @@ class Transform {
   // True for transforms whose output holds no personal data they were set to remove: what
   // passed one may be shown (tap) without a warning.
   virtual bool removesPersonalData() const { return false; }
+  // Persist what the transform keeps between batches (detection windows); called at shutdown,
+  // after the sources saved their positions. Stateful transforms also save on their own timer.
+  virtual void saveState() {}
 };
 
 // Writes frozen batches to a destination. consume() is called on the sink's own worker in routing

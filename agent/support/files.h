@@ -2,11 +2,17 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace logship {
 
 // The whole file, or nullopt (with errno set) when it cannot be read.
 std::optional<std::string> readWholeFile(const std::string& path);
+
+// Replaces `path` with `content` so that a crash leaves the old file or the new one, never a torn
+// one: a temporary file beside it, synced, renamed over it, and the directory synced. Creates the
+// directory when missing. False, with `error`, when the disk refuses.
+bool writeFileAtomically(const std::string& path, std::string_view content, std::string* error);
 
 // How a secret file's content may look.
 enum class SecretForm {

@@ -369,6 +369,7 @@ bool Topology::shutdown(std::chrono::nanoseconds timeout) {
     runOn(
         *sn->io, [&sn] { sn->source->saveState(); }, deadline + std::chrono::seconds(1));
   }
+  for (auto& tn : transforms_) tn->transform->saveState();
   workers_->stop();
   return drained;
 }

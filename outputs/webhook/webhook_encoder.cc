@@ -16,6 +16,17 @@ bool isGroupKey(std::string_view key) {
   return key != "message" && key != "tier" && key != "correlation_id" && key != "@timestamp";
 }
 
+// Sets `name` in `pairs`: adds it, or when present replaces its value if `replace`.
+void put(std::vector<std::pair<std::string, std::string>>& pairs, std::string name,
+         std::string value, bool replace) {
+  for (auto& [n, v] : pairs) {
+    if (n != name) continue;
+    if (replace) v = std::move(value);
+    return;
+  }
+  pairs.emplace_back(std::move(name), std::move(value));
+}
+
 std::string textOf(const Field* f) {
   std::string out;
   if (f != nullptr) appendFieldText(f->value, out);
@@ -87,9 +98,22 @@ bool alertFromEvent(const Batch& batch, const Event& event, AlertInfo* out) {
     std::string value;
     appendFieldText(f.value, value);
     if (value.empty() || name == "alertname" || name == "severity") continue;
-    bool seen = false;
-    for (auto& [n, v] : a.labels) seen |= n == name;
-    if (!seen) a.labels.emplace_back(std::move(name), std::move(value));
+    put(a.labels, std::move(name), std::move(value), false);
+  }
+  // The rule's own labels and annotations (detect's `labels:` and `annotations:`) win.
+  std::vector<std::pair<std::string, std::string>> rule_annotations;
+  std::string samples;
+  for (uint16_t i = 0; i < event.field_count; ++i) {
+    const Field& f = event.fields[i];
+    if (f.key.starts_with("alert.labels.")) {
+      std::string name = sanitizeLabelName(f.key.substr(13));
+      if (name != "alertname") put(a.labels, std::move(name), textOf(&f), true);
+    } else if (f.key.starts_with("alert.annotations.")) {
+      rule_annotations.emplace_back(std::string(f.key.substr(18)), textOf(&f));
+    } else if (f.key.starts_with("alert.sample.")) {
+      if (!samples.empty()) samples.push_back('\n');
+      samples += textOf(&f);
+    }
   }
   std::sort(a.labels.begin(), a.labels.end());
   a.fingerprint = fingerprintOf(a.labels);
@@ -97,20 +121,15 @@ bool alertFromEvent(const Batch& batch, const Event& event, AlertInfo* out) {
   a.annotations.emplace_back("summary", std::string(event.message));
   std::string count = textOf(batch.findField(event, "event.count"));
   std::string window = textOf(batch.findField(event, "alert.window"));
-  if (!count.empty()) {
+  std::string mode = textOf(batch.findField(event, "alert.mode"));
+  if (!count.empty() && (mode.empty() || mode == "threshold")) {
     std::string d = count + " matching events";
     if (!window.empty()) d += " within " + window;
     if (!rule.empty()) d += " (rule " + rule + ")";
     a.annotations.emplace_back("description", std::move(d));
   }
-  std::string samples;
-  for (std::string_view key : {"alert.sample.1", "alert.sample.2", "alert.sample.3"}) {
-    std::string s = textOf(batch.findField(event, key));
-    if (s.empty()) continue;
-    if (!samples.empty()) samples.push_back('\n');
-    samples += s;
-  }
   if (!samples.empty()) a.annotations.emplace_back("samples", std::move(samples));
+  for (auto& [name, value] : rule_annotations) put(a.annotations, name, std::move(value), true);
   std::sort(a.annotations.begin(), a.annotations.end());
 
   a.starts_at = textOf(batch.findField(event, "event.start"));

@@ -4,16 +4,46 @@
 
 #include <charconv>
 
+#include "agent/support/ascii.h"
+#include "agent/support/time_zone.h"
+#include "agent/support/timestamp.h"
+#include "pipelines/common/ip_prefix_set.h"
+
 namespace logship {
 
 namespace {
 
 constexpr std::string_view kKnownKeys =
-    "field, equals, in, matches, exists, gte, lte, all, any, not";
+    "field, equals, in, matches, exists, gte, lte, cidr, equals_field, time_between, weekdays, "
+    "timezone, all, any, not";
 
 bool isOperator(std::string_view key) {
   return key == "equals" || key == "in" || key == "matches" || key == "exists" || key == "gte" ||
-         key == "lte";
+         key == "lte" || key == "cidr" || key == "equals_field" || key == "time_between" ||
+         key == "weekdays" || key == "timezone";
+}
+
+// "22:00" -> 1320; -1 when malformed.
+int minuteOfDay(std::string_view text) {
+  int hours = 0, minutes = 0;
+  if (text.size() != 5 || text[2] != ':') return -1;
+  auto [h_end, h_ec] = std::from_chars(text.data(), text.data() + 2, hours);
+  auto [m_end, m_ec] = std::from_chars(text.data() + 3, text.data() + 5, minutes);
+  if (h_ec != std::errc() || m_ec != std::errc() || h_end != text.data() + 2 ||
+      m_end != text.data() + 5 || hours > 24 || minutes > 59 || (hours == 24 && minutes != 0)) {
+    return -1;
+  }
+  return hours * 60 + minutes;
+}
+
+// "mon" .. "sun" (or the full names) -> 0 .. 6; -1 otherwise.
+int weekdayIndex(std::string_view name) {
+  static constexpr std::string_view kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  if (name.size() < 3) return -1;
+  for (int i = 0; i < 7; ++i) {
+    if (equalsLowercase(name.substr(0, 3), kDays[i])) return i;
+  }
+  return -1;
 }
 
 }  // namespace
@@ -116,21 +146,38 @@ class Condition::Compiler {
     if (!checkFieldName(field_name, field_node, diag_)) return std::nullopt;
     if (ops.empty()) {
       diag_.error(node.location(), "condition on '" + field_name +
-                                       "' needs one of equals, in, matches, exists, gte, lte");
+                                       "' needs one of equals, in, matches, exists, gte, lte, "
+                                       "cidr, equals_field, time_between, weekdays");
       return std::nullopt;
     }
     Node n;
     n.field = FieldRef(field_name, tiers_);
     bool range = false;
+    bool local_time = false;
     std::optional<std::string> single;
+    std::optional<ConfigNode> timezone;
     for (auto& [key, value] : ops) {
       std::string op = key.yaml().Scalar();
+      if (op == "timezone") {
+        timezone = value;
+        continue;
+      }
       bool is_range = op == "gte" || op == "lte";
-      if ((is_range && single) || (!is_range && (single || range))) {
+      bool is_time = op == "time_between" || op == "weekdays";
+      if ((is_range && (single || local_time)) || (is_time && (single || range)) ||
+          (!is_range && !is_time && (single || range || local_time))) {
         diag_.error(key.location(), "'" + op + "' cannot be combined with '" +
-                                        (single ? *single : std::string("gte/lte")) +
+                                        (single     ? *single
+                                         : range    ? std::string("gte/lte")
+                                                    : std::string("time_between/weekdays")) +
                                         "'; use all or any to combine tests");
         return std::nullopt;
+      }
+      if (is_time) {
+        local_time = true;
+        n.op = Op::kLocalTime;
+        if (!readLocalTime(op, value, n)) return std::nullopt;
+        continue;
       }
       if (is_range) {
         range = true;
@@ -180,14 +227,83 @@ class Condition::Compiler {
         } else {
           n.regex = std::move(re);
         }
+      } else if (op == "cidr") {
+        n.op = Op::kCidr;
+        std::vector<ConfigNode> items = value.isSequence() ? value.items() : std::vector{value};
+        auto prefixes = std::make_shared<IpPrefixSet>();
+        for (const ConfigNode& item : items) {
+          std::string text, error;
+          if (!readValue(item, text, diag_)) return std::nullopt;
+          if (!prefixes->add(text, &error)) {
+            diag_.error(item.location(), error);
+            return std::nullopt;
+          }
+        }
+        prefixes->finish();
+        if (prefixes->empty()) {
+          diag_.error(value.location(), "cidr takes a non-empty list of prefixes");
+          return std::nullopt;
+        }
+        n.prefixes = std::move(prefixes);
+      } else if (op == "equals_field") {
+        n.op = Op::kEqualsField;
+        std::string other;
+        if (!readValue(value, other, diag_) || !checkFieldName(other, value, diag_)) {
+          return std::nullopt;
+        }
+        n.other = FieldRef(other, tiers_);
       } else {  // exists
         n.op = Op::kExists;
         if (!readValue(value, n.exists, diag_)) return std::nullopt;
       }
     }
+    if (timezone && !local_time) {
+      diag_.error(timezone->location(), "timezone goes with time_between or weekdays");
+      return std::nullopt;
+    }
+    if (local_time) {
+      std::string name = "UTC", error;
+      if (timezone && !readValue(*timezone, name, diag_)) return std::nullopt;
+      n.zone = TimeZone::load(name, &error);
+      if (!n.zone) {
+        diag_.error(timezone->location(), error);
+        return std::nullopt;
+      }
+    }
     uint32_t index = static_cast<uint32_t>(out_.nodes_.size());
     out_.nodes_.push_back(std::move(n));
     return index;
+  }
+
+  // time_between: ["22:00", "06:00"] or weekdays: [mon, ...] into `n`.
+  bool readLocalTime(const std::string& op, const ConfigNode& value, Node& n) {
+    std::vector<std::string> items;
+    if (!readValue(value, items, diag_)) return false;
+    if (op == "time_between") {
+      const int from = items.size() == 2 ? minuteOfDay(items[0]) : -1;
+      const int to = items.size() == 2 ? minuteOfDay(items[1]) : -1;
+      if (from < 0 || to < 0) {
+        diag_.error(value.location(), "time_between takes two times of day, like [\"22:00\", \"06:00\"]");
+        return false;
+      }
+      n.from_minute = from;
+      n.to_minute = to;
+      return true;
+    }
+    n.weekdays = 0;
+    for (const std::string& day : items) {
+      const int i = weekdayIndex(day);
+      if (i < 0) {
+        diag_.error(value.location(), "'" + day + "' is not a weekday (mon, tue, ... sun)");
+        return false;
+      }
+      n.weekdays |= static_cast<uint8_t>(1 << i);
+    }
+    if (n.weekdays == 0) {
+      diag_.error(value.location(), "weekdays takes a non-empty list");
+      return false;
+    }
+    return true;
   }
 
   bool readNumber(const ConfigNode& value, double& out) {
@@ -286,6 +402,27 @@ bool Condition::eval(uint32_t index, const Batch& batch, const Event& event) con
       if (n.gte && !(*number >= *n.gte)) return false;
       if (n.lte && !(*number <= *n.lte)) return false;
       return true;
+    }
+    case Op::kCidr: {
+      if (!value || value->kind != FieldValue::Kind::kString) return false;
+      return n.prefixes->contains(value->string_value);
+    }
+    case Op::kEqualsField: {
+      std::optional<FieldValue> other = n.other.read(batch, event);
+      if (!value || !other) return false;
+      char a[32], b[32];
+      return valueText(*value, a) == valueText(*other, b);
+    }
+    case Op::kLocalTime: {
+      if (!value) return false;
+      std::optional<int64_t> ns = valueTimestamp(*value);
+      if (!ns) return false;
+      const LocalClock local = localClock(*ns, *n.zone);
+      if (!(n.weekdays >> local.weekday & 1)) return false;
+      // [from, to) of the day; from > to spans midnight (22:00-06:00).
+      const int m = local.minute_of_day;
+      return n.from_minute <= n.to_minute ? m >= n.from_minute && m < n.to_minute
+                                          : m >= n.from_minute || m < n.to_minute;
     }
     default:
       return false;

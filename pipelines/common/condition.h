@@ -15,11 +15,23 @@ class RE2;
 }
 
 namespace logship {
+class IpPrefixSet;
+class TimeZone;
+}  // namespace logship
 
-// A compiled `when`: `field` with one of `equals`, `in`, `matches` (RE2), `exists`, or `gte` and/or
-// `lte`; or `all` / `any` (lists of conditions) or `not` (one condition). Compiled once at start
-// with every mistake reported at its file:line:column; matching is allocation-free and reads field
-// values as views into the batch. Copies share the compiled regular expressions.
+namespace logship {
+
+// A compiled `when`: `field` with one of
+//   equals, in, matches (RE2), exists, gte and/or lte   the field's value
+//   cidr: [10.0.0.0/8, "2001:db8::/32"]                 an IP address inside one of the prefixes
+//   equals_field: OTHER                                 the same value as another field
+//   time_between: ["22:00", "06:00"] and/or weekdays: [sat, sun], with timezone (default UTC)
+//                                                       the local time of a timestamp field
+//                                                       (@timestamp, or RFC 3339 / epoch text)
+// or `all` / `any` (lists of conditions) or `not` (one condition). Compiled once at start with
+// every mistake reported at its file:line:column; matching is allocation-free and reads field
+// values as views into the batch. Copies share the compiled regular expressions, prefix sets and
+// time zones.
 class Condition {
  public:
   static constexpr int kMaxDepth = 32;
@@ -31,7 +43,9 @@ class Condition {
   bool matches(const Batch& batch, const Event& event) const { return eval(0, batch, event); }
 
  private:
-  enum class Op : uint8_t { kAll, kAny, kNot, kEquals, kIn, kMatches, kExists, kRange };
+  enum class Op : uint8_t {
+    kAll, kAny, kNot, kEquals, kIn, kMatches, kExists, kRange, kCidr, kEqualsField, kLocalTime
+  };
   // A configured value, read every way a field value may compare with it.
   struct Literal {
     std::string text;
@@ -48,6 +62,14 @@ class Condition {
     bool exists = true;
     std::optional<double> gte;
     std::optional<double> lte;
+    std::shared_ptr<const IpPrefixSet> prefixes;  // cidr
+    FieldRef other;                                // equals_field
+    // time_between (minutes of the day, `from` > `to` spans midnight) and weekdays (bit 0 =
+    // Monday); a test not given matches everything.
+    int from_minute = 0;
+    int to_minute = 24 * 60;
+    uint8_t weekdays = 0x7f;
+    std::shared_ptr<const TimeZone> zone;
     std::vector<uint32_t> children;
   };
 

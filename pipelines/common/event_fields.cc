@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstring>
+
+#include "agent/support/timestamp.h"
 
 namespace logship {
 
@@ -132,19 +135,22 @@ std::optional<int64_t> valueInteger(const FieldValue& value) {
   return std::nullopt;
 }
 
-uint64_t stableHash(std::string_view text, uint64_t seed) {
-  uint64_t h = 0xcbf29ce484222325ull ^ seed;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ull;
+std::optional<int64_t> valueTimestamp(const FieldValue& value) {
+  char buffer[32];
+  switch (value.kind) {
+    case FieldValue::Kind::kInt:
+    case FieldValue::Kind::kDouble:
+      return timestamp::parseEpoch(valueText(value, buffer), timestamp::Unit::kAuto);
+    case FieldValue::Kind::kString:
+      return timestamp::parseAny(
+          value.string_value,
+          std::chrono::duration_cast<std::chrono::nanoseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count());
+    case FieldValue::Kind::kBool:
+      break;
   }
-  // FNV-1a alone leaves the low bits weak for short keys; `mod N` sampling reads exactly those.
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
+  return std::nullopt;
 }
 
 bool checkFieldName(std::string_view name, const ConfigNode& where, Diagnostics& diag) {

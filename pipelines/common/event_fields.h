@@ -10,6 +10,7 @@
 
 #include "agent/api/batch.h"
 #include "agent/api/config.h"
+#include "agent/support/stable_hash.h"  // stableHash, for the users of event fields
 
 namespace logship {
 
@@ -59,10 +60,10 @@ std::string_view valueText(const FieldValue& value, char (&buffer)[32]);
 // A number for ints, doubles and numeric strings ("42", "3.5"); nullopt otherwise.
 std::optional<double> valueNumber(const FieldValue& value);
 std::optional<int64_t> valueInteger(const FieldValue& value);
-
-// Stable across processes and hosts (FNV-1a with a final mix), so sampling decisions and session
-// ids agree everywhere the same key is seen.
-uint64_t stableHash(std::string_view text, uint64_t seed = 0);
+// Nanoseconds since the epoch of a timestamp: @timestamp as read (ns), epoch numbers (seconds,
+// milliseconds, microseconds or nanoseconds, told by their magnitude), or timestamp text
+// (RFC 3339 and the other forms timestamp::parseAny reads).
+std::optional<int64_t> valueTimestamp(const FieldValue& value);
 
 // Field names are checked once, at config time, so a typo is reported where it was written.
 bool checkFieldName(std::string_view name, const ConfigNode& where, Diagnostics& diag);

@@ -3,11 +3,13 @@
 namespace logship {
 
 std::optional<FieldTemplate> FieldTemplate::parse(std::string_view text, const ConfigNode& where,
-                                                  const TierNames& tiers, Diagnostics& diag) {
+                                                  const TierNames& tiers, Diagnostics& diag,
+                                                  Bare bare) {
   FieldTemplate t;
   t.text_ = std::string(text);
   if (text.empty()) return t;
-  if (text.find('{') == std::string_view::npos && text.find('}') == std::string_view::npos) {
+  if (bare == Bare::kFieldName && text.find('{') == std::string_view::npos &&
+      text.find('}') == std::string_view::npos) {
     if (!checkFieldName(text, where, diag)) return std::nullopt;
     t.parts_.push_back(Part{{}, FieldRef(std::string(text), tiers)});
     return t;

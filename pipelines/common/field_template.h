@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,13 +12,17 @@
 namespace logship {
 
 // Text built from fields, written `{correlation_id}` or `{host.name}/{process.pid}` as in the
-// outputs' templates; a value without braces names one field. Rendering appends to a reused
+// outputs' templates; a value without braces names one field, or is literal text (Bare). Rendering appends to a reused
 // string, so the per-event path does not allocate once that string has grown.
 class FieldTemplate {
  public:
+  // What text without braces means: a field's name (keys: `key: source.ip`), or itself
+  // (labels and annotations: `team: security`).
+  enum class Bare : uint8_t { kFieldName, kLiteral };
   // Reports problems (unclosed brace, empty or bad field name) at `where`.
   static std::optional<FieldTemplate> parse(std::string_view text, const ConfigNode& where,
-                                            const TierNames& tiers, Diagnostics& diag);
+                                            const TierNames& tiers, Diagnostics& diag,
+                                            Bare bare = Bare::kFieldName);
 
   bool empty() const { return parts_.empty(); }
   const std::string& text() const { return text_; }

@@ -55,7 +55,7 @@ bool IpPrefixSet::add(std::string_view text, std::string* error) {
   const size_t slash = text.find('/');
   const std::optional<IpAddress> address = parseIpAddress(text.substr(0, slash));
   if (!address) {
-    if (error) *error = "not an IP address or CIDR prefix: " + std::string(text);
+    if (error) *error = "'" + std::string(text) + "' is not an IP prefix (like 10.0.0.0/8 or 2001:db8::/32)";
     return false;
   }
   const bool v4 = text.substr(0, slash).find(':') == std::string_view::npos;
@@ -65,7 +65,9 @@ bool IpPrefixSet::add(std::string_view text, std::string* error) {
     int n = -1;
     auto [end, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), n);
     if (ec != std::errc() || end != bits.data() + bits.size() || n < 0 || n > (v4 ? 32 : 128)) {
-      if (error) *error = "bad prefix length in " + std::string(text);
+      if (error) {
+        *error = "'" + std::string(text) + "': prefix length must be 0-" + (v4 ? "32" : "128");
+      }
       return false;
     }
     prefix = v4 ? 96 + n : n;

@@ -2,12 +2,18 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <simdjson.h>
+#include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cmath>
 #include <cstring>
 #include <functional>
 
+#include "agent/core/log.h"
+#include "agent/support/files.h"
 #include "agent/support/timestamp.h"
 
 namespace logship {
@@ -15,14 +21,57 @@ namespace logship {
 namespace {
 
 constexpr auto kPollInterval = std::chrono::seconds(1);
-// A group's window keeps at most this many hits (beyond the threshold): `event.count` then reads
-// "at least this many", and a flood from one source cannot grow memory without bound.
-constexpr size_t kMaxHitsPerGroup = 4096;
 constexpr char kGroupKeySeparator = '\x1f';
 
 std::string windowText(int64_t ns) {
   if (ns % 1'000'000'000 == 0) return std::to_string(ns / 1'000'000'000) + "s";
   return formatDuration(Duration(ns));
+}
+
+std::string numberText(double v) {
+  char buffer[32];
+  return std::string(valueText(FieldValue::real(v), buffer));
+}
+
+Detect::Mode modeOf(const std::string& name) {
+  using Mode = Detect::Mode;
+  if (name == "sequence") return Mode::kSequence;
+  if (name == "absence") return Mode::kAbsence;
+  if (name == "rate_below") return Mode::kRateBelow;
+  if (name == "stall") return Mode::kStall;
+  if (name == "change") return Mode::kChange;
+  if (name == "new_value") return Mode::kNewValue;
+  return Mode::kThreshold;
+}
+
+const char* modeName(Detect::Mode mode) {
+  switch (mode) {
+    case Detect::Mode::kThreshold:
+      return "threshold";
+    case Detect::Mode::kSequence:
+      return "sequence";
+    case Detect::Mode::kAbsence:
+      return "absence";
+    case Detect::Mode::kRateBelow:
+      return "rate_below";
+    case Detect::Mode::kStall:
+      return "stall";
+    case Detect::Mode::kChange:
+      return "change";
+    case Detect::Mode::kNewValue:
+      return "new_value";
+  }
+  return "?";
+}
+
+// What the saved state must match to be loaded: the rule's options as written.
+std::string fingerprintOf(const ConfigNode& node) {
+  YAML::Emitter out;
+  out << node.yaml();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(stableHash(out.c_str())));
+  return hex;
 }
 
 }  // namespace
@@ -53,19 +102,26 @@ void armTimer(std::shared_ptr<boost::asio::steady_timer> timer,
 }  // namespace
 
 Detect::Detect(DetectConfig config, BuildContext& ctx, const Clock& clock)
-    : name_(config.name.empty() ? ctx.id : config.name),
+    : id_(ctx.id),
+      name_(config.name.empty() ? ctx.id : config.name),
       summary_(config.summary.empty() ? name_ : config.summary),
-      threshold_(static_cast<uint64_t>(config.threshold < 1 ? 1 : config.threshold)),
-      window_ns_(config.window.count() > 0 ? config.window.count() : 1),
-      cooldown_ns_(config.cooldown.count() > 0 ? config.cooldown.count() : window_ns_),
-      absence_(config.mode == "absence"),
-      max_groups_(static_cast<size_t>(config.max_groups < 1 ? 1 : config.max_groups)),
-      samples_(static_cast<size_t>(config.samples < 0   ? 0
-                                   : config.samples > 3 ? 3
-                                                        : config.samples)),
+      fingerprint_(fingerprintOf(ctx.node)),
+      mode_(modeOf(config.mode)),
+      distinct_(!config.distinct.empty()),
+      sum_(!config.sum.empty()),
+      threshold_(static_cast<double>(std::max<int64_t>(config.threshold, 1))),
+      drop_percent_(config.drop_percent),
+      rise_percent_(config.rise_percent),
+      window_(std::max<int64_t>(config.window.count(), 1)),
+      cooldown_(config.cooldown.count() > 0 ? config.cooldown.count() : window_),
+      ttl_(std::max<int64_t>(config.ttl.count(), 1)),
+      lateness_(std::max<int64_t>(config.allowed_lateness.count(), 0)),
+      arrival_time_(config.time == "arrival"),
+      max_groups_(static_cast<size_t>(std::max<int64_t>(config.max_groups, 1))),
+      samples_(static_cast<size_t>(std::clamp<int64_t>(config.samples, 0, 10))),
       resolve_(config.resolve),
       severity_(severityFromName(config.severity)),
-      max_hits_(std::max<size_t>(threshold_, kMaxHitsPerGroup)),
+      data_dir_(ctx.global.data_dir),
       clock_(clock),
       timer_state_(std::make_shared<DetectTimerState>()) {
   TierNames tiers = tierNames(ctx.global);
@@ -77,11 +133,62 @@ Detect::Detect(DetectConfig config, BuildContext& ctx, const Clock& clock)
       group_by_.emplace_back(config.group_by[i], tiers);
     }
   }
-  if (absence_ && group_by_.empty()) {
-    // One group for the whole input, armed now: silence from the start counts too.
-    Group& g = groups_[""];
-    g.last_seen_ns = clock_.nowNs();
+  const std::string& watched = distinct_ ? config.distinct : sum_ ? config.sum : config.field;
+  if (!watched.empty()) {
+    const char* key = distinct_ ? "distinct" : sum_ ? "sum" : "field";
+    if (checkFieldName(watched, ctx.node[key], ctx.diag)) field_.emplace(watched, tiers);
   }
+  if (mode_ == Mode::kSequence && config.steps.defined()) {
+    if (!config.steps.isSequence() || config.steps.items().size() < 2) {
+      ctx.diag.error(config.steps.location(), "steps takes a list of at least two {when, count}");
+    } else {
+      for (const ConfigNode& item : config.steps.items()) {
+        Step step;
+        if (!item.isMap() || !item["when"].defined()) {
+          ctx.diag.error(item.location(), "a step is {when: CONDITION, count: N}");
+          continue;
+        }
+        for (auto& [k, v] : item.entries()) {
+          const std::string key = k.yaml().Scalar();
+          if (key == "when") {
+            step.when = Condition::compile(v, tiers, ctx.diag);
+          } else if (key == "count") {
+            int64_t count = 0;
+            if (readValue(v, count, ctx.diag)) {
+              if (count < 1) ctx.diag.error(v.location(), "count must be at least 1");
+              step.count = static_cast<uint32_t>(std::max<int64_t>(count, 1));
+            }
+          } else {
+            ctx.diag.error(k.location(), "unknown option '" + key + "' (known: when, count)");
+          }
+        }
+        steps_.push_back(std::move(step));
+      }
+    }
+  }
+  auto templates = [&](const std::map<std::string, std::string>& in, const char* option,
+                       std::vector<std::pair<std::string, FieldTemplate>>& out) {
+    for (const auto& [name, text] : in) {
+      ConfigNode where = ctx.node[option][name];
+      if (auto t = FieldTemplate::parse(text, where, tiers, ctx.diag,
+                                        FieldTemplate::Bare::kLiteral)) {
+        out.emplace_back(name, std::move(*t));
+      }
+    }
+  };
+  templates(config.labels, "labels", labels_);
+  templates(config.annotations, "annotations", annotations_);
+  sources_.push_back(SourceClock{});  // index 0: time from the clock alone (no event yet)
+  armWholeInput();
+}
+
+void Detect::armWholeInput() {
+  if (mode_ != Mode::kAbsence || !group_by_.empty()) return;
+  // One group for the whole input, armed from the start: silence from the start counts too.
+  Group& g = groups_[""];
+  g.last_event = clock_.nowNs();  // first_seen stays unset: no event yet
+  g.lru = lru_.insert(lru_.begin(), &g);
+  setDeadline(g, g.last_event + window_);
 }
 
 Detect::~Detect() {
@@ -99,12 +206,39 @@ void Detect::start(ComponentContext& context) {
   matched_ = &events.Add({{"component_id", id}, {"result", "matched"}});
   ignored_ = &events.Add({{"component_id", id}, {"result", "ignored"}});
   ungrouped_ = &events.Add({{"component_id", id}, {"result", "missing_group_field"}});
+  late_ = &events.Add({{"component_id", id}, {"result", "late"}});
+  duplicate_ = &events.Add({{"component_id", id}, {"result", "duplicate"}});
+  evicted_ = &prometheus::BuildCounter()
+                  .Name("logship_detect_groups_evicted_total")
+                  .Help("Groups a detect rule forgot to stay within max_groups.")
+                  .Register(context.metricsRegistry())
+                  .Add({{"component_id", id}});
   auto& alerts = prometheus::BuildCounter()
                      .Name("logship_detect_alerts_total")
                      .Help("Alerts a detect rule emitted; type is start (fired) or end (resolved).")
                      .Register(context.metricsRegistry());
   alerts_fired_ = &alerts.Add({{"component_id", id}, {"rule", name_}, {"type", "start"}});
   alerts_resolved_ = &alerts.Add({{"component_id", id}, {"rule", name_}, {"type", "end"}});
+  if (auto text = readWholeFile(statePath())) {
+    std::lock_guard lock(mutex_);
+    std::string problem;
+    bool restored = false;
+    try {
+      restored = restore(*text, &problem);
+    } catch (const simdjson::simdjson_error& e) {
+      problem = e.what();  // a value of the wrong type: the file was edited or torn
+    }
+    if (!restored) {
+      // Start afresh rather than from a half-read state.
+      groups_.clear();
+      lru_.clear();
+      counted_.clear();
+      counted_before_.clear();
+      sources_.resize(1);
+      armWholeInput();
+      logWarn("detect '" + id_ + "': saved state " + statePath() + " not loaded: " + problem);
+    }
+  }
   {
     std::lock_guard lock(timer_state_->mutex);
     timer_state_->tick = [this] {
@@ -114,103 +248,47 @@ void Detect::start(ComponentContext& context) {
   armTimer(std::make_shared<boost::asio::steady_timer>(context.io()), timer_state_);
 }
 
-void Detect::trim(Group& g, int64_t now) {
-  if (!absence_ && g.firing && !g.below_since_ns) {
-    // The count is below the threshold from the moment the threshold-th newest hit leaves the
-    // window; remember that moment before the hit is dropped.
-    if (g.hits.size() >= threshold_) {
-      int64_t drop = g.hits[g.hits.size() - threshold_].arrival_ns + window_ns_;
-      if (drop <= now) g.below_since_ns = drop;
-    } else {
-      g.below_since_ns = now;
-    }
-  }
-  while (!g.hits.empty() && g.hits.front().arrival_ns <= now - window_ns_) g.hits.pop_front();
+size_t Detect::groupCount() const {
+  std::lock_guard lock(mutex_);
+  return groups_.size();
 }
 
-Detect::Alert Detect::makeAlert(const Group& g, bool resolved) const {
-  Alert a;
-  a.resolved = resolved;
-  a.values = g.values;
-  a.count = g.hits.size();
-  if (resolved) {
-    a.start_ns = g.episode_start_ns;
-    a.end_ns = clock_.nowNs();
-  } else if (absence_) {
-    a.start_ns = g.last_event_ns;
-    a.end_ns = clock_.nowNs();
-  } else {
-    a.start_ns = g.hits.empty() ? g.last_event_ns : g.hits.front().event_ns;
-    a.end_ns = g.hits.empty() ? g.last_event_ns : g.hits.back().event_ns;
+uint32_t Detect::sourceIndex(std::string_view name) {
+  for (uint32_t i = 1; i < sources_.size(); ++i) {
+    if (sources_[i].name == name) return i;
   }
-  if (!resolved) {
-    uint64_t n = std::min<uint64_t>(g.sample_count, samples_);
-    for (uint64_t i = g.sample_count - n; i < g.sample_count; ++i) {
-      a.samples.push_back(g.samples[i % 3]);
-    }
-  }
-  return a;
+  sources_.push_back(SourceClock{std::string(name)});
+  return static_cast<uint32_t>(sources_.size() - 1);
 }
 
-void Detect::check(Group& g, int64_t now, std::vector<Alert>& alerts) {
-  if (absence_) {
-    bool silent = now - g.last_seen_ns >= window_ns_;
-    if (silent && (!g.firing || now - g.last_fired_ns >= cooldown_ns_)) {
-      if (!g.firing) g.episode_start_ns = g.last_event_ns;
-      g.firing = true;
-      g.fired_ever = true;
-      g.last_fired_ns = now;
-      alerts.push_back(makeAlert(g, false));
-    }
-    return;
+int64_t Detect::timeOf(uint32_t source, int64_t wall) const {
+  if (arrival_time_) return wall;
+  const SourceClock& s = sources_[source];
+  const int64_t watermark = s.newest == kNone ? kNone : s.newest - lateness_;
+  // Silent for allowed_lateness: nothing older is coming, and time goes on with the clock.
+  if (s.last_arrival == kNone || wall - s.last_arrival >= lateness_) {
+    return std::max(watermark, wall - lateness_);
   }
-  trim(g, now);
-  if (g.firing && g.below_since_ns && now - *g.below_since_ns >= window_ns_) {
-    g.firing = false;
-    g.below_since_ns.reset();
-    if (resolve_) alerts.push_back(makeAlert(g, true));
-  }
+  return watermark;
 }
 
-void Detect::record(Group& g, const Event& e, int64_t now, std::vector<Alert>& alerts) {
-  int64_t event_ns = e.timestamp_ns ? e.timestamp_ns : now;
-  if (samples_ > 0) g.samples[g.sample_count++ % 3].assign(e.message);
-  if (absence_) {
-    g.last_seen_ns = now;
-    g.last_event_ns = event_ns;
-    if (g.firing) {
-      g.firing = false;
-      g.episode_start_ns = event_ns;
-      if (resolve_) alerts.push_back(makeAlert(g, true));
-    }
-    return;
-  }
-  check(g, now, alerts);  // an episode that ended before this event resolves first
-  g.last_event_ns = event_ns;
-  g.hits.push_back(Hit{now, event_ns});
-  if (g.hits.size() > max_hits_) g.hits.pop_front();
-  if (g.hits.size() < threshold_) return;
-  g.below_since_ns.reset();
-  if (g.fired_ever && now - g.last_fired_ns < cooldown_ns_) return;
-  if (!g.firing) g.episode_start_ns = g.hits.front().event_ns;
-  g.firing = true;
-  g.fired_ever = true;
-  g.last_fired_ns = now;
-  alerts.push_back(makeAlert(g, false));
+void Detect::touch(Group& g) {
+  if (g.lru != lru_.begin()) lru_.splice(lru_.begin(), lru_, g.lru);
 }
 
-void Detect::evict(int64_t now) {
-  for (auto it = groups_.begin(); it != groups_.end();) {
-    Group& g = it->second;
-    if (!absence_) trim(g, now);
-    bool idle = !g.firing && (absence_ ? false : g.hits.empty());
-    // A group still inside its cooldown must not forget it fired, or it would fire again at once.
-    if (idle && g.fired_ever && now - g.last_fired_ns < cooldown_ns_) idle = false;
-    it = idle ? groups_.erase(it) : std::next(it);
-  }
+void Detect::evictOldest() {
+  Group* oldest = lru_.back();
+  lru_.pop_back();
+  groups_.erase(oldest->key);
+  if (evicted_ != nullptr) evicted_->Increment();
 }
 
-Detect::Group* Detect::groupFor(const Batch& batch, const Event& event, int64_t now, bool* evicted,
+void Detect::setDeadline(Group& g, int64_t at) {
+  g.deadline = at;
+  if (at != kNever) sources_[g.source].due.emplace(at, g.key);
+}
+
+Detect::Group* Detect::groupFor(const Batch& batch, const Event& event, uint32_t source,
                                 bool* missing) {
   thread_local std::string key;
   key.clear();
@@ -225,126 +303,271 @@ Detect::Group* Detect::groupFor(const Batch& batch, const Event& event, int64_t 
     key.push_back(kGroupKeySeparator);
   }
   auto it = groups_.find(std::string_view(key));
-  if (it != groups_.end()) return &it->second;
-  if (groups_.size() >= max_groups_ && !*evicted) {
-    evict(now);
-    *evicted = true;
+  if (it != groups_.end()) {
+    touch(it->second);
+    return &it->second;
   }
-  if (groups_.size() >= max_groups_) return nullptr;
-  Group& g = groups_[key];
-  for (const FieldRef& f : group_by_) {
-    g.values.emplace_back(valueText(*f.read(batch, event), buffer));
-  }
+  if (groups_.size() >= max_groups_) evictOldest();
+  auto [inserted, ok] = groups_.emplace(key, Group{});
+  Group& g = inserted->second;
+  g.key = key;
+  g.source = source;
+  for (const FieldRef& f : group_by_) g.values.emplace_back(valueText(*f.read(batch, event), buffer));
+  if (mode_ == Mode::kSequence) g.steps.resize(steps_.size());
+  g.lru = lru_.insert(lru_.begin(), &g);
   return &g;
 }
 
 void Detect::process(Batch& batch, Emitter& out) {
   emitter_.store(&out);
   std::vector<Alert> alerts;
-  uint64_t matched = 0;
-  uint64_t ignored = 0;
-  uint64_t ungrouped = 0;
-  uint64_t over_limit = 0;
-  int64_t now = 0;
+  uint64_t matched = 0, ignored = 0, ungrouped = 0, late = 0, duplicate = 0;
   {
     std::lock_guard lock(mutex_);
-    now = clock_.nowNs();
-    bool evicted = false;
+    const int64_t wall = clock_.nowNs();
+    const uint32_t source = sourceIndex(batch.sourceName());
+    SourceClock& clock = sources_[source];
+    const std::pair<std::string, uint64_t> stream{clock.name, batch.stream()};
+    const auto before = batch.stream() != 0 ? counted_before_.find(stream) : counted_before_.end();
+    uint64_t counted_to = 0;
     for (const Event& e : batch.events()) {
+      const int64_t t = arrival_time_ || e.timestamp_ns == 0 ? wall : e.timestamp_ns;
+      if (!arrival_time_ && clock.newest != kNone && t < clock.newest - lateness_) {
+        ++late;
+        continue;
+      }
+      if (before != counted_before_.end() && e.offset < before->second) {
+        ++duplicate;  // counted before a restart, read again
+        continue;
+      }
+      counted_to = std::max<uint64_t>(counted_to, e.offset + 1);
+      if (clock.newest == kNone || t > clock.newest) {
+        clock.newest = t;
+        // What fell due before this event's time minus the lateness happens first, as it
+        // would have had the lines come at their own pace: a backfill alerts as live.
+        if (!arrival_time_) advance(source, t - lateness_, alerts);
+      }
       if (when_ && !when_->matches(batch, e)) {
         ++ignored;
         continue;
       }
       bool missing = false;
-      Group* g = groupFor(batch, e, now, &evicted, &missing);
+      Group* g = groupFor(batch, e, source, &missing);
       if (g == nullptr) {
-        ++(missing ? ungrouped : over_limit);
+        ++ungrouped;
         continue;
       }
       ++matched;
-      record(*g, e, now, alerts);
+      if (g->source != source) {
+        g->source = source;
+        setDeadline(*g, g->deadline);
+      }
+      record(*g, batch, e, t, alerts);
     }
+    if (!batch.events().empty()) clock.last_arrival = wall;
+    if (batch.stream() != 0 && counted_to > 0) {
+      Counted& c = counted_[stream];
+      c.to = std::max(c.to, counted_to);
+      c.used = ++use_clock_;
+      if (counted_.size() > kMaxStreams) {
+        auto oldest = std::min_element(counted_.begin(), counted_.end(), [](auto& a, auto& b) {
+          return a.second.used < b.second.used;
+        });
+        counted_before_.erase(oldest->first);
+        counted_.erase(oldest);
+      }
+    }
+    advance(source, timeOf(source, wall), alerts);
+    dirty_ = dirty_ || matched > 0 || late > 0 || !alerts.empty();
   }
   if (matched_ != nullptr) {
     if (matched) matched_->Increment(static_cast<double>(matched));
     if (ignored) ignored_->Increment(static_cast<double>(ignored));
     if (ungrouped) ungrouped_->Increment(static_cast<double>(ungrouped));
+    if (late) late_->Increment(static_cast<double>(late));
+    if (duplicate) duplicate_->Increment(static_cast<double>(duplicate));
   }
-  if (over_limit && context_ != nullptr) context_->metrics().discarded("group_limit", over_limit);
   // The input batch is not emitted: its events are consumed, its token resolves as such.
-  emitAlerts(alerts, now, out);
+  emitAlerts(alerts, out);
 }
 
 void Detect::poll(Emitter& out) {
   std::vector<Alert> alerts;
-  int64_t now = 0;
+  std::string state;
   {
     std::lock_guard lock(mutex_);
-    now = clock_.nowNs();
-    for (auto it = groups_.begin(); it != groups_.end();) {
-      check(it->second, now, alerts);
-      Group& g = it->second;
-      bool idle = !absence_ && !g.firing && g.hits.empty() &&
-                  !(g.fired_ever && now - g.last_fired_ns < cooldown_ns_);
-      it = idle ? groups_.erase(it) : std::next(it);
+    const int64_t wall = clock_.nowNs();
+    for (uint32_t s = 0; s < sources_.size(); ++s) advance(s, timeOf(s, wall), alerts);
+    dirty_ = dirty_ || !alerts.empty();
+    if (dirty_ && context_ != nullptr) {
+      state = serialize();
+      dirty_ = false;
     }
   }
-  emitAlerts(alerts, now, out);
+  emitAlerts(alerts, out);
+  if (!state.empty()) {
+    std::string error;
+    if (!writeFileAtomically(statePath(), state, &error)) {
+      logWarn("detect '" + id_ + "': cannot save its state: " + error);
+    }
+  }
 }
 
-void Detect::emitAlerts(const std::vector<Alert>& alerts, int64_t now, Emitter& out) {
+void Detect::saveState() {
+  std::string state;
+  {
+    std::lock_guard lock(mutex_);
+    state = serialize();
+    dirty_ = false;
+  }
+  std::string error;
+  if (!writeFileAtomically(statePath(), state, &error)) {
+    logWarn("detect '" + id_ + "': cannot save its state: " + error);
+  }
+}
+
+std::string Detect::statePath() const { return data_dir_ + "/detect/" + id_ + ".json"; }
+
+void Detect::advance(uint32_t source, int64_t until, std::vector<Alert>& alerts) {
+  if (until == kNone) return;
+  auto& due = sources_[source].due;
+  while (!due.empty() && due.top().first <= until) {
+    auto [at, key] = due.top();
+    due.pop();
+    auto it = groups_.find(key);
+    if (it == groups_.end()) continue;
+    Group& g = it->second;
+    if (g.deadline != at || g.source != source) continue;  // moved on since
+    g.deadline = kNever;
+    onDeadline(g, at, alerts);
+  }
+}
+
+bool Detect::cooledDown(const Group& g, int64_t t) const {
+  return g.last_fired == kNone || t - g.last_fired >= cooldown_;
+}
+
+void Detect::fire(Group& g, int64_t start, int64_t end, double count,
+                  std::vector<Alert>& alerts,
+                  std::vector<std::pair<std::string, std::string>> extra) {
+  if (!g.firing) g.episode_start = start;
+  g.firing = true;
+  g.last_fired = end;
+  Alert a;
+  a.values = g.values;
+  a.count = count;
+  a.start = start;
+  a.end = end;
+  a.samples.assign(g.samples.begin(), g.samples.end());
+  a.extra = std::move(extra);
+  alerts.push_back(std::move(a));
+}
+
+void Detect::resolve(Group& g, int64_t end, std::vector<Alert>& alerts) {
+  const bool was = g.firing;
+  g.firing = false;
+  g.below_since = kNone;
+  if (!was || !resolve_) return;
+  Alert a;
+  a.resolved = true;
+  a.values = g.values;
+  a.count = measure(g);
+  a.start = g.episode_start;
+  a.end = end;
+  alerts.push_back(std::move(a));
+}
+
+void Detect::emitAlerts(const std::vector<Alert>& alerts, Emitter& out) {
   if (alerts.empty()) return;
   if (alerts_fired_ != nullptr) {
     for (const Alert& a : alerts) (a.resolved ? alerts_resolved_ : alerts_fired_)->Increment();
   }
-  out.emit(buildBatch(alerts, now));
+  out.emit(buildBatch(alerts));
 }
 
-Batch Detect::buildBatch(const std::vector<Alert>& alerts, int64_t now) const {
+std::string Detect::alertMessage(const Alert& a) const {
+  std::string group;
+  for (size_t i = 0; i < a.values.size(); ++i) {
+    group += (i ? ", " : "") + group_by_[i].name() + "=" + a.values[i];
+  }
+  const std::string from = group.empty() ? "" : " from " + group;
+  const std::string window = windowText(window_);
+  std::string m = summary_;
+  if (a.resolved) {
+    switch (mode_) {
+      case Mode::kAbsence:
+        return m + " resolved: events" + from + " again";
+      case Mode::kStall:
+        return m + " resolved: " + (field_ ? field_->name() : "value") + from + " moving again";
+      case Mode::kThreshold:
+        return m + " resolved: " + (group.empty() ? "" : group + " ") + "below " +
+               numberText(threshold_) + (distinct_ ? " distinct values" : sum_ ? " in sum" : " events") +
+               " in " + window;
+      case Mode::kRateBelow:
+        return m + " resolved: " + numberText(a.count) + " events" + from + " in " + window;
+      case Mode::kChange:
+        return m + " resolved: " + field_->name() + from + " back at " + numberText(a.count);
+      default:
+        return m + " resolved" + (group.empty() ? "" : ": " + group);
+    }
+  }
+  switch (mode_) {
+    case Mode::kThreshold: {
+      const std::string what = distinct_ ? " distinct " + field_->name() + " values"
+                               : sum_    ? " " + field_->name() + " in sum"
+                                         : " events";
+      return m + ": " + numberText(a.count) + what + from + " in " + window;
+    }
+    case Mode::kSequence:
+      return m + ": sequence of " + std::to_string(steps_.size()) + " steps" + from + " within " +
+             window;
+    case Mode::kAbsence:
+      return m + ": no events" + from + " in " + window;
+    case Mode::kRateBelow:
+      return m + ": " + numberText(a.count) + " events" + from + " in " + window + ", fewer than " +
+             numberText(threshold_);
+    case Mode::kStall:
+      return m + ": " + field_->name() + from + " stuck at " + numberText(a.count) + " for " +
+             window;
+    case Mode::kChange:
+      return m + ": " + field_->name() + from + " " + numberText(a.count) +
+             (drop_percent_ > 0 ? ", fell " : ", rose ") +
+             numberText(drop_percent_ > 0 ? drop_percent_ : rise_percent_) + "% or more within " +
+             window;
+    case Mode::kNewValue:
+      return m + ": new " + field_->name() + (a.extra.empty() ? "" : " " + a.extra[0].second) +
+             (group.empty() ? "" : " for " + group);
+  }
+  return m;
+}
+
+Batch Detect::buildBatch(const std::vector<Alert>& alerts) const {
   std::vector<std::string> messages;
   std::string raw_text;
   for (const Alert& a : alerts) {
-    std::string group;
-    for (size_t i = 0; i < a.values.size(); ++i) {
-      group += (i ? ", " : "") + group_by_[i].name() + "=" + a.values[i];
-    }
-    std::string m = summary_;
-    std::string window = windowText(window_ns_);
-    if (absence_) {
-      if (a.resolved) {
-        m += " resolved: events" + (group.empty() ? "" : " from " + group) + " again";
-      } else {
-        m += ": no events" + (group.empty() ? "" : " from " + group) + " in " + window;
-      }
-    } else if (a.resolved) {
-      m += " resolved: " + (group.empty() ? "" : group + " ") + "below " +
-           std::to_string(threshold_) + " events in " + window;
-    } else {
-      m += ": " + std::to_string(a.count) + " events" + (group.empty() ? "" : " from " + group) +
-           " in " + window;
-    }
-    raw_text += m;
+    messages.push_back(alertMessage(a));
+    raw_text += messages.back();
     raw_text.push_back('\n');
-    messages.push_back(std::move(m));
   }
   auto raw = std::make_unique_for_overwrite<char[]>(raw_text.size());
   std::memcpy(raw.get(), raw_text.data(), raw_text.size());
   Batch batch(std::move(raw), raw_text.size(), AckToken());
   Arena& arena = batch.arena();
   size_t offset = 0;
+  std::string rendered;
   for (size_t k = 0; k < alerts.size(); ++k) {
     const Alert& a = alerts[k];
     Event& e = batch.events().emplace_back();
     e.message = batch.raw().substr(offset, messages[k].size());
     e.offset = offset;
     offset += messages[k].size() + 1;
-    e.timestamp_ns = now;
+    e.timestamp_ns = a.end != kNone ? a.end : clock_.nowNs();
     e.severity = severity_;
     e.flags = Event::kAlert;
     // One id per rule and group: the webhook pairs a resolution with the alert it ends.
     std::string key = name_;
     for (const std::string& v : a.values) key += kGroupKeySeparator + v;
-    uint64_t hash = stableHash(key);
+    const uint64_t hash = stableHash(key);
     static constexpr char kHex[] = "0123456789abcdef";
     char id[22] = {'a', 'l', 'e', 'r', 't', '-'};
     for (int i = 0; i < 16; ++i) id[6 + i] = kHex[(hash >> (60 - 4 * i)) & 0x0f];
@@ -355,23 +578,39 @@ Batch Detect::buildBatch(const std::vector<Alert>& alerts, int64_t now) const {
     str("event.kind", "alert");
     str("event.type", a.resolved ? "end" : "start");
     str("rule.name", name_);
-    str("alert.mode", absence_ ? "absence" : "threshold");
+    str("alert.mode", modeName(mode_));
     for (size_t i = 0; i < a.values.size(); ++i) str(group_by_[i].name(), a.values[i]);
-    batch.addField(e, "event.count", FieldValue::integer(static_cast<int64_t>(a.count)));
-    if (!absence_) {
-      batch.addField(e, "alert.threshold", FieldValue::integer(static_cast<int64_t>(threshold_)));
+    if (a.count == std::floor(a.count) && std::abs(a.count) < 9e15) {
+      batch.addField(e, "event.count", FieldValue::integer(static_cast<int64_t>(a.count)));
+    } else {
+      batch.addField(e, "event.count", FieldValue::real(a.count));
     }
-    str("alert.window", windowText(window_ns_));
+    if (mode_ == Mode::kThreshold || mode_ == Mode::kRateBelow) {
+      batch.addField(e, "alert.threshold", FieldValue::real(threshold_));
+    }
+    str("alert.window", windowText(window_));
     char when[40];
-    if (a.start_ns > 0) {
-      str("event.start", std::string_view(when, timestamp::formatRfc3339(a.start_ns, when)));
+    if (a.start != kNone) {
+      str("event.start", std::string_view(when, timestamp::formatRfc3339(a.start, when)));
     }
-    if (a.end_ns > 0) {
-      str("event.end", std::string_view(when, timestamp::formatRfc3339(a.end_ns, when)));
+    if (a.end != kNone) {
+      str("event.end", std::string_view(when, timestamp::formatRfc3339(a.end, when)));
     }
-    static constexpr std::string_view kSampleKeys[] = {"alert.sample.1", "alert.sample.2",
-                                                       "alert.sample.3"};
-    for (size_t i = 0; i < a.samples.size() && i < 3; ++i) str(kSampleKeys[i], a.samples[i]);
+    for (const auto& [field, value] : a.extra) str(field, value);
+    for (size_t i = 0; i < a.samples.size(); ++i) {
+      str("alert.sample." + std::to_string(i + 1), a.samples[i]);
+    }
+    // Labels and annotations are rendered from the alert itself (its group fields, count...).
+    for (const auto& [name, tmpl] : labels_) {
+      rendered.clear();
+      tmpl.render(batch, e, rendered);
+      str("alert.labels." + name, rendered);
+    }
+    for (const auto& [name, tmpl] : annotations_) {
+      rendered.clear();
+      tmpl.render(batch, e, rendered);
+      str("alert.annotations." + name, rendered);
+    }
   }
   return batch;
 }

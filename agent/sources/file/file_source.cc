@@ -18,6 +18,7 @@
 
 #include "agent/core/log.h"
 #include "agent/support/json_writer.h"
+#include "agent/support/stable_hash.h"
 
 namespace logship {
 
@@ -382,6 +383,9 @@ void FileSource::emitChunk(Tail& tail, LineReader::Chunk& chunk, bool final) {
   }
   Batch& batch = chunk.batch;
   batch.ack() = tail.tracker->track(chunk.end_offset);
+  // The file's identity (inode and head), so a stage that counts events (detect) knows the
+  // lines read again after a crash; a new file on a reused inode has another head.
+  batch.setStream(stableHash(tail.key, tail.head.hash ^ tail.head.length) | 1);
   batch.addSharedString("log.file.path", tail.path);
   batch.addSharedString("host.name", context_->global().host_name);
   if (config_.format == "cri") addPodFields(batch, tail.path);

@@ -7,6 +7,7 @@
 
 #include "agent/core/log.h"
 #include "agent/support/json_writer.h"
+#include "agent/support/stable_hash.h"
 
 namespace logship {
 
@@ -194,6 +195,8 @@ void KafkaSource::emit(Partition& p, std::vector<rd_kafka_message_t*>& messages)
   }
   p.read = last + 1;
   Batch batch(std::move(raw), size, p.tracker->track(static_cast<uint64_t>(last + 1)));
+  // Offsets count per partition: what detect knows it counted, after a rebalance or a restart.
+  batch.setStream(stableHash(p.topic + ":" + std::to_string(p.partition)) | 1);
   batch.events().reserve(messages.size());
   std::string_view all = batch.raw();
   at = 0;

@@ -64,6 +64,34 @@ TEST(WebhookEncoderTest, AlertLabelsAnnotationsAndFingerprint) {
   EXPECT_FALSE(alertFromEvent(*plain, plain->events()[0], &a));
 }
 
+TEST(WebhookEncoderTest, TheRulesLabelsAndAnnotationsAreCarried) {
+  auto b = alertBatch("10.0.0.7", Severity::kCritical, false);
+  Event& e = b->events()[0];
+  auto str = [&](std::string_view k, std::string_view v) {
+    b->addField(e, b->arena().copy(k), FieldValue::string(b->arena().copy(v)));
+  };
+  str("alert.labels.team", "security");
+  str("alert.labels.mitre.technique", "T1110");
+  str("alert.labels.alertname", "cannot rename the rule");
+  str("alert.annotations.runbook_url", "https://runbooks.example/ssh");
+  str("alert.annotations.summary", "brute force on the bastion");
+  str("alert.sample.2", "second sample");
+  AlertInfo a;
+  ASSERT_TRUE(alertFromEvent(*b, e, &a));
+  EXPECT_EQ(a.labels, (std::vector<std::pair<std::string, std::string>>{
+                          {"alertname", "ssh_brute_force"},
+                          {"mitre_technique", "T1110"},
+                          {"severity", "critical"},
+                          {"source_ip", "10.0.0.7"},
+                          {"team", "security"}}));
+  EXPECT_EQ(a.annotations,
+            (std::vector<std::pair<std::string, std::string>>{
+                {"description", "12 matching events within 60s (rule ssh_brute_force)"},
+                {"runbook_url", "https://runbooks.example/ssh"},
+                {"samples", "Failed password for root from 10.0.0.7\nsecond sample"},
+                {"summary", "brute force on the bastion"}}));
+}
+
 TEST(WebhookEncoderTest, LabelNamesAreSanitisedAndTemplatesStayJson) {
   EXPECT_EQ(sanitizeLabelName("source.ip"), "source_ip");
   EXPECT_EQ(sanitizeLabelName("9-lives"), "_9_lives");

@@ -120,16 +120,85 @@ all:
   EXPECT_FALSE(matches("{not: {field: source.port, equals: 22}}"));
 }
 
+TEST_F(ConditionTest, Cidr) {
+  EXPECT_TRUE(matches("{field: source.ip, cidr: [10.0.0.0/8]}"));
+  EXPECT_TRUE(matches("{field: source.ip, cidr: [192.168.0.0/16, 10.0.0.7/32]}"));
+  EXPECT_TRUE(matches("{field: source.ip, cidr: 10.0.0.0/29}"));
+  EXPECT_FALSE(matches("{field: source.ip, cidr: [10.0.0.8/29, 172.16.0.0/12]}"));
+  EXPECT_FALSE(matches("{field: source.ip, cidr: [\"2001:db8::/32\"]}"));  // v4 is not in v6
+  EXPECT_FALSE(matches("{field: event.action, cidr: [0.0.0.0/0]}"));       // not an address
+  EXPECT_FALSE(matches("{field: no.such.field, cidr: [0.0.0.0/0]}"));
+  addString(batch_, 0, "destination.ip", "2001:db8:85a3::8a2e:370:7334");
+  EXPECT_TRUE(matches("{field: destination.ip, cidr: [\"2001:db8::/32\"]}"));
+  EXPECT_FALSE(matches("{field: destination.ip, cidr: [\"2001:db9::/32\", 10.0.0.0/8]}"));
+  EXPECT_TRUE(matches("{field: destination.ip, cidr: [\"::/0\"]}"));
+  EXPECT_EQ(error("{field: source.ip, cidr: [10.0.0.0/33]}"),
+            "c.yaml:1:27: '10.0.0.0/33': prefix length must be 0-32");
+  EXPECT_EQ(error("{field: source.ip, cidr: [10.0.0/8]}"),
+            "c.yaml:1:27: '10.0.0/8' is not an IP prefix (like 10.0.0.0/8 or 2001:db8::/32)");
+  EXPECT_EQ(error("{field: source.ip, cidr: []}"),
+            "c.yaml:1:26: cidr takes a non-empty list of prefixes");
+}
+
+TEST_F(ConditionTest, EqualsField) {
+  addString(batch_, 0, "user.name", "root");
+  addString(batch_, 0, "user.target.name", "root");
+  addString(batch_, 0, "client.ip", "10.0.0.7");
+  batch_.addField(batch_.events()[0], "destination.port", FieldValue::integer(22));
+  EXPECT_TRUE(matches("{field: user.name, equals_field: user.target.name}"));
+  EXPECT_TRUE(matches("{field: source.ip, equals_field: client.ip}"));
+  EXPECT_TRUE(matches("{field: source.port, equals_field: destination.port}"));  // ints
+  EXPECT_FALSE(matches("{field: source.ip, equals_field: user.name}"));
+  EXPECT_FALSE(matches("{field: source.ip, equals_field: no.such.field}"));
+  EXPECT_FALSE(matches("{field: no.such.field, equals_field: no.other.field}"));  // absent twice
+  EXPECT_EQ(error("{field: a, equals_field: [b]}"), "c.yaml:1:26: expected a single value");
+}
+
+TEST_F(ConditionTest, TimeOfDayAndWeekdayInATimeZone) {
+  // 2024-03-09 23:30 UTC is a Saturday; in New York (EST, UTC-5) it is 18:30 the same day, in
+  // Tokyo (UTC+9) 08:30 on Sunday.
+  addString(batch_, 0, "when", "2024-03-09T23:30:00Z");
+  batch_.events()[0].timestamp_ns = 1710027000LL * 1'000'000'000;
+  EXPECT_TRUE(matches("{field: '@timestamp', time_between: ['22:00', '06:00']}"));
+  EXPECT_FALSE(matches("{field: '@timestamp', time_between: ['06:00', '22:00']}"));
+  EXPECT_TRUE(matches("{field: when, time_between: ['23:30', '23:31']}"));
+  EXPECT_FALSE(matches("{field: when, time_between: ['23:00', '23:30']}"));  // end excluded
+  EXPECT_TRUE(matches("{field: when, weekdays: [sat, sun]}"));
+  EXPECT_FALSE(matches("{field: when, weekdays: [mon, tue, wed, thu, fri]}"));
+  EXPECT_TRUE(matches(
+      "{field: when, time_between: ['18:00', '19:00'], weekdays: [saturday], timezone: "
+      "America/New_York}"));
+  EXPECT_TRUE(matches("{field: when, weekdays: [sun], timezone: Asia/Tokyo}"));
+  EXPECT_FALSE(matches("{field: when, time_between: ['22:00', '06:00'], timezone: Asia/Tokyo}"));
+  // A day later New York is on daylight time (UTC-4): 2024-03-10 23:30 UTC is 19:30 there.
+  addString(batch_, 0, "later", "2024-03-10T23:30:00Z");
+  EXPECT_TRUE(matches(
+      "{field: later, time_between: ['19:30', '20:00'], timezone: America/New_York}"));
+  EXPECT_FALSE(matches("{field: event.action, time_between: ['00:00', '24:00']}"));  // no time
+  EXPECT_EQ(error("{field: when, time_between: ['25:00', '06:00']}"),
+            "c.yaml:1:29: time_between takes two times of day, like [\"22:00\", \"06:00\"]");
+  EXPECT_EQ(error("{field: when, weekdays: [someday]}"),
+            "c.yaml:1:25: 'someday' is not a weekday (mon, tue, ... sun)");
+  EXPECT_EQ(error("{field: when, weekdays: [sat], timezone: Mars/Olympus}"),
+            "c.yaml:1:42: unknown time zone 'Mars/Olympus' (no /usr/share/zoneinfo/Mars/Olympus)");
+  EXPECT_EQ(error("{field: when, equals: x, timezone: UTC}"),
+            "c.yaml:1:36: timezone goes with time_between or weekdays");
+  EXPECT_EQ(error("{field: when, equals: x, weekdays: [sat]}"),
+            "c.yaml:1:26: 'weekdays' cannot be combined with 'equals'; use all or any to combine "
+            "tests");
+}
+
 TEST_F(ConditionTest, ErrorsPointAtTheMistake) {
   EXPECT_EQ(error("field: event.action\nequal: x\n"),
             "c.yaml:2:1: unknown condition key 'equal' (known: field, equals, in, matches, "
-            "exists, gte, lte, all, any, not)");
+            "exists, gte, lte, cidr, equals_field, time_between, weekdays, timezone, all, any, "
+            "not)");
   EXPECT_EQ(error("field: message\nmatches: 'a(b'\n"),
             "c.yaml:2:10: invalid regular expression 'a(b': missing ): a(b");
   EXPECT_EQ(error("field: source.port\ngte: many\n"), "c.yaml:2:6: expected a number, got 'many'");
   EXPECT_EQ(error("field: source.ip\n"),
             "c.yaml:1:1: condition on 'source.ip' needs one of equals, in, matches, exists, gte, "
-            "lte");
+            "lte, cidr, equals_field, time_between, weekdays");
   EXPECT_EQ(error("equals: x\n"), "c.yaml:1:1: condition has no 'field' (or all, any, not)");
   EXPECT_EQ(error("field: a\nequals: x\nin: [y]\n"),
             "c.yaml:3:1: 'in' cannot be combined with 'equals'; use all or any to combine tests");
