@@ -17,6 +17,7 @@ PipelineConfig loadConfig(const CommonOptions& opts, Diagnostics& diag) {
       opts.config_path.empty()
           ? parsePipelineConfig(kDefaultConfigText, "<embedded conf/default.yaml>", diag)
           : loadPipelineConfig(opts.config_path, diag);
+  if (!opts.data_dir.empty()) config.global.data_dir = opts.data_dir;
   if (const char* name = std::getenv("LOGSHIP_HOST_NAME"); name && *name) {
     config.global.host_name = name;
   } else {

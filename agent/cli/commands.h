@@ -24,6 +24,7 @@ struct CommonOptions {
   bool json = false;
   uint64_t limit = 0;  // tap: events to show (0: no limit)
   std::string when;    // tap: condition, as YAML
+  std::string data_dir;  // test: a scratch directory instead of the pipeline's data_dir
 };
 
 // Loads the pipeline named by `opts` (or the embedded default), filling in the host name.

@@ -1,5 +1,8 @@
 // `logship test TESTS.yaml`: unit tests for a pipeline configuration. Each test feeds lines to a
 // source and checks the events a chosen source or transform emits, field by field.
+#include <stdlib.h>
+
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
@@ -159,11 +162,23 @@ int testCommand(const CommonOptions& opts) {
     if (p.is_relative()) p = std::filesystem::path(path).parent_path() / p;
     pipeline.config_path = p.string();
   }
+  // Stateful transforms (detect) keep their state under data_dir: each run starts from an empty
+  // scratch directory and leaves the pipeline's own alone.
+  std::string scratch = (std::filesystem::temp_directory_path() / "logship-test-XXXXXX").string();
+  if (::mkdtemp(scratch.data()) == nullptr) {
+    std::cerr << "cannot create a scratch directory: " << std::strerror(errno) << "\n";
+    return 1;
+  }
+  pipeline.data_dir = scratch;
   Registry registry;
   registerBuiltinComponents(registry);
   int passed = 0, failed = 0;
   for (const ConfigNode& test : tests["tests"].items()) {
     std::string name = test["name"].defined() ? test["name"].yaml().Scalar() : "unnamed";
+    std::error_code ignored;
+    for (const auto& entry : std::filesystem::directory_iterator(scratch, ignored)) {
+      std::filesystem::remove_all(entry.path(), ignored);  // each test starts from nothing
+    }
     std::string why = runTest(pipeline, registry, test);
     if (why.empty()) {
       std::cout << "ok   - " << name << "\n";
@@ -173,6 +188,8 @@ int testCommand(const CommonOptions& opts) {
       ++failed;
     }
   }
+  std::error_code ignored;
+  std::filesystem::remove_all(scratch, ignored);
   if (passed + failed == 0) std::cout << "FAIL - " << path << " holds no tests\n", ++failed;
   std::cout << passed << " passed, " << failed << " failed\n";
   return failed ? 1 : 0;

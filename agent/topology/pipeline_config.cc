@@ -1,5 +1,6 @@
 #include "agent/topology/pipeline_config.h"
 
+#include <fnmatch.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,11 +16,35 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// `path` itself, or the *.yaml and *.yml files of a directory in name order; empty when there
+// is nothing to read.
+std::vector<std::string> yamlFilesOf(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) {
+    // Regular files only: a device or a FIFO would never end.
+    return fs::is_regular_file(path, ec) ? std::vector<std::string>{path}
+                                         : std::vector<std::string>{};
+  }
+  std::vector<std::string> files;
+  for (auto& entry : fs::directory_iterator(path, ec)) {
+    std::string ext = entry.path().extension().string();
+    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
+      files.push_back(entry.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 class Loader {
  public:
   explicit Loader(Diagnostics& diag) : diag_(diag) {}
 
-  void addText(const std::string& text, const std::string& name) {
+  // Names an included file's components use for their inputs, bound to ids of the including
+  // pipeline (`include: [{path: ..., inputs: {auth: parse_auth}}]`).
+  using Bindings = std::map<std::string, std::vector<InputRef>>;
+
+  void addText(const std::string& text, const std::string& name, const Bindings& bindings = {}) {
     auto file = std::make_shared<const std::string>(name);
     config_.files.push_back(name);
     YAML::Node root;
@@ -38,11 +63,13 @@ class Loader {
     for (auto& [key, value] : top.entries()) {
       std::string name = key.yaml().Scalar();
       if (name == "sources") {
-        addComponents(value, ComponentKind::kSource);
+        addComponents(value, ComponentKind::kSource, bindings);
       } else if (name == "transforms") {
-        addComponents(value, ComponentKind::kTransform);
+        addComponents(value, ComponentKind::kTransform, bindings);
       } else if (name == "outputs") {
-        addComponents(value, ComponentKind::kOutput);
+        addComponents(value, ComponentKind::kOutput, bindings);
+      } else if (name == "include") {
+        readIncludes(value, name_dir(*file));
       } else if (name == "data_dir") {
         setOnce(key, value, "data_dir",
                 [&](const ConfigNode& v) { readValue(v, config_.global.data_dir, diag_); });
@@ -67,15 +94,127 @@ class Loader {
       } else {
         diag_.error(key.location(),
                     "unknown section '" + name +
-                        "' (known: data_dir, admin, tiers, workers, shutdown_timeout, sources, "
-                        "transforms, outputs)");
+                        "' (known: data_dir, admin, tiers, workers, shutdown_timeout, include, "
+                        "sources, transforms, outputs)");
       }
     }
   }
 
-  PipelineConfig finish() { return std::move(config_); }
+  PipelineConfig finish() {
+    expandInputPatterns();
+    return std::move(config_);
+  }
 
  private:
+  static constexpr size_t kMaxIncludeDepth = 8;
+
+  static fs::path name_dir(const std::string& file) {
+    fs::path p(file);
+    return p.has_parent_path() ? p.parent_path() : fs::path(".");
+  }
+
+  // include: [PATH, {path: PATH, inputs: {NAME: ID or [IDS]}}, ...]; a relative PATH is read
+  // from the including file's directory, a directory adds its *.yaml files.
+  void readIncludes(const ConfigNode& v, const fs::path& dir) {
+    if (!v.isSequence()) {
+      diag_.error(v.location(), "include takes a list of files, like [detections/ssh.yaml]");
+      return;
+    }
+    for (const ConfigNode& item : v.items()) {
+      std::string path;
+      Bindings bindings;
+      // (ConfigNode assignment writes through to the YAML node: pick, do not reassign.)
+      const ConfigNode where = item.isMap() ? item["path"] : item;
+      if (item.isMap()) {
+        if (!where.defined()) {
+          diag_.error(item.location(), "an include needs a path");
+          continue;
+        }
+        readSection(item, "an include", "path, inputs",
+                    [&](const std::string& n, const ConfigNode& x) {
+                      if (n == "path") return true;
+                      if (n != "inputs") return false;
+                      readBindings(x, bindings);
+                      return true;
+                    });
+      }
+      if (!readValue(where, path, diag_)) continue;
+      fs::path full = fs::path(path).is_relative() ? dir / path : fs::path(path);
+      std::error_code ec;
+      fs::path canonical = fs::weakly_canonical(full, ec);
+      const std::string key = ec ? full.string() : canonical.string();
+      if (std::find(including_.begin(), including_.end(), key) != including_.end()) {
+        diag_.error(where.location(), "'" + path + "' includes itself");
+        continue;
+      }
+      if (including_.size() >= kMaxIncludeDepth) {
+        diag_.error(where.location(), "includes nested more than " +
+                                          std::to_string(kMaxIncludeDepth) + " deep");
+        continue;
+      }
+      std::vector<std::string> files = yamlFilesOf(full.string());
+      if (files.empty()) {
+        diag_.error(where.location(), "cannot include '" + path + "': " +
+                                          (fs::is_directory(full, ec) ? "no *.yaml files in it"
+                                          : fs::exists(full, ec) ? "not a regular file"
+                                                                 : "no such file or directory"));
+        continue;
+      }
+      including_.push_back(key);
+      for (const std::string& f : files) {
+        std::optional<std::string> text = readWholeFile(f);
+        if (!text) {
+          diag_.error(where.location(),
+                      "cannot read included '" + f + "': " + std::strerror(errno));
+          continue;
+        }
+        addText(*text, f, bindings);
+      }
+      including_.pop_back();
+    }
+  }
+
+  void readBindings(const ConfigNode& v, Bindings& bindings) {
+    if (!v.isMap()) {
+      diag_.error(v.location(), "inputs of an include map its names to ids, like {auth: parse_auth}");
+      return;
+    }
+    for (auto& [k, value] : v.entries()) {
+      std::vector<InputRef>& refs = bindings[k.yaml().Scalar()];
+      for (const ConfigNode& id : value.isSequence() ? value.items() : std::vector{value}) {
+        if (auto text = id.scalar(diag_)) refs.push_back({*text, id});
+      }
+    }
+  }
+
+  // `inputs: ["ssh_*"]` reads every source and transform whose id matches (shell patterns).
+  void expandInputPatterns() {
+    for (ComponentConfig& c : config_.components) {
+      std::vector<InputRef> expanded;
+      for (InputRef& in : c.inputs) {
+        if (in.name.find_first_of("*?[") == std::string::npos) {
+          expanded.push_back(std::move(in));
+          continue;
+        }
+        bool matched = false;
+        for (const ComponentConfig& other : config_.components) {
+          if (other.kind == ComponentKind::kOutput || other.id == c.id) continue;
+          if (::fnmatch(in.name.c_str(), other.id.c_str(), 0) != 0) continue;
+          matched = true;
+          if (std::none_of(expanded.begin(), expanded.end(),
+                           [&](const InputRef& e) { return e.name == other.id; })) {
+            expanded.push_back({other.id, in.node});
+          }
+        }
+        if (!matched) {
+          diag_.error(in.node.location(), "input pattern '" + in.name + "' of '" + c.id +
+                                              "' matches no source or transform");
+        }
+      }
+      c.inputs = std::move(expanded);
+    }
+  }
+
   template <class Fn>
   void setOnce(const ConfigNode& key, const ConfigNode& value, const std::string& name, Fn fn) {
     if (!set_.insert(name).second) {
@@ -184,7 +323,7 @@ class Loader {
     }
   }
 
-  void addComponents(const ConfigNode& section, ComponentKind kind) {
+  void addComponents(const ConfigNode& section, ComponentKind kind, const Bindings& bindings) {
     if (!section.defined()) return;
     if (!section.isMap()) {
       diag_.error(section.location(), std::string("'") + toString(kind) +
@@ -223,11 +362,16 @@ class Loader {
       } else if (!inputs.defined()) {
         diag_.error(value.location(), std::string(toString(kind)) + " '" + c.id +
                                           "' needs inputs: [ids of sources or transforms]");
-      } else if (inputs.isScalar()) {
-        if (auto s = inputs.scalar(diag_)) c.inputs.push_back({*s, inputs});
-      } else if (inputs.isSequence()) {
-        for (const ConfigNode& item : inputs.items()) {
-          if (auto s = item.scalar(diag_)) c.inputs.push_back({*s, item});
+      } else if (inputs.isScalar() || inputs.isSequence()) {
+        for (const ConfigNode& item : inputs.isSequence() ? inputs.items() : std::vector{inputs}) {
+          auto s = item.scalar(diag_);
+          if (!s) continue;
+          auto bound = bindings.find(*s);
+          if (bound == bindings.end()) {
+            c.inputs.push_back({*s, item});
+          } else {
+            c.inputs.insert(c.inputs.end(), bound->second.begin(), bound->second.end());
+          }
         }
         if (c.inputs.empty()) diag_.error(inputs.location(), "inputs must not be empty");
       } else {
@@ -241,6 +385,7 @@ class Loader {
   PipelineConfig config_;
   std::set<std::string> set_;
   std::map<std::string, std::string> ids_;
+  std::vector<std::string> including_;  // the includes being read, outermost first
 };
 
 bool readFile(const std::string& path, std::string& out, Diagnostics& diag) {
@@ -259,26 +404,15 @@ bool readFile(const std::string& path, std::string& out, Diagnostics& diag) {
 PipelineConfig loadPipelineConfig(const std::string& path, Diagnostics& diag) {
   Loader loader(diag);
   std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    std::vector<std::string> files;
-    for (auto& entry : fs::directory_iterator(path, ec)) {
-      std::string ext = entry.path().extension().string();
-      if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
-        files.push_back(entry.path().string());
-      }
-    }
-    std::sort(files.begin(), files.end());
-    if (files.empty()) {
-      diag.error(Location{std::make_shared<const std::string>(path), 0, 0},
-                 "directory holds no *.yaml files");
-    }
-    for (auto& f : files) {
-      std::string text;
-      if (readFile(f, text, diag)) loader.addText(text, f);
-    }
-  } else {
+  std::vector<std::string> files = fs::is_directory(path, ec) ? yamlFilesOf(path)
+                                                              : std::vector<std::string>{path};
+  if (files.empty()) {
+    diag.error(Location{std::make_shared<const std::string>(path), 0, 0},
+               "directory holds no *.yaml files");
+  }
+  for (auto& f : files) {
     std::string text;
-    if (readFile(path, text, diag)) loader.addText(text, path);
+    if (readFile(f, text, diag)) loader.addText(text, f);
   }
   return loader.finish();
 }

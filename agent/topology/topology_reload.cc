@@ -118,6 +118,11 @@ std::string Topology::takeOver(Topology& running, Metrics& metrics) {
   for (size_t i = 0; i < sources_.size(); ++i) {
     if (!kept_sources.count(sources_[i].get())) attach(*sources_[i], metrics, i);
   }
+  // A replaced transform hands what it keeps (detection windows) to its successor through its
+  // state file: saved now, while the sources hold off, and loaded by the successor's start().
+  for (auto& r : running.transforms_) {
+    if (!isKept(kept_transforms, r.get())) r->transform->saveState();
+  }
   for (auto& tn : transforms_) {
     if (!kept_transforms.count(tn.get())) attach(*tn, metrics);
   }

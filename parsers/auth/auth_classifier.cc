@@ -630,8 +630,51 @@ bool classifyGroupMembership(std::string_view message, AuthEvent& out) {
   if (!consumeQuoted(rest, group) || !rest.empty()) return false;
   out.target_user = user;
   out.group = group;
-  setResult(out, category::kIam, action::kUserModified, outcome::kSuccess);
+  setResult(out, category::kIam, add ? action::kUserAddedToGroup : action::kUserRemovedFromGroup,
+            outcome::kSuccess);
   return true;
+}
+
+// gpasswd (shadow-utils): "user %s added by %s to group %s%s", "user %s removed by %s from group
+// %s%s", "members of group %s set by %s to %s%s"; the suffix is empty or " in /etc/gshadow".
+bool classifyGpasswd(std::string_view message, AuthEvent& out) {
+  std::string_view rest = message;
+  auto word = [&](std::string_view& w) {
+    const size_t space = rest.find(' ');
+    w = rest.substr(0, space);
+    rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+    return !w.empty();
+  };
+  auto groupName = [&](std::string_view& g) {
+    // The group name is one word; " in <database>" may follow.
+    if (!word(g)) return false;
+    return rest.empty() || rest.starts_with("in /");
+  };
+  std::string_view user, by, group;
+  if (consumePrefix(rest, "user ")) {
+    if (!word(user)) return false;
+    const bool add = consumePrefix(rest, "added by ");
+    if (!add && !consumePrefix(rest, "removed by ")) return false;
+    if (!word(by) || !consumePrefix(rest, add ? "to group " : "from group ") || !groupName(group)) {
+      return false;
+    }
+    out.target_user = user;
+    out.user = by;
+    out.group = group;
+    setResult(out, category::kIam,
+              add ? action::kUserAddedToGroup : action::kUserRemovedFromGroup, outcome::kSuccess);
+    return true;
+  }
+  if (consumePrefix(rest, "members of group ")) {
+    if (!word(group) || !consumePrefix(rest, "set by ") || !word(by) || !consumePrefix(rest, "to ")) {
+      return false;
+    }
+    out.user = by;
+    out.group = group;
+    setResult(out, category::kIam, action::kGroupMembersSet, outcome::kSuccess);
+    return true;
+  }
+  return false;
 }
 
 bool classifyNewGroup(std::string_view message, AuthEvent& out) {
@@ -785,6 +828,8 @@ bool classifyAuth(std::string_view program, std::string_view message, AuthEvent&
     classified = classifyNewGroup(body, out);
   } else if (base == "groupdel") {
     classified = classifyGroupdel(body, out);
+  } else if (base == "gpasswd") {
+    classified = classifyGpasswd(body, out);
   } else if (base == "systemd-logind") {
     classified = classifyLogind(body, out);
   }

@@ -17,8 +17,8 @@ const OptionTable<ParseAuthConfig>& ParseAuthConfig::options() {
                   "UTC offset of syslog timestamps written without a zone, e.g. +02:00.")
         .optional("header_on_every_line", &ParseAuthConfig::header_on_every_line,
                   "When the syslog header is parsed here, write its fields (as parse_syslog "
-                  "does) on lines that are not auth events too; by default those pass through "
-                  "untouched.")
+                  "does) on lines that are not auth events too; by default those keep only "
+                  "their time (@timestamp).")
         .check([](const ParseAuthConfig& c, const ConfigNode& node, Diagnostics& diag) {
           parsers::checkUtcOffsetOption(c.timezone_offset, node, diag);
         });

@@ -81,6 +81,10 @@ std::string_view ParseAuth::parseEvent(Batch& batch, Event& event) const {
   const bool classified = auth::classifyAuth(program, body, auth);
   if (!from_fields && (classified || config_.header_on_every_line)) {
     addSyslogFields(batch, event, header, /*structured_data=*/true);
+  } else if (!from_fields && header.has_timestamp) {
+    // Every line keeps its own time, classified or not: windows and watermarks downstream
+    // (detect) must not see a line of June as read today.
+    event.timestamp_ns = header.timestamp_ns;
   }
   if (classified) addAuthFields(batch, event, auth);
   return {};

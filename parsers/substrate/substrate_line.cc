@@ -101,13 +101,20 @@ void extractProgress(std::string_view text, Extractor& x) {
   }
   x.number("substrate.sync.target", after(text, "target=#"));
   if (auto peers = after(text, "(")) x.number("substrate.peers", *peers);
+  std::optional<int64_t> best_number, finalized_number;
   if (auto best = after(text, "best: #")) {
+    best_number = leadingNumber(*best);
     x.number("substrate.best", *best);
     x.hash("substrate.best_hash", after(*best, "("));
   }
   if (auto finalized = after(text, "finalized #")) {
+    finalized_number = leadingNumber(*finalized);
     x.number("substrate.finalized", *finalized);
     x.hash("substrate.finalized_hash", after(*finalized, "("));
+  }
+  // How far finality trails the best block: what a finality-lag alert compares.
+  if (best_number && finalized_number) {
+    x.add("substrate.finality_lag", FieldValue::integer(*best_number - *finalized_number));
   }
   if (auto down = after(text, "\xE2\xAC\x87 ")) {  // ⬇
     x.token("substrate.network.download", *down);

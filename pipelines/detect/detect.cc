@@ -64,10 +64,15 @@ const char* modeName(Detect::Mode mode) {
   return "?";
 }
 
-// What the saved state must match to be loaded: the rule's options as written.
+// What the saved state must match to be loaded: the options that shape it (what a group is, what
+// a hit holds). A changed threshold, window or severity goes on from the saved windows.
 std::string fingerprintOf(const ConfigNode& node) {
   YAML::Emitter out;
-  out << node.yaml();
+  out << YAML::BeginSeq;
+  for (const char* key : {"mode", "group_by", "distinct", "sum", "field", "steps"}) {
+    out << (node[key].defined() ? node[key].yaml() : YAML::Node());
+  }
+  out << YAML::EndSeq;
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx",
                 static_cast<unsigned long long>(stableHash(out.c_str())));
@@ -266,7 +271,7 @@ int64_t Detect::timeOf(uint32_t source, int64_t wall) const {
   const SourceClock& s = sources_[source];
   const int64_t watermark = s.newest == kNone ? kNone : s.newest - lateness_;
   // Silent for allowed_lateness: nothing older is coming, and time goes on with the clock.
-  if (s.last_arrival == kNone || wall - s.last_arrival >= lateness_) {
+  if (s.last_arrival == kNone || wall - s.last_arrival > lateness_) {
     return std::max(watermark, wall - lateness_);
   }
   return watermark;
@@ -331,7 +336,9 @@ void Detect::process(Batch& batch, Emitter& out) {
     const auto before = batch.stream() != 0 ? counted_before_.find(stream) : counted_before_.end();
     uint64_t counted_to = 0;
     for (const Event& e : batch.events()) {
-      const int64_t t = arrival_time_ || e.timestamp_ns == 0 ? wall : e.timestamp_ns;
+      // An event from the future (a skewed clock, a wrong year) counts as now: it must not
+      // carry the watermark past every event to come.
+      const int64_t t = arrival_time_ || e.timestamp_ns == 0 ? wall : std::min(e.timestamp_ns, wall);
       if (!arrival_time_ && clock.newest != kNone && t < clock.newest - lateness_) {
         ++late;
         continue;

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """The real auth corpus through parse_auth -> scrub_pii -> detect with the real binary: no IPv4
 address survives scrubbing, and the brute-force alerts are exactly the sources that failed often
-enough, as counted from the corpus text by this test's own rule.
+enough within an hour of the lines' own time, as counted from the corpus text by this test's own
+rule.
 
 usage: security_chain_test.py PATH/TO/logship CORPUS_FILE
 """
 import collections
+import datetime
 import json
 import os
 import re
@@ -78,14 +80,18 @@ outputs:
     check("every corpus line with an address was redacted", redacted >= in_corpus,
           f"({redacted} redacted, {in_corpus} lines with addresses)")
 
-    # The test's own rule: PAM authentication failures of sshd with an IPv4 rhost.
+    # The test's own rule: PAM authentication failures of sshd with an IPv4 rhost, at least
+    # THRESHOLD of them within an hour of the lines' own time (windows follow event time).
     rule = re.compile(r"sshd\(pam_unix\)\[\d+\]: authentication failure;.*rhost=(\S+)")
-    failures = collections.Counter()
+    failures = collections.defaultdict(list)
     for l in lines:
         m = rule.search(l)
         if m and ipv4.fullmatch(m.group(1)):
-            failures[m.group(1)] += 1
-    expected = {ip for ip, n in failures.items() if n >= THRESHOLD}
+            when = datetime.datetime.strptime("2001 " + l[:15], "%Y %b %d %H:%M:%S")
+            failures[m.group(1)].append(when.timestamp())
+    hour = 3600
+    expected = {ip for ip, times in failures.items()
+                if any(sum(1 for u in times if t - hour < u <= t) >= THRESHOLD for t in times)}
     alerts = [json.loads(l) for l in open(os.path.join(work, "alerts.ndjson"))] \
         if os.path.exists(os.path.join(work, "alerts.ndjson")) else []
     fired = {a["source"]["ip"] for a in alerts if a["event"].get("type") == "start"}

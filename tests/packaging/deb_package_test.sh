@@ -50,6 +50,9 @@ check "Prometheus rules in /usr/share/logship/prometheus" \
   has_file usr/share/logship/prometheus/security-rules.yaml
 check "Grafana dashboards in /usr/share/logship/grafana" \
   has_file usr/share/logship/grafana/logship-agent.json
+check "the detection rule pack in /usr/share/logship/detections" \
+  has_file usr/share/logship/detections/ssh.yaml
+check "with its tests" has_file usr/share/logship/detections/tests/ssh.test.yaml
 check "every file is owned by root" bash -c "! grep -v ' root/root ' '$work/contents.txt'"
 
 field() { dpkg-deb -f "$deb" "$1"; }

@@ -179,6 +179,60 @@ TEST(ConfigFiles, DirectoryMergesIntoOneGraph) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ConfigFiles, IncludesBindTheirInputsAndReportErrorsInTheirOwnFile) {
+  auto dir = std::filesystem::temp_directory_path() / ("logship-include-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "pack");
+  std::ofstream(dir / "pack" / "ssh.yaml")
+      << "transforms:\n"
+         "  ssh_brute: {type: detect, inputs: [auth], mode: absence}\n"
+         "  ssh_spray: {type: detect, inputs: auth, mode: absence}\n";
+  std::ofstream(dir / "pack" / "node.yaml")
+      << "transforms:\n  node_stall: {type: detect, inputs: [node], mode: absence}\n";
+  std::ofstream(dir / "main.yaml")
+      << "include:\n"
+         "  - {path: pack/ssh.yaml, inputs: {auth: [a, b]}}\n"
+         "  - path: pack/node.yaml\n"
+         "    inputs: {node: a}\n"
+         "sources:\n  a: {type: stdin}\n  b: {type: stdin}\n"
+         "outputs:\n  alerts: {type: blackhole, inputs: [\"ssh_*\", node_stall]}\n";
+  Diagnostics diag;
+  PipelineConfig config = loadPipelineConfig((dir / "main.yaml").string(), diag);
+  ASSERT_TRUE(diag.ok()) << diag.errors()[0];
+  auto inputsOf = [&](const std::string& id) {
+    std::vector<std::string> names;
+    for (auto& c : config.components) {
+      if (c.id != id) continue;
+      for (auto& in : c.inputs) names.push_back(in.name);
+    }
+    return names;
+  };
+  EXPECT_EQ(inputsOf("ssh_brute"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(inputsOf("ssh_spray"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(inputsOf("node_stall"), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(inputsOf("alerts"), (std::vector<std::string>{"ssh_brute", "ssh_spray", "node_stall"}));
+
+  // A directory includes its files; errors name the included file; a loop is refused.
+  std::ofstream(dir / "pack" / "bad.yaml") << "transforms:\n  x: {type: detect}\n";
+  std::ofstream(dir / "loop.yaml") << "include: [loop.yaml]\n";
+  std::ofstream(dir / "main2.yaml") << "include: [pack, loop.yaml, missing.yaml]\n"
+                                       "outputs:\n  o: {type: blackhole, inputs: [\"web_*\"]}\n";
+  Diagnostics errors;
+  loadPipelineConfig((dir / "main2.yaml").string(), errors);
+  std::vector<std::string> want = {
+      (dir / "pack" / "bad.yaml").string() + ":2:6: transform 'x' needs inputs",
+      (dir / "loop.yaml").string() + ":1:11: 'loop.yaml' includes itself",
+      (dir / "main2.yaml").string() + ":1:28: cannot include 'missing.yaml': no such file or "
+                                      "directory",
+      (dir / "main2.yaml").string() + ":3:33: input pattern 'web_*' of 'o' matches no source or "
+                                      "transform"};
+  ASSERT_EQ(errors.errors().size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_TRUE(errors.errors()[i].starts_with(want[i])) << errors.errors()[i];
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(ConfigFiles, UnreadableFileIsAnError) {
   Diagnostics diag;
   loadPipelineConfig("/nonexistent/logship.yaml", diag);

@@ -130,6 +130,7 @@ TEST_F(ParseSubstrateLineTest, Idle) {
   EXPECT_EQ(str(e, "substrate.finalized_hash"),
             "0x1e6f\xE2\x80\xA6"
             "567c");
+  EXPECT_EQ(integer(e, "substrate.finality_lag"), 3);
   EXPECT_EQ(str(e, "substrate.network.download"), "4.5kiB/s");
   EXPECT_EQ(str(e, "substrate.network.upload"), "2.2kiB/s");
   const Event& parachain = line(7);

@@ -18,6 +18,9 @@ using testing::metricValue;
 
 constexpr int64_t kSecond = 1'000'000'000;
 constexpr int64_t kMinute = 60 * kSecond;
+// When tests that give their events' times read them: later than any of those times (an event
+// from after the clock's now counts as now).
+constexpr int64_t kReadLater = kT0 + 24 * 60 * kMinute;
 
 class RecordingReceiver final : public AckReceiver {
  public:
@@ -222,6 +225,7 @@ TEST_F(DetectTest, WindowsFollowEventTimeNotArrival) {
 
 TEST_F(DetectTest, LateEventsAreCountedNotEvaluated) {
   auto d = make(kBruteForce);
+  clock_.set(kT0 + 60 * kMinute);
   feed(*d, {In{kT0 + 10 * kMinute, {{"event.action", "ssh_failed_password"}, {"source.ip", "a"}}}});
   // 61 s older than the newest: past the default allowed_lateness of 1m.
   std::vector<In> late(12, In{kT0 + 10 * kMinute - 61 * kSecond,
@@ -233,6 +237,18 @@ TEST_F(DetectTest, LateEventsAreCountedNotEvaluated) {
   std::vector<In> allowed(10, In{kT0 + 10 * kMinute - 59 * kSecond,
                                  {{"event.action", "ssh_failed_password"}, {"source.ip", "b"}}});
   EXPECT_EQ(feed(*d, allowed).size(), 1u);
+}
+
+// A line dated in the future (a skewed clock, a yearless date taken for the wrong year) counts
+// as now: it does not make every later line late.
+TEST_F(DetectTest, AnEventFromTheFutureCountsAsNow) {
+  auto d = make(kBruteForce);
+  feed(*d, {In{kT0 + 365LL * 24 * 60 * kMinute, {{"event.action", "ssh_failed_password"}, {"source.ip", "a"}}}});
+  std::vector<In> now(9, In{kT0, {{"event.action", "ssh_failed_password"}, {"source.ip", "a"}}});
+  auto alerts = feed(*d, now);
+  EXPECT_EQ(events("late"), 0);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(field(alerts[0], "event.count"), "10");
 }
 
 TEST_F(DetectTest, CooldownThenResolve) {
@@ -352,6 +368,7 @@ TEST_F(DetectTest, TooManyGroupsEvictsTheLeastRecentlySeen) {
 }
 
 TEST_F(DetectTest, DistinctCountsPasswordSpraying) {
+  clock_.set(kReadLater);
   auto d = make(R"(
 type: detect
 summary: password spraying
@@ -381,6 +398,7 @@ window: 5m
 }
 
 TEST_F(DetectTest, SumAddsAFieldUp) {
+  clock_.set(kReadLater);
   auto d = make(R"(
 type: detect
 summary: exfiltration volume
@@ -404,6 +422,7 @@ window: 10m
 }
 
 TEST_F(DetectTest, SequenceOfFailuresThenASuccess) {
+  clock_.set(kReadLater);
   auto d = make(R"(
 type: detect
 mode: sequence
@@ -439,6 +458,7 @@ steps:
 }
 
 TEST_F(DetectTest, RateBelowFiresAndResolves) {
+  clock_.set(kReadLater);
   auto d = make(R"(
 type: detect
 mode: rate_below
@@ -471,6 +491,7 @@ allowed_lateness: 0s
 }
 
 TEST_F(DetectTest, StallFiresWhenAValueStopsRising) {
+  clock_.set(kReadLater);
   auto d = make(R"(
 type: detect
 mode: stall
@@ -501,6 +522,7 @@ allowed_lateness: 0s
 }
 
 TEST_F(DetectTest, ChangeFiresWhenTheValueHalves) {
+  clock_.set(kReadLater);
   auto d = make(R"(
 type: detect
 mode: change
@@ -528,6 +550,7 @@ window: 10m
 }
 
 TEST_F(DetectTest, ChangeRisePercent) {
+  clock_.set(kReadLater);
   auto d = make("type: detect\nmode: change\nfield: n\nrise_percent: 100\nwindow: 1m\n", "rise");
   ASSERT_NE(d, nullptr) << firstError();
   EXPECT_TRUE(feed(*d, {In{kT0, {{"n", "10"}}}}).empty());
@@ -536,6 +559,7 @@ TEST_F(DetectTest, ChangeRisePercent) {
 }
 
 TEST_F(DetectTest, NewValueOncePerValueWithinTheTtl) {
+  clock_.set(kReadLater);
   auto d = make(R"(
 type: detect
 mode: new_value
@@ -595,6 +619,7 @@ TEST_F(DetectTest, ArrivalTimeCountsWhenLinesAreRead) {
 // The state is saved and loaded: a restart goes on counting where it was, and the lines a
 // source reads again after a crash (same stream, offsets already counted) are not counted twice.
 TEST_F(DetectTest, StateSurvivesARestartWithoutCountingTwice) {
+  clock_.set(kReadLater);
   std::vector<In> first, second;
   for (int i = 0; i < 6; ++i) {
     first.push_back(In{kT0 + i * kSecond,
@@ -626,13 +651,19 @@ TEST_F(DetectTest, StateSurvivesARestartWithoutCountingTwice) {
 }
 
 TEST_F(DetectTest, StateOfAChangedRuleOrATornFileIsNotLoaded) {
+  clock_.set(kReadLater);
   {
     auto d = make(kBruteForce);
     std::vector<In> nine(9, In{kT0, {{"event.action", "ssh_failed_password"}, {"source.ip", "a"}}});
     feed(*d, nine);
     d->saveState();
   }
-  auto changed = make(std::string(kBruteForce) + "samples: 2\n");
+  // A new threshold goes on from the saved windows; another grouping cannot.
+  auto tuned = make(std::string(kBruteForce) + "samples: 2\n");
+  ASSERT_NE(tuned, nullptr) << firstError();
+  EXPECT_EQ(tuned->groupCount(), 1u);
+  tuned.reset();
+  auto changed = make(std::string(kBruteForce) + "distinct: user.name\n");
   ASSERT_NE(changed, nullptr) << firstError();
   EXPECT_EQ(changed->groupCount(), 0u);
   changed.reset();
