@@ -1,6 +1,7 @@
 #include "agent/cli/builtin_components.h"
 
 #include "agent/sources/file/file_config.h"
+#include "agent/sources/file_integrity/file_integrity_source.h"
 #include "agent/sources/journald/journald_source.h"
 #include "agent/sources/kafka/kafka_config.h"
 #include "agent/sources/stdin/stdin_source.h"
@@ -13,6 +14,7 @@ namespace logship {
 void registerBuiltinComponents(Registry& registry) {
   registerFileSource(registry);
   registerJournaldSource(registry);
+  registerFileIntegritySource(registry);
   registerStdinSource(registry);
   registerKafkaSource(registry);
   registerParsers(registry);

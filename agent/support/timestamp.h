@@ -8,6 +8,7 @@
 // UTC. Input is untrusted: anything malformed or out of the int64 nanosecond range
 // (1677-09-21 .. 2262-04-11) yields std::nullopt, never an assertion.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -16,6 +17,13 @@
 namespace logship::timestamp {
 
 inline constexpr int64_t kNanosPerSecond = 1'000'000'000;
+
+// The wall clock, in nanoseconds since the epoch.
+inline int64_t nowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 inline constexpr int64_t kSecondsPerDay = 86'400;
 
 // Buffer sizes callers need for the format functions.

@@ -7,16 +7,9 @@
 #include <boost/asio/post.hpp>
 
 #include "agent/core/log.h"
+#include "agent/support/timestamp.h"
 
 namespace logship {
-
-namespace {
-int64_t wallNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
 
 BufferOptions readBufferOptions(const ConfigNode& node, Diagnostics& diag) {
   BufferOptions o;
@@ -126,7 +119,7 @@ void BufferedOutput::accept(SharedBatch batch, AckToken ack) {
 }
 
 bool BufferedOutput::tryAppend(const SharedBatch& batch, AckToken& ack) {
-  switch (buffer_.append(*batch, wallNowNs())) {
+  switch (buffer_.append(*batch, timestamp::nowNs())) {
     case DiskBuffer::Append::kOk:
       if (write_failing_) {
         write_failing_ = false;
@@ -205,7 +198,7 @@ void BufferedOutput::tick() {
   auto s = buffer_.stats();
   bytes_->Set(static_cast<double>(s.bytes));
   events_->Set(static_cast<double>(s.events));
-  oldest_->Set(s.oldest_ns ? static_cast<double>(wallNowNs() - s.oldest_ns) / 1e9 : 0.0);
+  oldest_->Set(s.oldest_ns ? static_cast<double>(timestamp::nowNs() - s.oldest_ns) / 1e9 : 0.0);
   replayed_->Set(static_cast<double>(s.frames_replayed));
   corrupt_->Set(static_cast<double>(s.corrupt_frames));
   tick_timer_->expires_after(std::chrono::milliseconds(100));

@@ -1,7 +1,5 @@
 #include "outputs/archive/archive_manifest.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -11,61 +9,13 @@
 #include <set>
 #include <sstream>
 
+#include "agent/support/digest.h"
 #include "agent/support/files.h"
 #include "agent/support/json_writer.h"
 
 namespace logship::archive {
 
 namespace fs = std::filesystem;
-
-namespace {
-std::string hex(const unsigned char* bytes, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kHex[bytes[i] >> 4];
-    out[2 * i + 1] = kHex[bytes[i] & 15];
-  }
-  return out;
-}
-}  // namespace
-
-std::string sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  return hex(digest, len);
-}
-
-std::string hmacSha256Hex(std::string_view key, std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &len);
-  return hex(digest, len);
-}
-
-std::optional<std::string> fileSha256(const std::string& path, uint64_t* size) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  char buf[1 << 16];
-  uint64_t total = 0;
-  while (in) {
-    in.read(buf, sizeof buf);
-    std::streamsize n = in.gcount();
-    if (n <= 0) break;
-    EVP_DigestUpdate(ctx, buf, static_cast<size_t>(n));
-    total += static_cast<uint64_t>(n);
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx, digest, &len);
-  EVP_MD_CTX_free(ctx);
-  if (size) *size = total;
-  return hex(digest, len);
-}
 
 std::string Record::canonical() const {
   std::ostringstream s;

@@ -36,11 +36,7 @@ inline constexpr const char* kGenesis =
 inline constexpr const char* kManifestName = "MANIFEST";
 inline constexpr const char* kManifestHmacName = "MANIFEST.hmac";
 
-std::string sha256Hex(std::string_view data);
-std::string hmacSha256Hex(std::string_view key, std::string_view data);
 std::string chainNext(const std::string& previous, const Record& record);
-// SHA-256 of a whole file; nullopt when it cannot be read.
-std::optional<std::string> fileSha256(const std::string& path, uint64_t* size = nullptr);
 
 struct VerifyReport {
   std::vector<std::string> problems;  // each names the tier, segment and what is wrong

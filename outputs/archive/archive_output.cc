@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "agent/core/log.h"
+#include "agent/support/digest.h"
 #include "agent/support/files.h"
 #include "agent/support/timestamp.h"
 
@@ -365,7 +366,7 @@ void ArchiveOutput::seal(Segment& segment) {
   Record r;
   r.seq = segment.seq;
   r.file = segment.rel;
-  r.sha256 = archive::fileSha256(path, &r.bytes).value_or("");
+  r.sha256 = fileSha256(path, &r.bytes).value_or("");
   r.raw_bytes = segment.raw_bytes;
   r.events = segment.events;
   r.first_ns = segment.first_ns;
@@ -393,7 +394,7 @@ void ArchiveOutput::appendRecord(Tier& tier, Record record) {
     std::ifstream in(manifest, std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), {});
     std::string tmp = tier.dir + "/" + archive::kManifestHmacName + ".tmp";
-    std::ofstream(tmp, std::ios::trunc) << archive::hmacSha256Hex(hmac_key_, text) << "\n";
+    std::ofstream(tmp, std::ios::trunc) << hmacSha256Hex(hmac_key_, text) << "\n";
     ::rename(tmp.c_str(), (tier.dir + "/" + archive::kManifestHmacName).c_str());
   }
 }

@@ -142,11 +142,7 @@ std::optional<int64_t> valueTimestamp(const FieldValue& value) {
     case FieldValue::Kind::kDouble:
       return timestamp::parseEpoch(valueText(value, buffer), timestamp::Unit::kAuto);
     case FieldValue::Kind::kString:
-      return timestamp::parseAny(
-          value.string_value,
-          std::chrono::duration_cast<std::chrono::nanoseconds>(
-              std::chrono::system_clock::now().time_since_epoch())
-              .count());
+      return timestamp::parseAny(value.string_value, timestamp::nowNs());
     case FieldValue::Kind::kBool:
       break;
   }

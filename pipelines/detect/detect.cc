@@ -240,6 +240,7 @@ void Detect::start(ComponentContext& context) {
       counted_.clear();
       counted_before_.clear();
       sources_.resize(1);
+      source_index_.clear();
       armWholeInput();
       logWarn("detect '" + id_ + "': saved state " + statePath() + " not loaded: " + problem);
     }
@@ -258,12 +259,28 @@ size_t Detect::groupCount() const {
   return groups_.size();
 }
 
-uint32_t Detect::sourceIndex(std::string_view name) {
-  for (uint32_t i = 1; i < sources_.size(); ++i) {
-    if (sources_[i].name == name) return i;
+uint32_t Detect::sourceIndex(std::string_view name, uint64_t stream) {
+  std::pair<std::string, uint64_t> key{std::string(name), stream};
+  if (auto it = source_index_.find(key); it != source_index_.end()) return it->second;
+  uint32_t slot = static_cast<uint32_t>(sources_.size());
+  if (sources_.size() > kMaxStreams) {
+    // Files come and go: the clock of the stream silent longest, with nothing due, is reused.
+    uint32_t idle = 0;
+    for (uint32_t i = 1; i < sources_.size(); ++i) {
+      if (sources_[i].due.empty() &&
+          (idle == 0 || sources_[i].last_arrival < sources_[idle].last_arrival)) {
+        idle = i;
+      }
+    }
+    if (idle != 0) {
+      source_index_.erase({sources_[idle].name, sources_[idle].stream});
+      slot = idle;
+    }
   }
-  sources_.push_back(SourceClock{std::string(name)});
-  return static_cast<uint32_t>(sources_.size() - 1);
+  if (slot == sources_.size()) sources_.emplace_back();
+  sources_[slot] = SourceClock{key.first, stream};
+  source_index_.emplace(std::move(key), slot);
+  return slot;
 }
 
 int64_t Detect::timeOf(uint32_t source, int64_t wall) const {
@@ -330,7 +347,9 @@ void Detect::process(Batch& batch, Emitter& out) {
   {
     std::lock_guard lock(mutex_);
     const int64_t wall = clock_.nowNs();
-    const uint32_t source = sourceIndex(batch.sourceName());
+    // Each stream (a file, a partition) has its own time: an older file read after a newer
+    // one is not late.
+    const uint32_t source = sourceIndex(batch.sourceName(), batch.stream());
     SourceClock& clock = sources_[source];
     const std::pair<std::string, uint64_t> stream{clock.name, batch.stream()};
     const auto before = batch.stream() != 0 ? counted_before_.find(stream) : counted_before_.end();

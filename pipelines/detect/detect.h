@@ -42,8 +42,8 @@ struct DetectTimerState;
 //   new_value   a value of `field` not seen for the group within `ttl`
 // An alert repeats at most once per `cooldown` (default: window).
 //
-// Time is event time by default: windows follow @timestamp, and each source has a watermark, its
-// newest event time minus allowed_lateness. An event older than its source's watermark is late:
+// Time is event time by default: windows follow @timestamp, and each source stream (a file, a
+// partition) has a watermark, its newest event time minus allowed_lateness. An event older than its source's watermark is late:
 // counted and not evaluated. What happens when time passes (a resolution, an absence, a stall,
 // a rate falling) is due at an event time and fires once the source's time reaches it: its
 // watermark while it sends events, and once it has been silent for allowed_lateness, the clock
@@ -113,8 +113,10 @@ class Detect final : public Transform {
     int64_t deadline = kNever;
     std::list<Group*>::iterator lru;
   };
+  // The time of one stream of a source (its batches' stream(): a file, a partition).
   struct SourceClock {
     std::string name;
+    uint64_t stream = 0;
     int64_t newest = kNone;  // newest event time seen
     int64_t last_arrival = kNone;  // clock time of its last event
     // Deadlines of its groups, earliest first; an entry whose group moved on is skipped.
@@ -133,7 +135,7 @@ class Detect final : public Transform {
   };
 
   // The state lock is held by these.
-  uint32_t sourceIndex(std::string_view name);
+  uint32_t sourceIndex(std::string_view name, uint64_t stream);
   int64_t timeOf(uint32_t source, int64_t wall) const;
   Group* groupFor(const Batch& batch, const Event& event, uint32_t source, bool* missing);
   void armWholeInput();
@@ -144,7 +146,9 @@ class Detect final : public Transform {
   void record(Group& g, const Batch& batch, const Event& event, int64_t t,
               std::vector<Alert>& alerts);
   void onDeadline(Group& g, int64_t at, std::vector<Alert>& alerts);
-  void trimHits(Group& g, int64_t after);
+  // Drops hits older than keep_from. A window is [t - window, t] when an event arrives; at a
+  // deadline (the moment its oldest hit reaches the edge) that hit is out.
+  void trimHits(Group& g, int64_t keep_from);
   double measure(const Group& g) const;
   void fire(Group& g, int64_t start, int64_t end, double count, std::vector<Alert>& alerts,
             std::vector<std::pair<std::string, std::string>> extra = {});
@@ -191,7 +195,8 @@ class Detect final : public Transform {
   mutable std::mutex mutex_;  // taken once per batch or poll
   StringMap<Group> groups_;
   std::list<Group*> lru_;  // most recently seen first
-  std::vector<SourceClock> sources_;
+  std::vector<SourceClock> sources_;  // [0]: the clock alone, for groups no event reached yet
+  std::map<std::pair<std::string, uint64_t>, uint32_t> source_index_;
   // Per source and stream (batch stream ids): the offset after the last event counted, and the
   // one loaded from the saved state, below which events are ones counted before a restart.
   // Both hold at most kMaxStreams streams, the least recently counted forgotten first.

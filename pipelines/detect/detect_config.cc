@@ -97,9 +97,10 @@ const OptionTable<DetectConfig>& DetectConfig::options() {
                "backfilled file alerts as the same lines would live); arrival: the time lines "
                "are read.")
         .optional("allowed_lateness", &DetectConfig::allowed_lateness,
-                  "event time: an event older than its source's newest by more than this is "
-                  "late: counted (result=\"late\") and not evaluated. A source silent this long "
-                  "follows the clock instead (see the README).")
+                  "event time: an event older than the newest of its source stream (a file, a "
+                  "partition) by more than this is late: counted (result=\"late\") and not "
+                  "evaluated. A stream silent this long follows the clock instead (see the "
+                  "README).")
         .oneOf("severity", &DetectConfig::severity,
                {"critical", "high", "medium", "low", "info", "debug"}, "log.level of the alerts.")
         .optional("max_groups", &DetectConfig::max_groups,

@@ -22,10 +22,10 @@ void keepSample(std::deque<std::string>& samples, std::string_view message, size
 
 }  // namespace
 
-void Detect::trimHits(Group& g, int64_t after) {
+void Detect::trimHits(Group& g, int64_t keep_from) {
   // A flood from one group keeps its newest hits only: `event.count` then reads "at least".
   const size_t cap = std::max<size_t>(static_cast<size_t>(threshold_), kMaxHitsPerGroup);
-  while (!g.hits.empty() && (g.hits.front().t <= after || g.hits.size() > cap)) {
+  while (!g.hits.empty() && (g.hits.front().t < keep_from || g.hits.size() > cap)) {
     Hit& h = g.hits.front();
     if (distinct_) {
       auto it = g.distinct.find(h.value);
@@ -129,7 +129,7 @@ void Detect::record(Group& g, const Batch& batch, const Event& event, int64_t t,
       std::optional<double> n = v ? valueNumber(*v) : std::nullopt;
       if (!n) return;
       keepSample(g.samples, event.message, samples_);
-      while (!g.recent.empty() && g.recent.front().first <= t - window_) g.recent.pop_front();
+      while (!g.recent.empty() && g.recent.front().first < t - window_) g.recent.pop_front();
       std::optional<double> reference;
       for (const auto& [when, value] : g.recent) {
         if (!reference) reference = value;
@@ -177,7 +177,7 @@ void Detect::record(Group& g, const Batch& batch, const Event& event, int64_t t,
     case Mode::kSequence: {
       // Steps done so far must all fall within the window ending now.
       for (auto& matches : g.steps) {
-        while (!matches.empty() && matches.front() <= t - window_) matches.pop_front();
+        while (!matches.empty() && matches.front() < t - window_) matches.pop_front();
       }
       size_t step = 0;
       while (step < steps_.size() && g.steps[step].size() >= steps_[step].count) ++step;
@@ -213,7 +213,7 @@ void Detect::onDeadline(Group& g, int64_t at, std::vector<Alert>& alerts) {
   switch (mode_) {
     case Mode::kThreshold: {
       if (!g.firing) return;
-      trimHits(g, at - window_);
+      trimHits(g, at - window_ + 1);
       if (measure(g) >= threshold_) {
         g.below_since = kNone;
         setDeadline(g, g.hits.front().t + window_);
@@ -228,7 +228,7 @@ void Detect::onDeadline(Group& g, int64_t at, std::vector<Alert>& alerts) {
       return;
     }
     case Mode::kRateBelow: {
-      trimHits(g, at - window_);
+      trimHits(g, at - window_ + 1);
       if (at < g.first_seen + window_) {
         setDeadline(g, g.first_seen + window_);
         return;

@@ -35,7 +35,7 @@ std::string Detect::serialize() const {
     if (i > 1) out.push_back(',');
     out += "{\"name\":";
     json::appendString(out, sources_[i].name);
-    out += ",\"newest\":";
+    out += ",\"stream\":" + std::to_string(sources_[i].stream) + ",\"newest\":";
     json::appendInt(out, sources_[i].newest);
     out.push_back('}');
   }
@@ -62,6 +62,7 @@ std::string Detect::serialize() const {
     }
     out += "],\"source\":";
     json::appendString(out, sources_[g->source].name);
+    out += ",\"stream\":" + std::to_string(sources_[g->source].stream);
     out += ",\"hits\":[";
     for (size_t i = 0; i < g->hits.size(); ++i) {
       if (i) out.push_back(',');
@@ -150,7 +151,9 @@ bool Detect::restore(std::string_view text, std::string* problem) {
   for (simdjson::dom::element s : sources) {
     std::string_view name;
     if (s["name"].get(name)) continue;
-    sources_[sourceIndex(name)].newest = intOf(s, "newest", kNone);
+    uint64_t stream = 0;
+    if (s["stream"].get(stream)) continue;
+    sources_[sourceIndex(name, stream)].newest = intOf(s, "newest", kNone);
   }
   for (simdjson::dom::element c : counted) {
     std::string_view source;
@@ -169,7 +172,9 @@ bool Detect::restore(std::string_view text, std::string* problem) {
     if (!inserted) continue;
     Group& g = it->second;
     g.key = key;
-    g.source = source.empty() ? 0 : sourceIndex(source);
+    uint64_t stream = 0;
+    if (e["stream"].get(stream)) stream = 0;
+    g.source = source.empty() ? 0 : sourceIndex(source, stream);
     simdjson::dom::array list;
     if (!e["values"].get(list)) {
       for (simdjson::dom::element v : list) g.values.emplace_back(std::string_view(v));

@@ -18,18 +18,9 @@ import time
 import urllib.error
 import urllib.request
 
-from testlib import free_port, wait_until
+from testlib import check, finish, free_port, wait_until
 
 BIN = os.path.abspath(sys.argv[1])
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    passed += bool(cond)
-    failed += not cond
-    print(f"{'ok  ' if cond else 'FAIL'} - {name} {'' if cond else detail}".rstrip(), flush=True)
-
 
 work = tempfile.mkdtemp(prefix="logship-admin-")
 proc = None
@@ -175,5 +166,4 @@ finally:
         proc.wait()
     shutil.rmtree(work, ignore_errors=True)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

@@ -13,18 +13,9 @@ import sys
 import tempfile
 import time
 
+from testlib import check, finish
+
 BIN, CORPUS = os.path.abspath(sys.argv[1]), sys.argv[2]
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok   - {name}")
-    else:
-        failed += 1
-        print(f"FAIL - {name} {detail}")
 
 
 def run(*args):
@@ -118,5 +109,4 @@ outputs:
     check("verify with the wrong key names the HMAC", v.returncode == 1 and "HMAC" in v.stdout)
 finally:
     shutil.rmtree(work, ignore_errors=True)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

@@ -15,20 +15,11 @@ import sys
 import tempfile
 import time
 
-from testlib import free_port, http, ndjson_records, wait_until
+from testlib import check, finish, free_port, http, ndjson_records, wait_until
 
 BIN = os.path.abspath(sys.argv[1])
 HUGE = 100 << 20
 RSS_LIMIT_MIB = 64
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    passed += bool(cond)
-    failed += not cond
-    print(f"{'ok  ' if cond else 'FAIL'} - {name} {'' if cond else detail}".rstrip(), flush=True)
-
 
 def peak_rss_mib(pid):
     with open(f"/proc/{pid}/status") as f:
@@ -115,5 +106,4 @@ try:
 finally:
     shutil.rmtree(work, ignore_errors=True)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

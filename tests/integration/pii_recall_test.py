@@ -14,19 +14,10 @@ import sys
 import tempfile
 
 from pii_corpus import make_corpus
-from testlib import ndjson_records, wait_until
+from testlib import check, finish, ndjson_records, wait_until
 
 BIN = os.path.abspath(sys.argv[1])
 EVENTS = 4000
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    passed += bool(cond)
-    failed += not cond
-    print(f"{'ok  ' if cond else 'FAIL'} - {name} {'' if cond else detail}".rstrip(), flush=True)
-
 
 corpus = make_corpus(EVENTS)
 work = tempfile.mkdtemp(prefix="logship-pii-")
@@ -81,5 +72,4 @@ outputs:
 finally:
     shutil.rmtree(work, ignore_errors=True)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

@@ -18,17 +18,9 @@ import time
 import urllib.error
 import urllib.request
 
-from testlib import free_port
+from testlib import check, finish, free_port
 
 BIN = os.path.abspath(sys.argv[1])
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    passed += bool(cond)
-    failed += not cond
-    print(f"{'ok  ' if cond else 'FAIL'} - {name} {'' if cond else detail}".rstrip(), flush=True)
 
 
 def wait_ready(port, timeout=30):
@@ -260,5 +252,4 @@ finally:
     if proc and proc.poll() is None:
         proc.kill()
     shutil.rmtree(work, ignore_errors=True)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

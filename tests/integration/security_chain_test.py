@@ -18,17 +18,10 @@ import sys
 import tempfile
 import time
 
+from testlib import check, finish
+
 BIN, CORPUS = os.path.abspath(sys.argv[1]), sys.argv[2]
 THRESHOLD = 10
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    passed += bool(cond)
-    failed += not cond
-    print(f"{'ok  ' if cond else 'FAIL'} - {name} {'' if cond else detail}".rstrip(), flush=True)
-
 
 work = tempfile.mkdtemp(prefix="logship-chain-")
 try:
@@ -103,5 +96,4 @@ outputs:
           all(a["event"]["count"] >= THRESHOLD and a["rule"]["name"] for a in firsts), firsts[:1])
 finally:
     shutil.rmtree(work, ignore_errors=True)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

@@ -4,6 +4,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -18,6 +19,21 @@ def missing(what):
     if os.environ.get("CI") == "true":
         raise AssertionError(f"required in CI: {what}")
     return f"(skipped: {what})"
+
+
+_results = {"passed": 0, "failed": 0}
+
+
+def check(name, cond, detail=""):
+    """One named assertion of a script: "ok   - name" or "FAIL - name detail"."""
+    _results["passed" if cond else "failed"] += 1
+    print(f"{'ok  ' if cond else 'FAIL'} - {name} {'' if cond else detail}".rstrip(), flush=True)
+
+
+def finish():
+    """Prints "N passed, N failed" and exits 1 when any check failed."""
+    print(f"{_results['passed']} passed, {_results['failed']} failed")
+    sys.exit(1 if _results["failed"] else 0)
 
 
 def free_port():

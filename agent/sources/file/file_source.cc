@@ -18,17 +18,12 @@
 
 #include "agent/core/log.h"
 #include "agent/support/json_writer.h"
+#include "agent/support/timestamp.h"
 #include "agent/support/stable_hash.h"
 
 namespace logship {
 
 namespace {
-
-int64_t wallNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string keyOf(const struct stat& st) {
   return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
@@ -394,7 +389,7 @@ void FileSource::emitChunk(Tail& tail, LineReader::Chunk& chunk, bool final) {
 
 bool FileSource::readOnce(Tail& tail) {
   ssize_t n = 0;
-  auto chunk = tail.reader->read(tail.fd, config_.batch_bytes.bytes, wallNowNs(), &n);
+  auto chunk = tail.reader->read(tail.fd, config_.batch_bytes.bytes, timestamp::nowNs(), &n);
   if (!chunk) {
     if (n < 0 && errno != EAGAIN && errno != EINTR) {
       context_->metrics().error("read_failed");
@@ -445,7 +440,7 @@ void FileSource::checkAtEof(Tail& tail) {
   uint64_t acked = tail.tracker->checkpoint();
   tail.lag_bytes->Set(size > acked ? static_cast<double>(size - acked) : 0);
   if (tail.reader->hasPartial() && Clock::now() - tail.last_growth >= flush_after_) {
-    if (auto chunk = tail.reader->flushPartial(wallNowNs())) emitChunk(tail, *chunk, true);
+    if (auto chunk = tail.reader->flushPartial(timestamp::nowNs())) emitChunk(tail, *chunk, true);
   }
   if (!tail.gone) {
     struct stat by_path {};

@@ -181,8 +181,13 @@ TEST_F(DetectTest, FiresAtTheThresholdNotBefore) {
 TEST_F(DetectTest, SlidingWindowForgetsOldEvents) {
   auto d = make(kBruteForce);
   ASSERT_NE(d, nullptr) << firstError();
-  for (int i = 0; i < 9; ++i) fail(*d, "1.2.3.4");
-  clock_.advance(std::chrono::seconds(60));  // those nine leave the window
+  for (int i = 0; i < 9; ++i) {
+    fail(*d, "1.2.3.4");
+    fail(*d, "5.6.7.8");
+  }
+  clock_.advance(std::chrono::seconds(60));  // the window is [t - 60 s, t]: still in it
+  EXPECT_EQ(fail(*d, "5.6.7.8").size(), 1u);
+  clock_.advance(std::chrono::seconds(1));  // now they left it
   EXPECT_TRUE(fail(*d, "1.2.3.4").empty());
   for (int i = 0; i < 8; ++i) EXPECT_TRUE(fail(*d, "1.2.3.4").empty());
   EXPECT_EQ(fail(*d, "1.2.3.4").size(), 1u);
@@ -239,6 +244,21 @@ TEST_F(DetectTest, LateEventsAreCountedNotEvaluated) {
   EXPECT_EQ(feed(*d, allowed).size(), 1u);
 }
 
+// Each file (stream) of a source keeps its own time: yesterday's rotated auth.log read after
+// today's is not late.
+TEST_F(DetectTest, EachStreamOfASourceHasItsOwnTime) {
+  auto d = make(kBruteForce);
+  clock_.set(kReadLater);
+  feed(*d, {In{kT0 + 60 * kMinute, {{"event.action", "ssh_failed_password"}, {"source.ip", "a"}}}},
+       /*stream=*/1);
+  std::vector<In> yesterday(10, In{kT0, {{"event.action", "ssh_failed_password"}, {"source.ip", "b"}}});
+  EXPECT_EQ(feed(*d, yesterday, /*stream=*/2).size(), 1u);
+  EXPECT_EQ(events("late"), 0);
+  // In the same stream they would be.
+  EXPECT_TRUE(feed(*d, yesterday, /*stream=*/1, 100).empty());
+  EXPECT_EQ(events("late"), 10);
+}
+
 // A line dated in the future (a skewed clock, a yearless date taken for the wrong year) counts
 // as now: it does not make every later line late.
 TEST_F(DetectTest, AnEventFromTheFutureCountsAsNow) {
@@ -268,7 +288,7 @@ TEST_F(DetectTest, CooldownThenResolve) {
   auto again = fail(*d, "1.2.3.4");
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(field(again[0], "event.type"), "start");
-  EXPECT_EQ(field(again[0], "event.count"), "591");  // (240 s, 300 s]: 59 s x 10 + 1
+  EXPECT_EQ(field(again[0], "event.count"), "601");  // [240 s, 300 s]: 60 s x 10 + 1
   // The attack stops. The 10th-newest failure came at 299 s, so the count is below 10 from
   // 359 s; the group resolves after a whole window below, at 419 s of event time. The source is
   // silent, so its time follows the clock less the allowed lateness: the resolution goes out
@@ -475,19 +495,21 @@ allowed_lateness: 0s
   };
   // A block a minute: ten per window, healthy.
   for (int i = 0; i <= 20; ++i) EXPECT_TRUE(block(kT0 + i * kMinute).empty()) << i;
-  // Then one every four minutes: the 5th newest (17 m) leaves the window at 27 m.
+  // Then a block at 24 m and 28.5 m: the 5th newest (17 m) leaves the window at 27 m.
   EXPECT_TRUE(block(kT0 + 24 * kMinute).empty());
-  auto alerts = block(kT0 + 28 * kMinute);
+  auto alerts = block(kT0 + 28 * kMinute + 30 * kSecond);
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0]->message,
             "slow block production: 4 events in 600s, fewer than 5");
   EXPECT_EQ(field(alerts[0], "event.end"), "2023-11-14T22:40:20.000000000Z");  // t0 + 27 m
   // Back to a block a minute: resolved once five are in the window again.
   std::vector<const Event*> resolved;
-  for (int i = 29; i <= 32 && resolved.empty(); ++i) resolved = block(kT0 + i * kMinute);
+  for (int i = 29; i <= 32 && resolved.empty(); ++i) {
+    resolved = block(kT0 + i * kMinute + 30 * kSecond);
+  }
   ASSERT_EQ(resolved.size(), 1u);
   EXPECT_EQ(field(resolved[0], "event.type"), "end");
-  EXPECT_EQ(field(resolved[0], "event.end"), "2023-11-14T22:44:20.000000000Z");  // t0 + 31 m
+  EXPECT_EQ(field(resolved[0], "event.end"), "2023-11-14T22:44:50.000000000Z");  // t0 + 31.5 m
 }
 
 TEST_F(DetectTest, StallFiresWhenAValueStopsRising) {
