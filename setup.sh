@@ -15,8 +15,27 @@ packages=(
   protobuf-compiler libsystemd-dev zlib1g-dev libssl-dev python3-mnemonic tzdata
   python3 openssl prometheus prometheus-alertmanager kcat systemd-journal-remote
   systemd dpkg-dev file adduser python3-yaml python3-kubernetes python3-protobuf python3-snappy
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev python3-boto3 zstd
 )
+
+# Test-only tools from the npm registry, in build/test-tools (never committed): s3rver, an
+# independent S3 implementation the s3 tests store objects in.
+npm_tools=(s3rver@3.7.1)
+
+install_test_tools() {
+  if ! command -v npm >/dev/null; then
+    local sudo=()
+    ((EUID == 0)) || sudo=(sudo)
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+  fi
+  mkdir -p build/test-tools
+  local want
+  want=$(printf '%s\n' "${npm_tools[@]}")
+  if [[ "$(cat build/test-tools/.installed 2>/dev/null)" != "$want" ]]; then
+    (cd build/test-tools && npm install --no-audit --no-fund --silent "${npm_tools[@]}") &&
+      printf '%s' "$want" >build/test-tools/.installed
+  fi
+}
 
 install_missing() {
   local missing=()
@@ -49,6 +68,7 @@ case "$command" in
     ;;
   test)
     install_missing
+    install_test_tools
     build release
     # Most tests wait on peers, timers and outages rather than compute: two per core keep the
     # cores busy.

@@ -113,6 +113,9 @@ class Sink {
   virtual ~Sink() = default;
   virtual void start(ComponentContext& context) = 0;
   virtual void consume(SharedBatch batch, AckToken ack) = 0;
+  // Send now what is held back to fill an object or a request (shutdown: the sources have
+  // stopped, nothing more is coming).
+  virtual void flush() {}
   // Flush and release; pending acks not resolved by now count as Errored.
   virtual void stop() = 0;
   virtual bool healthy() const { return true; }

@@ -356,6 +356,10 @@ bool Topology::shutdown(std::chrono::nanoseconds timeout) {
   for (auto& sn : sources_)
     runOn(
         *sn->io, [&sn] { sn->source->stop(); }, deadline);
+  for (auto& on : outputs_) {
+    runOn(
+        *on->io, [&on] { on->sink->flush(); }, deadline);
+  }
   while (outstandingBytes() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

@@ -80,6 +80,10 @@ std::string Topology::takeOver(Topology& running, Metrics& metrics) {
   for (SourceNode* sn : gone_sources) {
     draining.insert(sn->reachable_outputs.begin(), sn->reachable_outputs.end());
   }
+  for (OutputNode* on : draining) {
+    runOn(
+        *on->io, [on] { on->sink->flush(); }, deadline);
+  }
   auto drained = [&] {
     for (OutputNode* on : draining) {
       if (on->queue_bytes.load() > 0) return false;

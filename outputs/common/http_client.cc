@@ -168,6 +168,9 @@ class BeastHttpClient::Connection : public std::enable_shared_from_this<Connecti
         if (auto it = msg.find(http::field::retry_after); it != msg.end()) {
           response.retry_after = std::string(it->value());
         }
+        if (auto it = msg.find(http::field::etag); it != msg.end()) {
+          response.etag = std::string(it->value());
+        }
         if (auto it = msg.find(http::field::content_type); it != msg.end()) {
           response.content_type = std::string(it->value());
         }

@@ -24,6 +24,7 @@ struct HttpResponse {
   std::string body;
   std::string retry_after;  // the Retry-After header, if any
   std::string content_type;
+  std::string etag;  // S3 names stored objects and parts by it
 };
 
 // Sends requests; every callback runs on the output's io_context. Hidden behind this interface so

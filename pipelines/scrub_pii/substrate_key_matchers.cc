@@ -8,14 +8,14 @@
 
 #include "agent/support/ascii.h"
 #include "pipelines/scrub_pii/bip39_wordlist.h"
+#include "pipelines/scrub_pii/matcher_text.h"
 
 namespace logship::scrub_pii::matchers {
+using text::before;
+using text::peek;
+
 namespace {
 
-inline char peek(std::string_view t, size_t i) { return i < t.size() ? t[i] : '\0'; }
-inline char before(std::string_view t, size_t i) {
-  return i > 0 && i <= t.size() ? t[i - 1] : '\0';
-}
 inline bool isHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }

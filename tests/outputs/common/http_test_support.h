@@ -98,13 +98,15 @@ class ScriptedTransport final : public HttpTransport {
   }
   void shutdown() override { shut_down = true; }
   // Answers the oldest open request.
-  void respond(int status, std::string body = {}, std::string retry_after = {}) {
+  void respond(int status, std::string body = {}, std::string retry_after = {},
+               std::string etag = {}) {
     Pending p = std::move(pending.front());
     pending.erase(pending.begin());
     HttpResponse r;
     r.status = status;
     r.body = std::move(body);
     r.retry_after = std::move(retry_after);
+    r.etag = std::move(etag);
     if (status == 0) r.error = "connect: Connection refused";
     p.done(std::move(r));
   }
