@@ -8,27 +8,72 @@
 
 #include "agent/cli/commands.h"
 #include "agent/support/files.h"
-#include "outputs/archive/archive_manifest.h"
 #include "agent/support/timestamp.h"
+#include "outputs/archive/archive_manifest.h"
+#include "outputs/archive/archive_upload.h"
 
 namespace logship {
 
 namespace {
 
-int verify(const std::string& root, const std::string& key_file) {
+struct VerifyOptions {
+  std::string key_file;
+  std::string anchors_file;
+  S3ConnectionConfig s3;
+};
+
+// The store `target` names: a directory, or s3://BUCKET[/PREFIX].
+std::unique_ptr<archive::ArchiveStore> openStore(const std::string& target, VerifyOptions& o,
+                                                 std::string* error) {
+  if (!target.starts_with("s3://")) return archive::directoryStore(target);
+  std::string rest = target.substr(5);
+  const size_t slash = rest.find('/');
+  o.s3.bucket = rest.substr(0, slash);
+  std::string prefix = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  if (!prefix.empty() && !prefix.ends_with('/')) prefix += '/';
+  Diagnostics diag;
+  S3Settings settings;
+  if (!parseS3Settings(o.s3, ConfigNode(), diag, &settings)) {
+    *error = diag.errors().empty() ? "bad S3 settings" : diag.errors()[0];
+    return nullptr;
+  }
+  auto store = std::make_unique<S3ArchiveStore>(std::move(settings), prefix);
+  if (!store->open(error)) return nullptr;
+  return store;
+}
+
+int verify(const std::string& target, VerifyOptions& o) {
   std::string key;
-  if (!key_file.empty()) {
-    std::string error;
-    if (!readSecretFile(key_file, SecretForm::kBytes, key, error)) {
-      std::cerr << "logship archive verify: " << error << "\n";
+  std::string error;
+  if (!o.key_file.empty() && !readSecretFile(o.key_file, SecretForm::kBytes, key, error)) {
+    std::cerr << "logship archive verify: " << error << "\n";
+    return 2;
+  }
+  std::optional<std::string> anchors;
+  if (!o.anchors_file.empty()) {
+    anchors = readWholeFile(o.anchors_file);
+    if (!anchors) {
+      std::cerr << "logship archive verify: cannot read " << o.anchors_file << "\n";
       return 2;
     }
   }
-  archive::VerifyReport report = archive::verifyArchive(root, key);
+  auto store = openStore(target, o, &error);
+  if (!store) {
+    std::cerr << "logship archive verify: " << error << "\n";
+    return 2;
+  }
+  archive::VerifyReport report = archive::verifyArchive(*store, key, target);
+  size_t anchored = 0;
+  if (anchors) {
+    anchored = archive::verifyAnchors(*store, *anchors, report);
+    if (anchored == 0) report.problems.push_back(o.anchors_file + " holds no archive anchor");
+  }
   for (const std::string& n : report.notes) std::cout << "note: " << n << "\n";
   for (const std::string& p : report.problems) std::cout << "TAMPERED: " << p << "\n";
   std::cout << report.segments << " segments verified, " << report.deleted
-            << " deleted by retention, " << report.problems.size() << " problems\n";
+            << " deleted by retention, ";
+  if (anchors) std::cout << anchored << " anchors checked, ";
+  std::cout << report.problems.size() << " problems\n";
   return report.problems.empty() ? 0 : 1;
 }
 
@@ -93,28 +138,45 @@ int cat(const std::string& root, const std::string& tier, std::optional<int64_t>
 int archiveCommand(const CommonOptions& opts) {
   const std::vector<std::string>& a = opts.args;
   if (a.size() < 2) {
-    std::cerr << "usage: logship archive verify PATH [--key-file F] | "
+    std::cerr << "usage: logship archive verify PATH|s3://BUCKET[/PREFIX] [--key-file F] "
+                 "[--anchors F] [--endpoint URL] | "
                  "logship archive cat PATH --tier TIER [--since T] [--until T]\n";
     return 2;
   }
-  std::string key_file, tier;
+  VerifyOptions verify_options;
+  std::string tier;
   std::optional<int64_t> since, until;
   for (size_t i = 2; i + 1 < a.size(); i += 2) {
-    if (a[i] == "key-file") {
-      key_file = a[i + 1];
-    } else if (a[i] == "tier") {
-      tier = a[i + 1];
-    } else if (a[i] == "since" || a[i] == "until") {
-      auto ts = timestamp::parseRfc3339(a[i + 1]);
+    const std::string& name = a[i];
+    const std::string& value = a[i + 1];
+    if (name == "key-file") {
+      verify_options.key_file = value;
+    } else if (name == "anchors") {
+      verify_options.anchors_file = value;
+    } else if (name == "endpoint") {
+      verify_options.s3.endpoint = value;
+    } else if (name == "region") {
+      verify_options.s3.region = value;
+    } else if (name == "access-key-id-file") {
+      verify_options.s3.access_key_id_file = value;
+    } else if (name == "secret-access-key-file") {
+      verify_options.s3.secret_access_key_file = value;
+    } else if (name == "tier") {
+      tier = value;
+    } else if (name == "since" || name == "until") {
+      auto ts = timestamp::parseRfc3339(value);
       if (!ts) {
-        std::cerr << "logship archive: --" << a[i] << " wants an RFC 3339 time like "
+        std::cerr << "logship archive: --" << name << " wants an RFC 3339 time like "
                   << "2026-11-22T00:00:00Z\n";
         return 2;
       }
-      (a[i] == "since" ? since : until) = ts;
+      (name == "since" ? since : until) = ts;
+    } else {
+      std::cerr << "logship archive: unknown option --" << name << "\n";
+      return 2;
     }
   }
-  if (a[0] == "verify") return verify(a[1], key_file);
+  if (a[0] == "verify") return verify(a[1], verify_options);
   if (a[0] == "cat") {
     if (tier.empty()) {
       std::cerr << "logship archive cat: --tier is required\n";

@@ -5,6 +5,7 @@
 #include "agent/sources/journald/journald_source.h"
 #include "agent/sources/kafka/kafka_config.h"
 #include "agent/sources/stdin/stdin_source.h"
+#include "outputs/archive/archive_anchor_source.h"
 #include "outputs/outputs.h"
 #include "parsers/parsers.h"
 #include "pipelines/pipelines.h"
@@ -17,6 +18,7 @@ void registerBuiltinComponents(Registry& registry) {
   registerFileIntegritySource(registry);
   registerStdinSource(registry);
   registerKafkaSource(registry);
+  registerArchiveAnchorSource(registry);
   registerParsers(registry);
   registerPipelines(registry);
   registerOutputs(registry);

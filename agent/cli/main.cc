@@ -54,13 +54,19 @@ offsets and lag, and every output's health and queued bytes. The Bearer token co
 pipeline's admin.auth.token_file, or --token-file; HTTPS is used when the admin section has tls.
 )";
 
-constexpr const char* kArchiveHelp = R"(usage: logship archive verify PATH [--key-file FILE]
+constexpr const char* kArchiveHelp = R"(usage: logship archive verify PATH|s3://BUCKET[/PREFIX] [--key-file FILE] [--anchors FILE]
+                              [--endpoint URL] [--region REGION]
        logship archive cat PATH --tier TIER [--since TIME] [--until TIME]
 
 verify checks every tier's MANIFEST chain (and its HMAC with --key-file) and every segment's
 size and SHA-256; it names each segment that was changed, removed, reordered or truncated and
-exits 1 if any was. cat decompresses a tier's segments in order and prints their events (NDJSON),
-optionally only those with @timestamp between two RFC 3339 times.
+exits 1 if any was. It reads a directory, or the bucket an archive's upload copies to (keys from
+AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --access-key-id-file and
+--secret-access-key-file). --anchors FILE checks the chain against the anchors recorded in FILE
+(any text holding the archive_anchors source's lines: NDJSON, a Kafka or Loki dump): history
+rewritten or cut off since an anchor was taken is named. cat decompresses a tier's segments in
+order and prints their events (NDJSON), optionally only those with @timestamp between two
+RFC 3339 times.
 )";
 
 constexpr const char* kTapHelp =

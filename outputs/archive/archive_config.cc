@@ -22,6 +22,11 @@ const OptionTable<ArchiveOutputConfig>& ArchiveOutputConfig::options() {
                   "How often segments past their tier's retention are deleted.")
         .optional("key_file", &ArchiveOutputConfig::key_file,
                   "File holding a key to HMAC each tier's MANIFEST with (MANIFEST.hmac).")
+        .optional("upload", &ArchiveOutputConfig::upload,
+                  "{bucket, endpoint, region, key_prefix, object_lock: COMPLIANCE | GOVERNANCE, "
+                  "credentials and TLS as for the s3 output}: every sealed segment, then its "
+                  "tier's MANIFEST, is copied to this bucket, locked until the tier's retention "
+                  "ends; what is missing there is uploaded at start.")
         .check([](const ArchiveOutputConfig& c, const ConfigNode& node, Diagnostics& diag) {
           if (c.compression_level < 1 || c.compression_level > 19) {
             diag.error(node["compression_level"].location(), "compression_level must be 1-19");

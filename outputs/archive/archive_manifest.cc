@@ -80,12 +80,14 @@ std::optional<Record> Record::fromJson(std::string_view line) {
   return r;
 }
 
-std::vector<Record> readManifest(const std::string& tier_dir, std::string* error) {
+std::vector<Record> parseManifest(std::string_view text, std::string* error) {
   std::vector<Record> out;
-  std::ifstream in(tier_dir + "/" + kManifestName);
-  std::string line;
   size_t n = 0;
-  while (std::getline(in, line)) {
+  for (size_t pos = 0; pos < text.size();) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
     ++n;
     if (line.empty()) continue;
     auto r = Record::fromJson(line);
@@ -98,27 +100,79 @@ std::vector<Record> readManifest(const std::string& tier_dir, std::string* error
   return out;
 }
 
+std::vector<Record> readManifest(const std::string& tier_dir, std::string* error) {
+  return parseManifest(readWholeFile(tier_dir + "/" + kManifestName).value_or(""), error);
+}
+
+std::string anchorLine(const std::string& tier, size_t records, const std::string& chain) {
+  return "archive anchor tier=" + tier + " records=" + std::to_string(records) + " chain=" + chain;
+}
+
 namespace {
 
-void verifyTier(const fs::path& dir, const std::string& hmac_key, VerifyReport& report) {
-  std::string tier = dir.filename().string();
-  std::string manifest_path = (dir / kManifestName).string();
-  std::string text = readWholeFile(manifest_path).value_or("");
+class DirectoryStore final : public ArchiveStore {
+ public:
+  explicit DirectoryStore(fs::path root) : root_(std::move(root)) {
+    std::error_code ec;
+    // A tier directory given on its own: its parent is the root, and it the only tier.
+    if (fs::exists(root_ / kManifestName, ec)) {
+      only_ = root_.filename().string();
+      root_ = root_.parent_path();
+    }
+  }
+  std::vector<std::string> tiers() override {
+    if (!only_.empty()) return {only_};
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (auto& entry : fs::directory_iterator(root_, ec)) {
+      if (entry.is_directory() && fs::exists(entry.path() / kManifestName, ec)) {
+        out.push_back(entry.path().filename().string());
+      }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  std::optional<std::string> read(const std::string& path) override {
+    return readWholeFile((root_ / path).string());
+  }
+  std::optional<std::string> sha256(const std::string& path, uint64_t* size) override {
+    return fileSha256((root_ / path).string(), size);
+  }
+  std::vector<std::string> files(const std::string& tier) override {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (auto& day : fs::directory_iterator(root_ / tier, ec)) {
+      if (!day.is_directory()) continue;
+      for (auto& f : fs::directory_iterator(day.path(), ec)) {
+        out.push_back(day.path().filename().string() + "/" + f.path().filename().string());
+      }
+    }
+    return out;
+  }
+
+ private:
+  fs::path root_;
+  std::string only_;
+};
+
+void verifyTier(ArchiveStore& store, const std::string& tier, const std::string& hmac_key,
+                VerifyReport& report) {
+  const std::string text = store.read(tier + "/" + kManifestName).value_or("");
   if (!hmac_key.empty()) {
-    std::ifstream mac_in((dir / kManifestHmacName).string());
-    std::string mac;
-    std::getline(mac_in, mac);
+    std::string mac = store.read(tier + "/" + kManifestHmacName).value_or("");
+    mac = mac.substr(0, mac.find('\n'));
     if (mac != hmacSha256Hex(hmac_key, text)) {
       report.problems.push_back(tier +
                                 ": MANIFEST HMAC does not match (manifest edited, or wrong key)");
     }
   }
   std::string error;
-  std::vector<Record> records = readManifest(dir.string(), &error);
+  std::vector<Record> records = parseManifest(text, &error);
   if (!error.empty()) report.problems.push_back(tier + ": MANIFEST " + error);
   std::string chain = kGenesis;
   std::map<std::string, const Record*> live;   // file -> record
   std::map<std::string, std::string> by_hash;  // sha256 -> file
+  std::set<std::string> deleted;
   uint64_t last_seq = 0;
   bool broken = false;
   for (const Record& r : records) {
@@ -139,15 +193,15 @@ void verifyTier(const fs::path& dir, const std::string& hmac_key, VerifyReport& 
       by_hash[r.sha256] = r.file;
     } else {
       live.erase(r.file);
+      deleted.insert(r.file);
       ++report.deleted;
     }
     chain = r.chain;
   }
   for (auto& [file, r] : live) {
     ++report.segments;
-    fs::path path = dir / file;
     uint64_t size = 0;
-    auto sha = fileSha256(path.string(), &size);
+    auto sha = store.sha256(tier + "/" + file, &size);
     auto other = sha ? by_hash.find(*sha) : by_hash.end();
     if (!sha) {
       report.problems.push_back(tier + ": segment " + file + " was removed");
@@ -165,46 +219,76 @@ void verifyTier(const fs::path& dir, const std::string& hmac_key, VerifyReport& 
     }
   }
   // Files the manifest does not list: the open segment(s) being written, or something planted.
-  std::error_code ec;
-  for (auto& day : fs::directory_iterator(dir, ec)) {
-    if (!day.is_directory()) continue;
-    for (auto& f : fs::directory_iterator(day.path(), ec)) {
-      std::string rel = day.path().filename().string() + "/" + f.path().filename().string();
-      if (live.count(rel)) continue;
-      bool deleted = false;
-      for (const Record& r : records) deleted = deleted || (r.file == rel);
-      if (rel.ends_with(".open")) {
-        report.notes.push_back(tier + ": " + rel + " is being written (not sealed yet)");
-      } else if (deleted) {
-        report.problems.push_back(tier + ": " + rel + " was deleted by retention but is back");
-      } else {
-        report.problems.push_back(tier + ": " + rel + " is not in the MANIFEST");
-      }
+  for (const std::string& rel : store.files(tier)) {
+    if (live.count(rel)) continue;
+    if (rel.ends_with(".open")) {
+      report.notes.push_back(tier + ": " + rel + " is being written (not sealed yet)");
+    } else if (deleted.count(rel)) {
+      report.problems.push_back(tier + ": " + rel + " was deleted by retention but is back");
+    } else {
+      report.problems.push_back(tier + ": " + rel + " is not in the MANIFEST");
     }
   }
 }
 
 }  // namespace
 
-VerifyReport verifyArchive(const std::string& root, const std::string& hmac_key) {
+std::unique_ptr<ArchiveStore> directoryStore(const std::string& root) {
+  return std::make_unique<DirectoryStore>(root);
+}
+
+VerifyReport verifyArchive(ArchiveStore& store, const std::string& hmac_key,
+                           const std::string& where) {
   VerifyReport report;
-  std::error_code ec;
-  if (fs::exists(fs::path(root) / kManifestName, ec)) {
-    verifyTier(root, hmac_key, report);
-    return report;
-  }
-  bool any = false;
-  std::vector<fs::path> tiers;
-  for (auto& entry : fs::directory_iterator(root, ec)) {
-    if (entry.is_directory() && fs::exists(entry.path() / kManifestName)) tiers.push_back(entry);
-  }
-  std::sort(tiers.begin(), tiers.end());
-  for (auto& t : tiers) {
-    any = true;
-    verifyTier(t, hmac_key, report);
-  }
-  if (!any) report.problems.push_back(root + ": no archive here (no tier with a MANIFEST)");
+  const std::vector<std::string> tiers = store.tiers();
+  for (const std::string& tier : tiers) verifyTier(store, tier, hmac_key, report);
+  if (tiers.empty()) report.problems.push_back(where + ": no archive here (no tier with a MANIFEST)");
   return report;
+}
+
+VerifyReport verifyArchive(const std::string& root, const std::string& hmac_key) {
+  auto store = directoryStore(root);
+  return verifyArchive(*store, hmac_key, root);
+}
+
+size_t verifyAnchors(ArchiveStore& store, std::string_view anchors_text, VerifyReport& report) {
+  // tier -> records -> chain, the latest anchor of each length.
+  std::map<std::string, std::map<size_t, std::string>> anchors;
+  size_t checked = 0;
+  static constexpr std::string_view kMark = "archive anchor tier=";
+  for (size_t at = anchors_text.find(kMark); at != std::string_view::npos;
+       at = anchors_text.find(kMark, at + 1)) {
+    std::string_view rest = anchors_text.substr(at + kMark.size());
+    const size_t tier_end = rest.find(" records=");
+    if (tier_end == std::string_view::npos || tier_end > 64) continue;
+    std::string_view after = rest.substr(tier_end + 9);
+    size_t records = 0;
+    size_t i = 0;
+    while (i < after.size() && i < 12 && after[i] >= '0' && after[i] <= '9') {
+      records = records * 10 + static_cast<size_t>(after[i++] - '0');
+    }
+    if (i == 0 || after.substr(i, 7) != " chain=" || after.size() < i + 7 + 64) continue;
+    anchors[std::string(rest.substr(0, tier_end))][records] = std::string(after.substr(i + 7, 64));
+  }
+  for (auto& [tier, heads] : anchors) {
+    std::string error;
+    const std::vector<Record> records =
+        parseManifest(store.read(tier + "/" + kManifestName).value_or(""), &error);
+    for (auto& [count, chain] : heads) {
+      ++checked;
+      if (count == 0) continue;
+      if (records.size() < count) {
+        report.problems.push_back(tier + ": MANIFEST has " + std::to_string(records.size()) +
+                                  " records but an anchor recorded " + std::to_string(count) +
+                                  ": history was cut off");
+      } else if (records[count - 1].chain != chain) {
+        report.problems.push_back(tier + ": MANIFEST record " + std::to_string(count) +
+                                  " does not carry the chain an anchor recorded (" +
+                                  chain.substr(0, 12) + "...): history was rewritten");
+      }
+    }
+  }
+  return checked;
 }
 
 }  // namespace logship::archive

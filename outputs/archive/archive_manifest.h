@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,12 +46,45 @@ struct VerifyReport {
   uint64_t deleted = 0;
 };
 
-// Checks every tier under `root` (or one tier directory): the chain, the HMAC when `hmac_key` is
-// given, and every live segment's size and hash. Names segments changed, removed, reordered or
-// truncated, and files the manifest does not know.
+// Where an archive is read from for verification: a directory on this host or a bucket it was
+// uploaded to. Paths are relative to the archive root ("audit/MANIFEST").
+class ArchiveStore {
+ public:
+  virtual ~ArchiveStore() = default;
+  // Tier names that hold a MANIFEST, sorted.
+  virtual std::vector<std::string> tiers() = 0;
+  // A file's content; nullopt when it is not there.
+  virtual std::optional<std::string> read(const std::string& path) = 0;
+  // A file's SHA-256 (hex) and size; nullopt when it is not there.
+  virtual std::optional<std::string> sha256(const std::string& path, uint64_t* size) = 0;
+  // The segment files of a tier ("2026-11-22/00000001.ndjson.zst", also ".open" ones).
+  virtual std::vector<std::string> files(const std::string& tier) = 0;
+};
+
+// The archive under `root`; a tier directory (holding a MANIFEST) is taken as an archive of
+// that one tier.
+std::unique_ptr<ArchiveStore> directoryStore(const std::string& root);
+
+// Checks every tier of `store`: the chain, the HMAC when `hmac_key` is given, and every live
+// segment's size and hash. Names segments changed, removed, reordered or truncated, and files the
+// manifest does not know. `where` names the store in the report when it holds no archive.
+VerifyReport verifyArchive(ArchiveStore& store, const std::string& hmac_key,
+                           const std::string& where);
 VerifyReport verifyArchive(const std::string& root, const std::string& hmac_key);
 
-// Reads a tier's manifest; `error` receives why when a line cannot be parsed.
+// The records of a MANIFEST's text; `error` receives why when a line cannot be parsed.
+std::vector<Record> parseManifest(std::string_view text, std::string* error);
+// Reads a tier's manifest from its directory.
 std::vector<Record> readManifest(const std::string& tier_dir, std::string* error);
+
+// The chain head of a manifest as an anchor line, "archive anchor tier=T records=N chain=H",
+// which `logship archive verify --anchors` finds in whatever output recorded it.
+std::string anchorLine(const std::string& tier, size_t records, const std::string& chain);
+
+// Checks `store`'s manifests against the anchors found in `anchors_text` (any text holding
+// anchor lines: NDJSON, Loki lines, a Kafka dump): a tier whose record N no longer carries the
+// recorded chain, or that has fewer records than an anchor saw, was rewritten. Adds to `report`;
+// returns how many anchors were checked.
+size_t verifyAnchors(ArchiveStore& store, std::string_view anchors_text, VerifyReport& report);
 
 }  // namespace logship::archive

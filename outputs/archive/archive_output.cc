@@ -11,11 +11,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "agent/core/log.h"
 #include "agent/support/digest.h"
 #include "agent/support/files.h"
 #include "agent/support/timestamp.h"
+#include "outputs/common/http_client.h"
 
 namespace logship {
 
@@ -75,6 +77,16 @@ ArchiveOutput::ArchiveOutput(ArchiveOutputConfig config, BuildContext& ctx)
       ctx.diag.error(ctx.node["key_file"].location(), error);
     }
   }
+  if (config_.upload.defined()) {
+    static const std::vector<std::string_view> kNoReserved;
+    ArchiveUploadConfig upload =
+        ArchiveUploadConfig::options().parse(config_.upload, ctx.diag, kNoReserved);
+    S3Settings settings;
+    if (parseS3Settings(upload, config_.upload, ctx.diag, &settings)) {
+      uploader_ = std::make_unique<ArchiveUploader>(std::move(upload), std::move(settings),
+                                                    config_.path);
+    }
+  }
   zstd_ = ZSTD_createCCtx();
   ZSTD_CCtx_setParameter(zstd_, ZSTD_c_compressionLevel,
                          static_cast<int>(config_.compression_level));
@@ -89,7 +101,26 @@ ArchiveOutput::~ArchiveOutput() {
 }
 
 void ArchiveOutput::start(ComponentContext& context) {
+  std::shared_ptr<HttpTransport> transport;
+  if (uploader_) {
+    const S3Settings& s3 = uploader_->settings();
+    HttpClientSettings http;
+    http.endpoint = s3.endpoint;
+    http.tls = s3.tls;
+    http.connect_timeout = s3.connect_timeout;
+    http.request_timeout = s3.request_timeout;
+    auto client = std::make_shared<BeastHttpClient>(context.io(), std::move(http));
+    std::string error;
+    if (!client->init(&error)) logWarn("archive '" + std::string(context.id()) + "': " + error);
+    transport = std::move(client);
+  }
+  startWith(context, std::move(transport));
+}
+
+void ArchiveOutput::startWith(ComponentContext& context,
+                              std::shared_ptr<HttpTransport> upload_transport) {
   context_ = &context;
+  if (uploader_) uploader_->start(context, std::move(upload_transport));
   auto& registry = context.metricsRegistry();
   std::string id(context.id());
   ratio_ = &prometheus::BuildGauge()
@@ -111,6 +142,7 @@ void ArchiveOutput::start(ComponentContext& context) {
   fs::create_directories(config_.path, ec);
   fsync_timer_ = std::make_unique<boost::asio::steady_timer>(context.io());
   sweep_timer_ = std::make_unique<boost::asio::steady_timer>(context.io());
+  age_timer_ = std::make_unique<boost::asio::steady_timer>(context.io());
   // Tiers already on disk get their chain back and their unsealed segments sealed.
   for (auto& entry : fs::directory_iterator(config_.path, ec)) {
     if (!entry.is_directory()) continue;
@@ -121,7 +153,30 @@ void ArchiveOutput::start(ComponentContext& context) {
     }
     if (index >= 0 || name == kUntiered) tierFor(index < 0 ? kNoTier : static_cast<uint8_t>(index));
   }
+  resumeUploads();
   scheduleSweep();
+}
+
+int64_t ArchiveOutput::retainUntil(const Tier& tier, int64_t last_ns) const {
+  if (tier.retention.count() <= 0) return 0;  // kept for ever: no end to lock until
+  // S3 takes no retain-until in the past: what is already due (a backfill) is held a day.
+  constexpr int64_t kDayNs = 86400LL * 1'000'000'000;
+  return std::max(last_ns + tier.retention.count(), clock_() + kDayNs);
+}
+
+void ArchiveOutput::resumeUploads() {
+  if (!uploader_) return;
+  for (auto& [name, tier] : tiers_) {
+    std::map<std::string, int64_t> live;
+    for (const Record& r : tier.records) {
+      if (r.kind == Record::Kind::kSegment) {
+        live[r.file] = retainUntil(tier, r.last_ns);
+      } else {
+        live.erase(r.file);
+      }
+    }
+    uploader_->resume(name, {live.begin(), live.end()}, retainUntil(tier, clock_()));
+  }
 }
 
 ArchiveOutput::Tier& ArchiveOutput::tierFor(uint8_t index) {
@@ -317,6 +372,31 @@ void ArchiveOutput::consume(SharedBatch batch, AckToken ack) {
   } else {
     scheduleFsync();
   }
+  scheduleAgeCheck();
+}
+
+void ArchiveOutput::scheduleAgeCheck() {
+  if (age_check_scheduled_ || open_.empty() || !age_timer_) return;
+  int64_t oldest = std::numeric_limits<int64_t>::max();
+  for (auto& [key, s] : open_) oldest = std::min(oldest, s.opened_ns);
+  const int64_t wait = std::max<int64_t>(0, oldest + config_.max_segment_age.count() - clock_());
+  age_check_scheduled_ = true;
+  age_timer_->expires_after(std::chrono::nanoseconds(wait));
+  age_timer_->async_wait([this](const boost::system::error_code& ec) {
+    age_check_scheduled_ = false;
+    if (ec) return;
+    const int64_t now = clock_();
+    for (auto it = open_.begin(); it != open_.end();) {
+      if (now - it->second.opened_ns >= config_.max_segment_age.count()) {
+        seal(it->second);
+        it = open_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    flushAcks();
+    scheduleAgeCheck();
+  });
 }
 
 void ArchiveOutput::flushAcks() {
@@ -372,8 +452,11 @@ void ArchiveOutput::seal(Segment& segment) {
   r.first_ns = segment.first_ns;
   r.last_ns = segment.last_ns;
   r.at_ns = clock_();
+  const std::string file = r.file;
+  const int64_t retain_until = retainUntil(tier, r.last_ns);
   appendRecord(tier, std::move(r));
   if (segments_sealed_) segments_sealed_->Increment();
+  if (uploader_) uploader_->segmentSealed(tier.name, file, retain_until);
 }
 
 void ArchiveOutput::appendRecord(Tier& tier, Record record) {
@@ -420,6 +503,8 @@ size_t ArchiveOutput::sweepRetention() {
     }
     for (auto& [file, r] : live) {
       if (r.last_ns >= now - tier.retention.count()) continue;
+      // Not deleted before the upload bucket has its copy.
+      if (uploader_ && uploader_->waiting(name, file)) continue;
       ::unlink((tier.dir + "/" + file).c_str());
       Record d;
       d.kind = Record::Kind::kDeleted;
@@ -430,6 +515,7 @@ size_t ArchiveOutput::sweepRetention() {
       appendRecord(tier, std::move(d));
       if (deletions_) deletions_->Increment();
       ++deleted;
+      if (uploader_) uploader_->manifestChanged(name, retainUntil(tier, now));
     }
   }
   return deleted;
@@ -438,7 +524,9 @@ size_t ArchiveOutput::sweepRetention() {
 void ArchiveOutput::stop() {
   if (fsync_timer_) fsync_timer_->cancel();
   if (sweep_timer_) sweep_timer_->cancel();
+  if (age_timer_) age_timer_->cancel();
   sealAll();
+  if (uploader_) uploader_->stop();
 }
 
 }  // namespace logship

@@ -12,6 +12,7 @@
 #include "agent/api/component.h"
 #include "outputs/archive/archive_config.h"
 #include "outputs/archive/archive_manifest.h"
+#include "outputs/archive/archive_upload.h"
 #include "outputs/common/ndjson_encoder.h"
 
 namespace prometheus {
@@ -47,6 +48,9 @@ class ArchiveOutput final : public Sink {
   // Seals every open segment (also done at stop()).
   void sealAll();
   void setClockForTest(Clock clock) { clock_ = std::move(clock); }
+  // Starts with the upload bucket reached through `transport` (tests).
+  void startWith(ComponentContext& context, std::shared_ptr<HttpTransport> upload_transport);
+  const ArchiveUploader* uploader() const { return uploader_.get(); }
 
  private:
   struct Segment {
@@ -85,6 +89,11 @@ class ArchiveOutput final : public Sink {
   void flushAcks();
   void scheduleFsync();
   void scheduleSweep();
+  // Seals open segments once they reach max_segment_age, also when no more events come.
+  void scheduleAgeCheck();
+  // When the tier's retention lets `last_ns` go: the lock of an uploaded copy ends then.
+  int64_t retainUntil(const Tier& tier, int64_t last_ns) const;
+  void resumeUploads();
 
   ArchiveOutputConfig config_;
   std::vector<TierSpec> tier_specs_;
@@ -101,6 +110,9 @@ class ArchiveOutput final : public Sink {
   std::string frame_buffer_;
   std::unique_ptr<boost::asio::steady_timer> fsync_timer_;
   std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
+  std::unique_ptr<boost::asio::steady_timer> age_timer_;
+  bool age_check_scheduled_ = false;
+  std::unique_ptr<ArchiveUploader> uploader_;
   bool fsync_scheduled_ = false;
   std::atomic<bool> healthy_{true};
   LastError last_error_;

@@ -18,49 +18,13 @@ import sys
 import tempfile
 import time
 
-from testlib import check, finish, free_port, missing, wait_until
+from s3lib import ACCESS_KEY, SECRET_KEY, S3rver
+from testlib import check, finish, free_port, wait_until
 
 BIN = os.path.abspath(sys.argv[1])
-S3RVER = os.path.join(sys.argv[2], "build", "test-tools", "node_modules", "s3rver", "bin",
-                      "s3rver.js")
-try:
-    import boto3
-    from botocore.config import Config
-except ImportError:
-    print(missing("python3-boto3 (apt-get install python3-boto3)"))
-    sys.exit(0)
-if not os.path.exists(S3RVER):
-    print(missing(f"s3rver ({S3RVER}: ./setup.sh test installs it)"))
-    sys.exit(0)
-
 work = tempfile.mkdtemp(prefix="logship-s3-")
-port = free_port()
-endpoint = f"http://127.0.0.1:{port}"
-
-
-def start_s3rver():
-    env = dict(os.environ, NODE_OPTIONS="--openssl-legacy-provider")  # s3rver's paged listings
-    p = subprocess.Popen(["node", S3RVER, "-d", os.path.join(work, "s3"), "-a", "127.0.0.1",
-                          "-p", str(port), "--silent", "--configure-bucket", "logs"],
-                         env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "s3rver.log"), "a"))
-    s3 = client()
-    wait_until(lambda: reachable(s3), 30)
-    return p
-
-
-def client():
-    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="S3RVER",
-                        aws_secret_access_key="S3RVER", region_name="us-east-1",
-                        config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
-                                      retries={"max_attempts": 1}))
-
-
-def reachable(s3):
-    try:
-        s3.list_objects_v2(Bucket="logs")
-        return True
-    except Exception:
-        return False
+store = S3rver(sys.argv[2], work, free_port(), "logs")
+endpoint = store.endpoint
 
 
 def stored_lines(s3, prefix=""):
@@ -101,8 +65,8 @@ outputs:
     inputs: [tier]
     bucket: logs
     endpoint: "{endpoint}"
-    access_key_id: S3RVER
-    secret_access_key: S3RVER
+    access_key_id: {ACCESS_KEY}
+    secret_access_key: {SECRET_KEY}
     key_prefix: "{{tier}}/%Y/%m/%d/"
     max_object_bytes: {max_bytes}
     max_object_age: {max_age}
@@ -123,11 +87,11 @@ def append(name, lines):
             f.write(line + "\n")
 
 
-store = agent = None
+agent = None
 try:
     os.makedirs(os.path.join(work, "in"))
-    store = start_s3rver()
-    s3 = client()
+    store.start()
+    s3 = store.client()
     rng = random.Random(7)
     first = [f"Nov 22 03:57:{i % 60:02d} host sshd[{i}]: Failed password for root from 10.0.{i % 250}.{i % 7} port {i} ssh2"
              if i % 3 == 0 else f"app event {i} {'x' * rng.randint(10, 200)}" for i in range(3000)]
@@ -163,11 +127,10 @@ try:
 
     # The store goes away: lines wait and arrive once it is back.
     store.kill()
-    store.wait()
     outage = [f"during the outage {i}" for i in range(500)]
     append("c.log", outage)
     time.sleep(3)
-    store = start_s3rver()
+    store.start()
     wait_until(lambda: len(messages(stored_lines(s3))) >= len(first) + len(big) + len(outage), 60)
     all_stored = messages(stored_lines(s3))
     check("lines written during an outage arrive after it",
@@ -178,9 +141,9 @@ try:
     check("the agent exits 0", agent.wait(timeout=30) == 0)
     agent = None
 finally:
-    for p in (agent, store):
-        if p and p.poll() is None:
-            p.kill()
-            p.wait()
+    if agent and agent.poll() is None:
+        agent.kill()
+        agent.wait()
+    store.kill()
     shutil.rmtree(work, ignore_errors=True)
 finish()

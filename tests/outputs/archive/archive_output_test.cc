@@ -7,6 +7,9 @@
 #include <boost/asio/io_context.hpp>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+
+#include "tests/outputs/common/http_test_support.h"
 
 namespace logship {
 namespace {
@@ -50,9 +53,11 @@ class ArchiveRetentionTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(root_); }
 
-  std::unique_ptr<ArchiveOutput> make() {
+  // `extra` options are added to the output's; with `upload`, its bucket is `upload`.
+  std::unique_ptr<ArchiveOutput> make(const std::string& extra = "",
+                                      std::shared_ptr<HttpTransport> upload = nullptr) {
     node_ = ConfigNode(YAML::Load("{type: archive, path: " + root_.string() +
-                                  ", fsync_interval: 0s}"),
+                                  ", fsync_interval: 0s" + extra + "}"),
                        std::make_shared<const std::string>("t.yaml"));
     Diagnostics diag;
     BuildContext ctx{"arch", global_, diag, node_};
@@ -61,7 +66,11 @@ class ArchiveRetentionTest : public ::testing::Test {
     auto out = std::make_unique<ArchiveOutput>(cfg, ctx);
     out->setClockForTest([this] { return now_; });
     context_ = std::make_unique<ArchiveTestContext>(global_);
-    out->start(*context_);
+    if (upload) {
+      out->startWith(*context_, std::move(upload));
+    } else {
+      out->start(*context_);
+    }
     return out;
   }
 
@@ -137,6 +146,78 @@ TEST_F(ArchiveRetentionTest, ARestartContinuesTheChainAndSealsWhatWasOpen) {
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0].events, 5u);
   EXPECT_LT(records[0].seq, records[1].seq);
+}
+
+constexpr const char* kUpload =
+    ", upload: {bucket: vault, endpoint: \"http://127.0.0.1:9\", access_key_id: AK, "
+    "secret_access_key: SK, key_prefix: h1/, object_lock: COMPLIANCE, max_backoff: 1ms}";
+
+std::string fileText(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+TEST_F(ArchiveRetentionTest, SealedSegmentsThenTheManifestGoToTheBucketLockedForTheTier) {
+  auto bucket = std::make_shared<testing::ScriptedTransport>();
+  auto out = make(kUpload, bucket);
+  EXPECT_TRUE(bucket->pending.empty());  // no tier yet: nothing to look for
+  write(*out, 1, now_ - kDay, 5);
+  EXPECT_TRUE(bucket->pending.empty());  // open segments stay here
+  out->sealAll();
+  ASSERT_EQ(bucket->pending.size(), 1u);  // one at a time, in order
+  const HttpRequest& put = *bucket->pending[0].request;
+  EXPECT_EQ(put.method, "PUT");
+  EXPECT_EQ(put.target, "/vault/h1/app/2023-11-13/00000001.ndjson.zst");
+  EXPECT_EQ(put.body, fileText(root_ / "app" / "2023-11-13" / "00000001.ndjson.zst"));
+  EXPECT_EQ(testing::header(put, "x-amz-object-lock-mode"), "COMPLIANCE");
+  // app keeps 30 days from its newest event (a day old): locked until then, not from now.
+  EXPECT_EQ(testing::header(put, "x-amz-object-lock-retain-until-date"),
+            "2023-12-13T22:13:20.000Z");
+  EXPECT_TRUE(out->uploader()->waiting("app", "2023-11-13/00000001.ndjson.zst"));
+  // A failure is tried again, whatever it is: the archive keeps the file meanwhile.
+  bucket->respond(403, "<Error><Code>AccessDenied</Code></Error>");
+  EXPECT_TRUE(bucket->pending.empty());
+  context_->io().run_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(bucket->pending.size(), 1u);
+  EXPECT_EQ(bucket->pending[0].request->target, "/vault/h1/app/2023-11-13/00000001.ndjson.zst");
+  bucket->respond(200);
+  ASSERT_EQ(bucket->pending.size(), 1u);
+  EXPECT_EQ(bucket->pending[0].request->target, "/vault/h1/app/MANIFEST");
+  EXPECT_EQ(bucket->pending[0].request->body, fileText(root_ / "app" / "MANIFEST"));
+  bucket->respond(200);
+  EXPECT_TRUE(bucket->pending.empty());
+  EXPECT_EQ(out->uploader()->backlog(), 0u);
+  EXPECT_FALSE(out->uploader()->waiting("app", "2023-11-13/00000001.ndjson.zst"));
+}
+
+TEST_F(ArchiveRetentionTest, WhatTheBucketLacksIsUploadedAtStartAndRetentionWaitsForIt) {
+  {
+    auto out = make();
+    write(*out, 1, now_ - 40 * kDay, 5);  // already past app's 30 days
+    write(*out, 1, now_ - kDay, 5);
+    out->sealAll();
+  }
+  auto bucket = std::make_shared<testing::ScriptedTransport>();
+  auto out = make(kUpload, bucket);
+  ASSERT_EQ(bucket->pending.size(), 1u);
+  EXPECT_NE(bucket->pending[0].request->target.find("list-type=2&prefix=h1%2Fapp%2F"),
+            std::string::npos)
+      << bucket->pending[0].request->target;
+  // The bucket has the newer segment only.
+  bucket->respond(200,
+                  "<ListBucketResult><Contents><Key>h1/app/2023-11-13/00000002.ndjson.zst</Key>"
+                  "<Size>10</Size></Contents></ListBucketResult>");
+  ASSERT_EQ(bucket->pending.size(), 1u);
+  EXPECT_EQ(bucket->pending[0].request->target, "/vault/h1/app/2023-10-05/00000001.ndjson.zst");
+  // Past its retention but not yet copied: the sweep leaves it for now.
+  EXPECT_EQ(out->sweepRetention(), 0u);
+  bucket->respond(200);
+  EXPECT_EQ(bucket->pending[0].request->target, "/vault/h1/app/MANIFEST");
+  bucket->respond(200);
+  EXPECT_EQ(out->sweepRetention(), 1u);
+  // The deletion changed the manifest: it goes up again.
+  ASSERT_EQ(bucket->pending.size(), 1u);
+  EXPECT_EQ(bucket->pending[0].request->target, "/vault/h1/app/MANIFEST");
 }
 
 }  // namespace
