@@ -22,6 +22,10 @@ const OptionTable<ArchiveOutputConfig>& ArchiveOutputConfig::options() {
                   "How often segments past their tier's retention are deleted.")
         .optional("key_file", &ArchiveOutputConfig::key_file,
                   "File holding a key to HMAC each tier's MANIFEST with (MANIFEST.hmac).")
+        .optional("verify_interval", &ArchiveOutputConfig::verify_interval,
+                  "How often the archive verifies itself as `logship archive verify` does (in "
+                  "the background, first a minute after start), setting "
+                  "logship_archive_chain_ok; 0 never.")
         .optional("upload", &ArchiveOutputConfig::upload,
                   "{bucket, endpoint, region, key_prefix, object_lock: COMPLIANCE | GOVERNANCE, "
                   "credentials and TLS as for the s3 output}: every sealed segment, then its "

@@ -94,6 +94,7 @@ ArchiveOutput::ArchiveOutput(ArchiveOutputConfig config, BuildContext& ctx)
 }
 
 ArchiveOutput::~ArchiveOutput() {
+  if (verifier_.joinable()) verifier_.join();
   for (auto& [key, s] : open_) {
     if (s.fd >= 0) ::close(s.fd);
   }
@@ -153,8 +154,60 @@ void ArchiveOutput::startWith(ComponentContext& context,
     }
     if (index >= 0 || name == kUntiered) tierFor(index < 0 ? kNoTier : static_cast<uint8_t>(index));
   }
+  chain_ok_ = &prometheus::BuildGauge()
+                   .Name("logship_archive_chain_ok")
+                   .Help("1 when the archive's last self-verification found every chain and "
+                         "segment intact, 0 when it found a problem (the agent's log names it).")
+                   .Register(registry)
+                   .Add({{"component_id", id}});
+  verified_at_ = &prometheus::BuildGauge()
+                      .Name("logship_archive_last_verify_timestamp_seconds")
+                      .Help("When the archive last verified itself (Unix time).")
+                      .Register(registry)
+                      .Add({{"component_id", id}});
+  verify_problems_ = &prometheus::BuildGauge()
+                          .Name("logship_archive_verify_problems")
+                          .Help("Problems the archive's last self-verification found.")
+                          .Register(registry)
+                          .Add({{"component_id", id}});
   resumeUploads();
   scheduleSweep();
+  verify_timer_ = std::make_unique<boost::asio::steady_timer>(context.io());
+  if (config_.verify_interval.count() > 0) {
+    scheduleVerify(std::min<Duration>(std::chrono::minutes(1), config_.verify_interval));
+  }
+}
+
+void ArchiveOutput::scheduleVerify(Duration after) {
+  verify_timer_->expires_after(after);
+  verify_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (!verifying_.exchange(true)) {
+      if (verifier_.joinable()) verifier_.join();
+      verifier_ = std::thread([this] { verifyInBackground(); });
+    }
+    scheduleVerify(config_.verify_interval);
+  });
+}
+
+void ArchiveOutput::verifyInBackground() {
+  archive::VerifyReport report;
+  if (!archive::directoryStore(config_.path)->tiers().empty()) {  // else nothing written yet
+    report = archive::verifyArchive(config_.path, hmac_key_);
+  }
+  if (!report.problems.empty()) {
+    // The output may have been appending to a MANIFEST or its HMAC as they were read: what is
+    // real is still there a moment later.
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    report = archive::verifyArchive(config_.path, hmac_key_);
+  }
+  for (const std::string& p : report.problems) {
+    logError("archive '" + std::string(context_->id()) + "': verification: " + p);
+  }
+  chain_ok_->Set(report.problems.empty() ? 1 : 0);
+  verify_problems_->Set(static_cast<double>(report.problems.size()));
+  verified_at_->Set(static_cast<double>(wallNowNs()) / 1e9);
+  verifying_ = false;
 }
 
 int64_t ArchiveOutput::retainUntil(const Tier& tier, int64_t last_ns) const {
@@ -490,6 +543,7 @@ void ArchiveOutput::sealAll() {
 
 size_t ArchiveOutput::sweepRetention() {
   size_t deleted = 0;
+  if (verifying_) return 0;  // the next sweep deletes it
   int64_t now = clock_();
   for (auto& [name, tier] : tiers_) {
     if (tier.retention.count() <= 0 || tier.legal_hold) continue;
@@ -525,6 +579,7 @@ void ArchiveOutput::stop() {
   if (fsync_timer_) fsync_timer_->cancel();
   if (sweep_timer_) sweep_timer_->cancel();
   if (age_timer_) age_timer_->cancel();
+  if (verify_timer_) verify_timer_->cancel();
   sealAll();
   if (uploader_) uploader_->stop();
 }

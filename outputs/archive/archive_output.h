@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <map>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
@@ -94,6 +95,9 @@ class ArchiveOutput final : public Sink {
   // When the tier's retention lets `last_ns` go: the lock of an uploaded copy ends then.
   int64_t retainUntil(const Tier& tier, int64_t last_ns) const;
   void resumeUploads();
+  void scheduleVerify(Duration after);
+  // Runs on its own thread: verifies the archive, publishes the result.
+  void verifyInBackground();
 
   ArchiveOutputConfig config_;
   std::vector<TierSpec> tier_specs_;
@@ -113,6 +117,12 @@ class ArchiveOutput final : public Sink {
   std::unique_ptr<boost::asio::steady_timer> age_timer_;
   bool age_check_scheduled_ = false;
   std::unique_ptr<ArchiveUploader> uploader_;
+  std::unique_ptr<boost::asio::steady_timer> verify_timer_;
+  std::thread verifier_;
+  std::atomic<bool> verifying_{false};  // retention waits while a verification reads the files
+  prometheus::Gauge* chain_ok_ = nullptr;
+  prometheus::Gauge* verified_at_ = nullptr;
+  prometheus::Gauge* verify_problems_ = nullptr;
   bool fsync_scheduled_ = false;
   std::atomic<bool> healthy_{true};
   LastError last_error_;

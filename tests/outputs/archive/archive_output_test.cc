@@ -16,30 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class NullMetrics : public ComponentMetrics {
- public:
-  void received(uint64_t, uint64_t) override {}
-  void sent(uint64_t, uint64_t) override {}
-  void discarded(std::string_view, uint64_t) override {}
-  void error(std::string_view) override {}
-};
-
-class ArchiveTestContext : public ComponentContext {
- public:
-  explicit ArchiveTestContext(const GlobalConfig& g) : global_(g) {}
-  std::string_view id() const override { return "arch"; }
-  const GlobalConfig& global() const override { return global_; }
-  ComponentMetrics& metrics() override { return metrics_; }
-  prometheus::Registry& metricsRegistry() override { return registry_; }
-  boost::asio::io_context& io() override { return io_; }
-
- private:
-  const GlobalConfig& global_;
-  NullMetrics metrics_;
-  prometheus::Registry registry_;
-  boost::asio::io_context io_;
-};
-
 constexpr int64_t kDay = 86400LL * 1'000'000'000;
 
 class ArchiveRetentionTest : public ::testing::Test {
@@ -65,7 +41,7 @@ class ArchiveRetentionTest : public ::testing::Test {
     EXPECT_TRUE(diag.ok());
     auto out = std::make_unique<ArchiveOutput>(cfg, ctx);
     out->setClockForTest([this] { return now_; });
-    context_ = std::make_unique<ArchiveTestContext>(global_);
+    context_ = std::make_unique<testing::TestContext>(global_);
     if (upload) {
       out->startWith(*context_, std::move(upload));
     } else {
@@ -96,7 +72,7 @@ class ArchiveRetentionTest : public ::testing::Test {
   fs::path root_;
   GlobalConfig global_;
   ConfigNode node_;
-  std::unique_ptr<ArchiveTestContext> context_;
+  std::unique_ptr<testing::TestContext> context_;
   int64_t now_ = 1'700'000'000LL * 1'000'000'000;
 };
 
@@ -218,6 +194,32 @@ TEST_F(ArchiveRetentionTest, WhatTheBucketLacksIsUploadedAtStartAndRetentionWait
   // The deletion changed the manifest: it goes up again.
   ASSERT_EQ(bucket->pending.size(), 1u);
   EXPECT_EQ(bucket->pending[0].request->target, "/vault/h1/app/MANIFEST");
+}
+
+TEST_F(ArchiveRetentionTest, TheArchiveVerifiesItselfAndSaysWhenATierWasTampered) {
+  auto out = make(", verify_interval: 20ms");
+  write(*out, 1, now_, 5);
+  out->sealAll();
+  auto verified = [&] {
+    const double before = context_->metric("logship_archive_last_verify_timestamp_seconds", {});
+    for (int i = 0; i < 200; ++i) {
+      context_->io().run_for(std::chrono::milliseconds(10));
+      if (context_->metric("logship_archive_last_verify_timestamp_seconds", {}) != before) {
+        return true;
+      }
+    }
+    return false;
+  };
+  ASSERT_TRUE(verified());
+  EXPECT_EQ(context_->metric("logship_archive_chain_ok", {{"component_id", "out"}}), 1);
+  // A segment changed under the archive: the next verification (and its second look) finds it.
+  const fs::path segment = root_ / "app" / "2023-11-14" / "00000001.ndjson.zst";
+  ASSERT_TRUE(fs::exists(segment));
+  std::ofstream(segment, std::ios::app) << "forged";
+  for (int i = 0; i < 5 && context_->metric("logship_archive_chain_ok", {}) != 0; ++i) verified();
+  EXPECT_EQ(context_->metric("logship_archive_chain_ok", {}), 0);
+  EXPECT_EQ(context_->metric("logship_archive_verify_problems", {}), 1);
+  out->stop();
 }
 
 }  // namespace
