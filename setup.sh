@@ -18,6 +18,9 @@ packages=(
   clang libclang-rt-14-dev python3-boto3 zstd
 )
 
+# Test-only Debian packages: a browser that renders the HTML report in its test.
+test_packages=(chromium)
+
 # Test-only tools from the npm registry, in build/test-tools (never committed): s3rver, an
 # independent S3 implementation the s3 tests store objects in.
 npm_tools=(s3rver@3.7.1)
@@ -39,7 +42,7 @@ install_test_tools() {
 
 install_missing() {
   local missing=()
-  for p in "${packages[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   ((${#missing[@]} == 0)) && return 0
@@ -60,14 +63,14 @@ command=${1:-}
 shift || true
 case "$command" in
   run)
-    install_missing
+    install_missing "${packages[@]}"
     build release
     # Outside a package install, keep state and output under build/ of this checkout.
     export LOGSHIP_DATA_DIR=${LOGSHIP_DATA_DIR:-$PWD/build/data}
     exec build/release/logship run "$@"
     ;;
   test)
-    install_missing
+    install_missing "${packages[@]}" "${test_packages[@]}"
     install_test_tools
     build release
     # Most tests wait on peers, timers and outages rather than compute: two per core keep the
@@ -80,7 +83,7 @@ case "$command" in
     ctest --preset asan -j "$jobs"
     ;;
   build)
-    install_missing
+    install_missing "${packages[@]}"
     build "${1:-release}"
     ;;
   *)

@@ -38,6 +38,7 @@ int validateCommand(const CommonOptions& opts);
 int referenceCommand(const CommonOptions& opts);
 int statusCommand(const CommonOptions& opts);
 int archiveCommand(const CommonOptions& opts);
+int reportCommand(const CommonOptions& opts);
 int tapCommand(const CommonOptions& opts);
 
 // /tap's first line when the tapped component's events may not have passed a scrub_pii: a JSON

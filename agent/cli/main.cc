@@ -23,6 +23,7 @@ commands:
   tap        print events leaving a source or transform of the running agent, live
   test       run the unit tests of a pipeline configuration
   archive    verify the tamper-evident archive, or print its events
+  report     compliance evidence for a period (archive, journal)
   reference  print the configuration reference of every component type
 
 options:
@@ -67,6 +68,17 @@ AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --access-key-id-file and
 rewritten or cut off since an anchor was taken is named. cat decompresses a tier's segments in
 order and prints their events (NDJSON), optionally only those with @timestamp between two
 RFC 3339 times.
+)";
+
+constexpr const char* kReportHelp =
+    R"(usage: logship report [-c PATH] [--since TIME] [--until TIME] [--format json|html|markdown]
+
+Compliance evidence for a period (default: the last 30 days), from the archive outputs' manifests
+and the journal the agent keeps in data_dir: per tier the events and bytes archived, the oldest
+and newest event, retention and what it deleted, legal holds; the chain verification of every
+archive, locally and in its upload bucket; PII matches per rule; alerts per rule; per output the
+events received, delivered, dropped and dead-lettered; the configurations loaded, with their
+SHA-256. Exits 1 when an archive fails verification. The JSON schema is in the README.
 )";
 
 constexpr const char* kTapHelp =
@@ -115,6 +127,7 @@ int main(int argc, char** argv) {
                      : command == "validate"  ? kValidateHelp
                      : command == "status"    ? kStatusHelp
                      : command == "archive"   ? kArchiveHelp
+                     : command == "report"    ? kReportHelp
                      : command == "tap"       ? kTapHelp
                      : command == "test"      ? kTestHelp
                      : command == "reference" ? kReferenceHelp
@@ -131,8 +144,9 @@ int main(int argc, char** argv) {
       return 0;
     } else if ((a == "-c" || a == "--config") && i + 1 < args.size()) {
       opts.config_path = args[++i];
-    } else if (command == "archive" && a.starts_with("--") && i + 1 < args.size()) {
-      opts.args.push_back(a.substr(2));  // archive options are read by the command
+    } else if ((command == "archive" || command == "report") && a.starts_with("--") &&
+               i + 1 < args.size()) {
+      opts.args.push_back(a.substr(2));  // their options are read by the command
       opts.args.push_back(args[++i]);
     } else if (a == "--address" && i + 1 < args.size()) {
       opts.address = args[++i];
@@ -172,6 +186,7 @@ int main(int argc, char** argv) {
   if (command == "validate") return logship::validateCommand(opts);
   if (command == "status") return logship::statusCommand(opts);
   if (command == "archive") return logship::archiveCommand(opts);
+  if (command == "report") return logship::reportCommand(opts);
   if (command == "tap") return logship::tapCommand(opts);
   if (command == "test") return logship::testCommand(opts);
   return logship::referenceCommand(opts);

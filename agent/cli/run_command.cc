@@ -14,11 +14,14 @@
 #include "agent/cli/builtin_components.h"
 #include "agent/cli/commands.h"
 #include "agent/core/admin_server.h"
+#include "agent/core/journal.h"
 #include "agent/core/log.h"
 #include "agent/core/metrics.h"
+#include "agent/support/digest.h"
 #include "agent/support/files.h"
-#include "agent/topology/topology.h"
 #include "agent/support/json_writer.h"
+#include "agent/support/timestamp.h"
+#include "agent/topology/topology.h"
 #include "outputs/common/ndjson_encoder.h"
 #include "pipelines/common/condition.h"
 
@@ -67,12 +70,37 @@ bool adminSettingsOf(const AdminSettings& admin, AdminServer::Settings& settings
 // the agent parse megabytes of YAML.
 constexpr size_t kMaxTapConditionBytes = 4096;
 
+// How often the journal takes a snapshot of the counters (also at shutdown).
+constexpr auto kJournalInterval = std::chrono::minutes(5);
+
+// The journal is kept as long as the longest tier keeps its archive, and a year at least: a
+// report covers what the archive holds.
+int64_t journalKeepNs(const GlobalConfig& global) {
+  Duration keep = std::chrono::hours(24 * 366);
+  for (const TierSpec& t : global.tiers) keep = std::max(keep, t.retention);
+  return keep.count();
+}
+
+void recordConfig(Journal& journal, const CommonOptions& opts, const char* reason) {
+  if (opts.config_path.empty()) {
+    journal.recordConfig(timestamp::nowNs(), "<embedded conf/default.yaml>",
+                         sha256Hex(kDefaultConfigText), reason);
+  } else {
+    journal.recordConfig(timestamp::nowNs(), opts.config_path, configDigest(opts.config_path),
+                         reason);
+  }
+}
+
 // The running pipeline, swapped whole by a reload.
 class RunningPipeline {
  public:
   RunningPipeline(const CommonOptions& opts, const Registry& registry, Metrics& metrics,
-                  std::unique_ptr<Topology> first)
-      : opts_(opts), registry_(registry), metrics_(metrics), topology_(std::move(first)) {}
+                  Journal& journal, std::unique_ptr<Topology> first)
+      : opts_(opts),
+        registry_(registry),
+        metrics_(metrics),
+        journal_(journal),
+        topology_(std::move(first)) {}
 
   // The admin server whose token and metrics_public follow reloads.
   void setAdmin(AdminServer* admin) { admin_ = admin; }
@@ -116,6 +144,7 @@ class RunningPipeline {
       topology_ = std::move(next);
       sd_notify(0, "READY=1\nSTATUS=shipping");
       logInfo(*report);
+      recordConfig(journal_, opts_, "reload");
       return true;
     }
     topology_->shutdown(topology_->config().shutdown_timeout);
@@ -136,6 +165,7 @@ class RunningPipeline {
     *report = "reloaded (global settings changed, whole pipeline restarted): " +
               topology_->describeOutputs();
     logInfo(*report);
+    recordConfig(journal_, opts_, "reload");
     return true;
   }
 
@@ -158,6 +188,7 @@ class RunningPipeline {
 
   const CommonOptions& opts_;
   const Registry& registry_;
+  Journal& journal_;
   Metrics& metrics_;
   std::shared_mutex mutex_;
   std::unique_ptr<Topology> topology_;
@@ -210,7 +241,10 @@ int runCommand(const CommonOptions& opts) {
     return 1;
   }
   std::string outputs = first->describeOutputs();
-  RunningPipeline pipeline(opts, registry, metrics, std::move(first));
+  Journal journal(global.data_dir + "/journal", metrics.registry());
+  journal.prune(timestamp::nowNs(), journalKeepNs(global));
+  recordConfig(journal, opts, "start");
+  RunningPipeline pipeline(opts, registry, metrics, journal, std::move(first));
 
   std::unique_ptr<AdminServer> admin;
   if (global.admin.enabled) {
@@ -362,7 +396,12 @@ int runCommand(const CommonOptions& opts) {
       shutdown_done = true;
     });
   };
+  auto last_snapshot = std::chrono::steady_clock::now();
   while (!shutdown_done) {
+    if (std::chrono::steady_clock::now() - last_snapshot >= kJournalInterval) {
+      journal.snapshot(timestamp::nowNs());
+      last_snapshot = std::chrono::steady_clock::now();
+    }
     timespec tick{0, 100'000'000};
     int sig = sigtimedwait(&signals, nullptr, &tick);
     if (watchdog && std::chrono::steady_clock::now() - last_ping >=
@@ -385,6 +424,7 @@ int runCommand(const CommonOptions& opts) {
     }
   }
   drainer.join();
+  journal.snapshot(timestamp::nowNs());
   if (admin) admin->stop();
   logInfo("stopped");
   return 0;

@@ -26,16 +26,6 @@ void throwErrno(const std::string& what) {
   throw std::system_error(errno, std::generic_category(), what);
 }
 
-void writeAllOrThrow(int fd, const std::string& data, const std::string& path) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throwErrno("write " + path);
-    done += static_cast<size_t>(n);
-  }
-}
-
 }  // namespace
 
 std::string CheckpointStore::serialize(const Map& checkpoints, uint64_t seq) {
@@ -165,7 +155,7 @@ void CheckpointStore::save(const Map& checkpoints, Durability durability) {
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   if (fd < 0) throwErrno("open " + tmp);
   try {
-    writeAllOrThrow(fd, data, tmp);
+    if (writeAll(fd, data) != data.size()) throwErrno("write " + tmp);
     if (synced && ::fsync(fd) != 0) throwErrno("fsync " + tmp);
   } catch (...) {
     ::close(fd);

@@ -20,6 +20,32 @@ std::optional<std::string> readWholeFile(const std::string& path) {
   return std::move(text).str();
 }
 
+size_t writeAll(int fd, std::string_view data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
+bool appendWhole(int fd, std::string_view data) {
+  const size_t done = writeAll(fd, data);
+  if (done == data.size()) return true;
+  if (done > 0) {
+    const int saved = errno;
+    off_t end = ::lseek(fd, 0, SEEK_END);
+    if (end >= static_cast<off_t>(done)) {
+      int ignored = ::ftruncate(fd, end - static_cast<off_t>(done));
+      (void)ignored;
+    }
+    errno = saved;
+  }
+  return false;
+}
+
 bool writeFileAtomically(const std::string& path, std::string_view content, std::string* error) {
   const std::filesystem::path target(path);
   std::error_code ec;
@@ -31,15 +57,9 @@ bool writeFileAtomically(const std::string& path, std::string_view content, std:
   };
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   if (fd < 0) return fail("cannot open");
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      return fail("cannot write");
-    }
-    done += static_cast<size_t>(n);
+  if (writeAll(fd, content) != content.size()) {
+    ::close(fd);
+    return fail("cannot write");
   }
   if (::fsync(fd) != 0) {
     ::close(fd);

@@ -14,6 +14,14 @@ std::optional<std::string> readWholeFile(const std::string& path);
 // directory when missing. False, with `error`, when the disk refuses.
 bool writeFileAtomically(const std::string& path, std::string_view content, std::string* error);
 
+// Writes all of `data` to `fd`, through short writes and EINTR. Returns how many bytes were
+// written: data.size(), or fewer (errno set) when the disk or pipe refused the rest.
+size_t writeAll(int fd, std::string_view data);
+
+// Appends `data` to the end of `fd` whole or not at all: after a failed write (disk full), the
+// part that made it is cut off again, so that a line or frame is never left half written.
+bool appendWhole(int fd, std::string_view data);
+
 // How a secret file's content may look.
 enum class SecretForm {
   kLine,   // a token or password: one line (it goes into headers, where a newline is an attack)

@@ -39,23 +39,6 @@ std::string dayOf(int64_t ns) {
   return buf;
 }
 
-int64_t wallNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-bool writeAll(int fd, std::string_view data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 void fsyncDir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0) {
@@ -70,7 +53,7 @@ ArchiveOutput::ArchiveOutput(ArchiveOutputConfig config, BuildContext& ctx)
     : config_(std::move(config)),
       tier_specs_(ctx.global.tiers),
       encoder_(ctx.global),
-      clock_(wallNowNs) {
+      clock_(timestamp::nowNs) {
   if (!config_.key_file.empty()) {
     std::string error;
     if (!readSecretFile(config_.key_file, SecretForm::kBytes, hmac_key_, error)) {
@@ -206,7 +189,7 @@ void ArchiveOutput::verifyInBackground() {
   }
   chain_ok_->Set(report.problems.empty() ? 1 : 0);
   verify_problems_->Set(static_cast<double>(report.problems.size()));
-  verified_at_->Set(static_cast<double>(wallNowNs()) / 1e9);
+  verified_at_->Set(static_cast<double>(timestamp::nowNs()) / 1e9);
   verifying_ = false;
 }
 
@@ -356,7 +339,7 @@ bool ArchiveOutput::appendFrame(Segment& segment, std::string_view ndjson, size_
   size_t n = ZSTD_compress2(zstd_, frame_buffer_.data(), frame_buffer_.size(), ndjson.data(),
                             ndjson.size());
   if (ZSTD_isError(n)) return false;
-  if (!writeAll(segment.fd, std::string_view(frame_buffer_.data(), n))) {
+  if (writeAll(segment.fd, std::string_view(frame_buffer_.data(), n)) != n) {
     // Never leave half a frame behind: cut the segment back to where it was.
     int ignored = ::ftruncate(segment.fd, static_cast<off_t>(segment.bytes));
     (void)ignored;
@@ -517,7 +500,7 @@ void ArchiveOutput::appendRecord(Tier& tier, Record record) {
   std::string manifest = tier.dir + "/" + archive::kManifestName;
   int fd = ::open(manifest.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   std::string line = record.toJson() + "\n";
-  if (fd < 0 || !writeAll(fd, line) || ::fdatasync(fd) != 0) {
+  if (fd < 0 || writeAll(fd, line) != line.size() || ::fdatasync(fd) != 0) {
     std::string why = "cannot append to " + manifest + ": " + std::strerror(errno);
     logError("archive: " + why);
     last_error_.set(why);

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "agent/support/files.h"
 #include "agent/support/json_writer.h"
 
 namespace logship {
@@ -63,22 +64,7 @@ bool DeadLetterFile::writeBuffer() {
     fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd_ < 0) return false;
   }
-  size_t done = 0;
-  while (done < buffer_.size()) {
-    ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (done > 0) {
-        off_t end = ::lseek(fd_, 0, SEEK_END);
-        if (end >= static_cast<off_t>(done)) {
-          int ignored = ::ftruncate(fd_, end - static_cast<off_t>(done));
-          (void)ignored;
-        }
-      }
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
+  if (!appendWhole(fd_, buffer_)) return false;
   return ::fdatasync(fd_) == 0;
 }
 

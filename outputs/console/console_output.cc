@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include "agent/support/files.h"
+
 namespace logship {
 
 const OptionTable<ConsoleOutputConfig>& ConsoleOutputConfig::options() {
@@ -25,17 +27,11 @@ void ConsoleOutput::start(ComponentContext& context) { context_ = &context; }
 void ConsoleOutput::consume(SharedBatch batch, AckToken ack) {
   buffer_.clear();
   encoder_.encode(*batch, buffer_);
-  size_t done = 0;
-  while (done < buffer_.size()) {
-    ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      // A closed stdout cannot take the data; it stays unacknowledged and is re-read later.
-      context_->metrics().error("write_failed");
-      ack.resolve(AckStatus::kErrored);
-      return;
-    }
-    done += static_cast<size_t>(n);
+  if (writeAll(fd_, buffer_) != buffer_.size()) {
+    // A closed stdout cannot take the data; it stays unacknowledged and is re-read later.
+    context_->metrics().error("write_failed");
+    ack.resolve(AckStatus::kErrored);
+    return;
   }
   context_->metrics().sent(batch->events().size(), buffer_.size());
   ack.resolve(AckStatus::kDelivered);

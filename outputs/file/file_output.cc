@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "agent/core/log.h"
+#include "agent/support/files.h"
 
 namespace logship {
 
@@ -86,24 +87,7 @@ bool FileOutput::openFile() {
 }
 
 bool FileOutput::writeAll(const std::string& data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (done > 0) {
-        // A partial line would corrupt the file: cut it back to what it was.
-        off_t end = ::lseek(fd_, 0, SEEK_END);
-        if (end >= static_cast<off_t>(done)) {
-          int ignored = ::ftruncate(fd_, end - static_cast<off_t>(done));
-          (void)ignored;
-        }
-      }
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  return !config_.fsync || ::fdatasync(fd_) == 0;
+  return appendWhole(fd_, data) && (!config_.fsync || ::fdatasync(fd_) == 0);
 }
 
 void FileOutput::consume(SharedBatch batch, AckToken ack) {
