@@ -1,16 +1,16 @@
 // `logship archive verify|cat`: check and read the tamper-evident archive.
-#include <zstd.h>
-
 #include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <map>
 
 #include "agent/cli/commands.h"
+#include "agent/support/aead.h"
 #include "agent/support/files.h"
 #include "agent/support/timestamp.h"
 #include "outputs/archive/archive_manifest.h"
 #include "outputs/archive/archive_upload.h"
+#include "outputs/archive/segment_frames.h"
 
 namespace logship {
 
@@ -79,9 +79,17 @@ int verify(const std::string& target, VerifyOptions& o) {
 
 // Prints the events of one tier, optionally between two RFC 3339 times.
 int cat(const std::string& root, const std::string& tier, std::optional<int64_t> since,
-        std::optional<int64_t> until) {
+        std::optional<int64_t> until, const std::string& encryption_key_file) {
   std::string dir = root + "/" + tier;
   std::string error;
+  std::optional<KeyRing> keys;
+  if (!encryption_key_file.empty()) {
+    keys.emplace();
+    if (!KeyRing::load(encryption_key_file, &*keys, &error)) {
+      std::cerr << "logship archive cat: " << error << "\n";
+      return 2;
+    }
+  }
   std::vector<archive::Record> records = archive::readManifest(dir, &error);
   if (!error.empty() || records.empty()) {
     std::cerr << "logship archive cat: no readable MANIFEST in " << dir
@@ -101,26 +109,28 @@ int cat(const std::string& root, const std::string& tier, std::optional<int64_t>
   std::sort(ordered.begin(), ordered.end(), [](auto& a, auto& b) { return a.seq < b.seq; });
   for (const archive::Record& r : ordered) {
     if ((since && r.last_ns < *since) || (until && r.first_ns > *until)) continue;
-    std::ifstream in(dir + "/" + r.file, std::ios::binary);
-    std::string data((std::istreambuf_iterator<char>(in)), {});
+    const std::string data = readWholeFile(dir + "/" + r.file).value_or("");
     std::string plain;
-    for (size_t at = 0; at < data.size();) {
-      size_t n = ZSTD_findFrameCompressedSize(data.data() + at, data.size() - at);
-      unsigned long long raw =
-          ZSTD_isError(n) ? ZSTD_CONTENTSIZE_ERROR : ZSTD_getFrameContentSize(data.data() + at, n);
-      if (raw == ZSTD_CONTENTSIZE_ERROR || raw == ZSTD_CONTENTSIZE_UNKNOWN) {
+    size_t pos = 0;
+    for (;;) {
+      const archive::FrameRead read =
+          archive::readFrame(data, pos, keys ? &*keys : nullptr, r.file, plain, &error);
+      if (read == archive::FrameRead::kEnd) break;
+      if (read == archive::FrameRead::kNoKey) {
+        std::cerr << "logship archive cat: " << r.file << " is " << error
+                  << (keys ? "" : " (give --encryption-key-file)") << "\n";
+        return 1;
+      }
+      if (read != archive::FrameRead::kOk) {
         std::cerr << "logship archive cat: " << r.file << " is damaged; run verify\n";
         return 1;
       }
-      plain.resize(raw);
-      ZSTD_decompress(plain.data(), raw, data.data() + at, n);
-      at += n;
       std::string_view text(plain);
-      for (size_t pos = 0; pos < text.size();) {
-        size_t nl = text.find('\n', pos);
+      for (size_t at = 0; at < text.size();) {
+        size_t nl = text.find('\n', at);
         if (nl == std::string_view::npos) nl = text.size();
-        std::string_view line = text.substr(pos, nl - pos);
-        pos = nl + 1;
+        std::string_view line = text.substr(at, nl - at);
+        at = nl + 1;
         if (since || until) {
           // Lines start with {"@timestamp":"<30 bytes>"; keys are sorted.
           auto ts = line.size() > 45 ? timestamp::parseRfc3339(line.substr(15, 30)) : std::nullopt;
@@ -140,11 +150,12 @@ int archiveCommand(const CommonOptions& opts) {
   if (a.size() < 2) {
     std::cerr << "usage: logship archive verify PATH|s3://BUCKET[/PREFIX] [--key-file F] "
                  "[--anchors F] [--endpoint URL] | "
-                 "logship archive cat PATH --tier TIER [--since T] [--until T]\n";
+                 "logship archive cat PATH --tier TIER [--since T] [--until T] "
+                 "[--encryption-key-file F]\n";
     return 2;
   }
   VerifyOptions verify_options;
-  std::string tier;
+  std::string tier, encryption_key_file;
   std::optional<int64_t> since, until;
   for (size_t i = 2; i + 1 < a.size(); i += 2) {
     const std::string& name = a[i];
@@ -161,6 +172,8 @@ int archiveCommand(const CommonOptions& opts) {
       verify_options.s3.access_key_id_file = value;
     } else if (name == "secret-access-key-file") {
       verify_options.s3.secret_access_key_file = value;
+    } else if (name == "encryption-key-file") {
+      encryption_key_file = value;
     } else if (name == "tier") {
       tier = value;
     } else if (name == "since" || name == "until") {
@@ -182,7 +195,7 @@ int archiveCommand(const CommonOptions& opts) {
       std::cerr << "logship archive cat: --tier is required\n";
       return 2;
     }
-    return cat(a[1], tier, since, until);
+    return cat(a[1], tier, since, until, encryption_key_file);
   }
   std::cerr << "logship archive: unknown action '" << a[0] << "' (verify or cat)\n";
   return 2;

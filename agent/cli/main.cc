@@ -57,7 +57,7 @@ pipeline's admin.auth.token_file, or --token-file; HTTPS is used when the admin 
 
 constexpr const char* kArchiveHelp = R"(usage: logship archive verify PATH|s3://BUCKET[/PREFIX] [--key-file FILE] [--anchors FILE]
                               [--endpoint URL] [--region REGION]
-       logship archive cat PATH --tier TIER [--since TIME] [--until TIME]
+       logship archive cat PATH --tier TIER [--since TIME] [--until TIME] [--encryption-key-file FILE]
 
 verify checks every tier's MANIFEST chain (and its HMAC with --key-file) and every segment's
 size and SHA-256; it names each segment that was changed, removed, reordered or truncated and
@@ -65,9 +65,9 @@ exits 1 if any was. It reads a directory, or the bucket an archive's upload copi
 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --access-key-id-file and
 --secret-access-key-file). --anchors FILE checks the chain against the anchors recorded in FILE
 (any text holding the archive_anchors source's lines: NDJSON, a Kafka or Loki dump): history
-rewritten or cut off since an anchor was taken is named. cat decompresses a tier's segments in
-order and prints their events (NDJSON), optionally only those with @timestamp between two
-RFC 3339 times.
+rewritten or cut off since an anchor was taken is named. cat decompresses (and, with the
+archive's --encryption-key-file, decrypts) a tier's segments in order and prints their events
+(NDJSON), optionally only those with @timestamp between two RFC 3339 times.
 )";
 
 constexpr const char* kReportHelp =

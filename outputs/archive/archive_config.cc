@@ -22,6 +22,11 @@ const OptionTable<ArchiveOutputConfig>& ArchiveOutputConfig::options() {
                   "How often segments past their tier's retention are deleted.")
         .optional("key_file", &ArchiveOutputConfig::key_file,
                   "File holding a key to HMAC each tier's MANIFEST with (MANIFEST.hmac).")
+        .optional("encryption_key_file", &ArchiveOutputConfig::encryption_key_file,
+                  "Encrypt segments at rest with AES-256-GCM: a file of ID:HEX keys (64 hex "
+                  "digits, `openssl rand -hex 32`), the first encrypting, all decrypting; rotate "
+                  "by putting a new key first. `logship archive cat` takes it as "
+                  "--encryption-key-file.")
         .optional("verify_interval", &ArchiveOutputConfig::verify_interval,
                   "How often the archive verifies itself as `logship archive verify` does (in "
                   "the background, first a minute after start), setting "

@@ -15,6 +15,7 @@ struct ArchiveOutputConfig {
   Duration fsync_interval = std::chrono::milliseconds(200);
   Duration retention_check_interval = std::chrono::hours(1);
   std::string key_file;
+  std::string encryption_key_file;
   Duration verify_interval = std::chrono::hours(24);
   ConfigNode upload;
 

@@ -22,6 +22,7 @@ std::string Record::canonical() const {
   if (kind == Kind::kSegment) {
     s << "segment|" << seq << '|' << file << '|' << bytes << '|' << raw_bytes << '|' << events
       << '|' << sha256 << '|' << first_ns << '|' << last_ns << '|' << at_ns;
+    if (!key_id.empty()) s << "|key=" << key_id;
   } else {
     s << "deleted|" << seq << '|' << file << '|' << at_ns << '|' << reason;
   }
@@ -42,6 +43,10 @@ std::string Record::toJson() const {
            ",\"events\":" + std::to_string(events) + ",\"sha256\":\"" + sha256 +
            "\",\"first_ns\":" + std::to_string(first_ns) +
            ",\"last_ns\":" + std::to_string(last_ns);
+    if (!key_id.empty()) {
+      out += ",\"key_id\":";
+      json::appendString(out, key_id);
+    }
   } else {
     out += ",\"reason\":";
     json::appendString(out, reason);
@@ -69,6 +74,8 @@ std::optional<Record> Record::fromJson(std::string_view line) {
       return std::nullopt;
     }
     r.sha256 = sha;
+    std::string_view key_id;
+    if (!e["key_id"].get(key_id)) r.key_id = key_id;
   } else if (kind == "deleted") {
     r.kind = Kind::kDeleted;
     std::string_view reason;

@@ -24,6 +24,7 @@ struct Record {
   int64_t last_ns = 0;
   int64_t at_ns = 0;   // when sealed or deleted
   std::string reason;  // deletions: "retention"
+  std::string key_id;  // encrypted segments: the key that sealed them (each frame names its own)
   std::string chain;
 
   // The fields the chain covers, in a fixed order.

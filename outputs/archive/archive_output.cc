@@ -70,6 +70,15 @@ ArchiveOutput::ArchiveOutput(ArchiveOutputConfig config, BuildContext& ctx)
                                                     config_.path);
     }
   }
+  if (!config_.encryption_key_file.empty()) {
+    KeyRing keys;
+    std::string error;
+    if (KeyRing::load(config_.encryption_key_file, &keys, &error)) {
+      keys_ = std::move(keys);
+    } else {
+      ctx.diag.error(ctx.node["encryption_key_file"].location(), error);
+    }
+  }
   zstd_ = ZSTD_createCCtx();
   ZSTD_CCtx_setParameter(zstd_, ZSTD_c_compressionLevel,
                          static_cast<int>(config_.compression_level));
@@ -272,14 +281,18 @@ void ArchiveOutput::recoverOpenSegments(Tier& tier) {
       s.rel = s.day + "/" + name.substr(0, name.size() - std::strlen(kOpenSuffix));
       s.seq = std::strtoull(name.c_str(), nullptr, 10);
       std::string plain;
-      while (valid < data.size()) {
-        size_t n = ZSTD_findFrameCompressedSize(data.data() + valid, data.size() - valid);
-        if (ZSTD_isError(n)) break;
-        unsigned long long raw = ZSTD_getFrameContentSize(data.data() + valid, n);
-        if (raw == ZSTD_CONTENTSIZE_ERROR || raw == ZSTD_CONTENTSIZE_UNKNOWN) break;
-        plain.resize(raw);
-        if (ZSTD_isError(ZSTD_decompress(plain.data(), raw, data.data() + valid, n))) break;
-        s.raw_bytes += raw;
+      std::string error;
+      for (;;) {
+        const archive::FrameRead read = archive::readFrame(
+            data, valid, keys_ ? &*keys_ : nullptr, s.rel, plain, &error);
+        if (read == archive::FrameRead::kNoKey) {
+          // Cannot be read, so cannot be counted: sealed as it is, never cut.
+          logWarn("archive: " + f.path().string() + ": " + error);
+          valid = data.size();
+          break;
+        }
+        if (read != archive::FrameRead::kOk) break;
+        s.raw_bytes += plain.size();
         for (size_t at = 0; at < plain.size();) {
           size_t nl = plain.find('\n', at);
           if (nl == std::string::npos) break;
@@ -291,7 +304,6 @@ void ArchiveOutput::recoverOpenSegments(Tier& tier) {
           }
           at = nl + 1;
         }
-        valid += n;
       }
       if (valid < data.size()) {
         logWarn("archive: " + f.path().string() + ": dropped " +
@@ -339,7 +351,15 @@ bool ArchiveOutput::appendFrame(Segment& segment, std::string_view ndjson, size_
   size_t n = ZSTD_compress2(zstd_, frame_buffer_.data(), frame_buffer_.size(), ndjson.data(),
                             ndjson.size());
   if (ZSTD_isError(n)) return false;
-  if (writeAll(segment.fd, std::string_view(frame_buffer_.data(), n)) != n) {
+  std::string_view frame(frame_buffer_.data(), n);
+  std::string sealed;
+  if (keys_) {
+    sealed = archive::sealFrame(frame, keys_->currentId(), *keys_->key(keys_->currentId()),
+                                segment.rel, segment.bytes);
+    frame = sealed;
+    n = sealed.size();
+  }
+  if (writeAll(segment.fd, frame) != n) {
     // Never leave half a frame behind: cut the segment back to where it was.
     int ignored = ::ftruncate(segment.fd, static_cast<off_t>(segment.bytes));
     (void)ignored;
@@ -488,6 +508,7 @@ void ArchiveOutput::seal(Segment& segment) {
   r.first_ns = segment.first_ns;
   r.last_ns = segment.last_ns;
   r.at_ns = clock_();
+  if (keys_) r.key_id = keys_->currentId();
   const std::string file = r.file;
   const int64_t retain_until = retainUntil(tier, r.last_ns);
   appendRecord(tier, std::move(r));

@@ -7,6 +7,7 @@
 #include <map>
 #include <thread>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "outputs/archive/archive_config.h"
 #include "outputs/archive/archive_manifest.h"
 #include "outputs/archive/archive_upload.h"
+#include "outputs/archive/segment_frames.h"
 #include "outputs/common/ndjson_encoder.h"
 
 namespace prometheus {
@@ -104,6 +106,7 @@ class ArchiveOutput final : public Sink {
   ComponentContext* context_ = nullptr;
   NdjsonEncoder encoder_;
   std::string hmac_key_;
+  std::optional<KeyRing> keys_;  // encryption at rest
   Clock clock_;
   ZSTD_CCtx* zstd_ = nullptr;
   std::map<std::string, Tier> tiers_;

@@ -222,5 +222,52 @@ TEST_F(ArchiveRetentionTest, TheArchiveVerifiesItselfAndSaysWhenATierWasTampered
   out->stop();
 }
 
+TEST_F(ArchiveRetentionTest, EncryptedSegmentsReadWithTheirKeysAcrossARotation) {
+  const fs::path keys = root_.string() + "-keys";
+  std::ofstream(keys) << "k1:" << std::string(64, '1') << "\n";
+  auto out = make(", encryption_key_file: " + keys.string());
+  write(*out, 1, now_, 5);
+  out->sealAll();
+  out.reset();
+  // Rotation: the new key first, the old one kept to read what it sealed. A segment left open
+  // by a crash is recovered with it too.
+  std::ofstream(keys) << "k2:" << std::string(64, '2') << "\nk1:" << std::string(64, '1') << "\n";
+  out = make(", encryption_key_file: " + keys.string());
+  write(*out, 1, now_, 3);
+  out.reset();  // no sealAll: open, as after a crash
+  out = make(", encryption_key_file: " + keys.string());
+  out->sealAll();
+  std::string error;
+  const auto records = archive::readManifest((root_ / "app").string(), &error);
+  ASSERT_EQ(records.size(), 2u) << error;
+  EXPECT_EQ(records[0].key_id, "k1");
+  EXPECT_EQ(records[1].key_id, "k2");
+  EXPECT_EQ(records[1].events, 3u);  // recovery decrypted the frames to count them
+  KeyRing ring;
+  ASSERT_TRUE(KeyRing::load(keys.string(), &ring, &error));
+  size_t events = 0;
+  for (const auto& r : records) {
+    const std::string data = fileText(root_ / "app" / r.file);
+    EXPECT_EQ(data.find("event 1"), std::string::npos) << "plaintext on disk";
+    size_t pos = 0;
+    std::string plain;
+    while (archive::readFrame(data, pos, &ring, r.file, plain, &error) == archive::FrameRead::kOk) {
+      events += static_cast<size_t>(std::count(plain.begin(), plain.end(), '\n'));
+    }
+    EXPECT_EQ(pos, data.size());
+    // Without the key it is named, not misread.
+    pos = 0;
+    EXPECT_EQ(archive::readFrame(data, pos, nullptr, r.file, plain, &error),
+              archive::FrameRead::kNoKey);
+    // A frame moved to another segment does not open there.
+    pos = 0;
+    EXPECT_EQ(archive::readFrame(data, pos, &ring, "other/" + r.file, plain, &error),
+              archive::FrameRead::kDamaged);
+  }
+  EXPECT_EQ(events, 8u);
+  EXPECT_TRUE(archive::verifyArchive(root_.string(), "").problems.empty());
+  fs::remove(keys);
+}
+
 }  // namespace
 }  // namespace logship
