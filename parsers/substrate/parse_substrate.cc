@@ -14,8 +14,9 @@ std::string_view ParseSubstrate::parseEvent(Batch& batch, Event& event) const {
     return kReason;
   }
   namespace ecs = parsers::ecs;
-  event.timestamp_ns = line.timestamp_ns;
-  const Severity severity = substrate::severityFromSubstrateLevel(line.level);
+  // A panic report carries no time of its own: the time it was read (or the wrapper's) stays.
+  if (line.timestamped) event.timestamp_ns = line.timestamp_ns;
+  const Severity severity = substrate::substrateSeverity(line);
   if (severity != Severity::kUnset) event.severity = severity;
   auto add = [&](std::string_view key, std::string_view value) {
     if (!value.empty()) parsers::addFieldBounded(batch, event, key, FieldValue::string(value));

@@ -11,7 +11,8 @@
 namespace logship {
 
 // The parse_substrate transform: substrate::parseSubstrateLine() on every message. Fields:
-// @timestamp, log.level (ERROR high, WARN medium, INFO info, DEBUG/TRACE debug),
+// @timestamp, log.level (ERROR high, WARN medium, INFO info, DEBUG/TRACE debug; without a printed
+// level the level the node logs that kind of message at; equivocation and node_panic critical),
 // substrate.chain, process.thread.name, log.logger, substrate.message (the body; message keeps
 // the raw line), event.action and what that kind of line carries (substrate.block.number,
 // substrate.block.hash, substrate.peers, substrate.best, substrate.finalized, ...).
