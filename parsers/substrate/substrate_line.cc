@@ -214,36 +214,46 @@ void extractBlockHistory(std::string_view text, Extractor& x) {
 }
 
 // "Imported #N (0xblock)" (before 2023) or "Imported #N (0xparent -> 0xblock)" / "(0xparent →
-// 0xblock)" (sc-informant since). The hash printed last is always the imported block's.
-void extractImportedHashes(std::string_view text, Extractor& x, std::optional<bool> best) {
+// 0xblock)" (sc-informant since). The hash printed last is always the imported block's; when
+// `parent_first` (the emoji only ever came with the arrow) a line cut before the arrow holds the
+// parent's alone. Returns whether the line had the parent → block form.
+bool extractImportedHashes(std::string_view text, Extractor& x, bool parent_first) {
   x.number("substrate.block.number", after(text, "#"));
   const std::optional<std::string_view> open = after(text, "(");
   const std::string_view first = open ? leadingHash(*open) : std::string_view();
-  if (first.empty()) return;
+  if (first.empty()) return false;
   std::string_view rest = skipSpaces(open->substr(first.size()));
-  const bool arrow = rest.starts_with(kRightArrow) || rest.starts_with("->");
-  if (!arrow) {
-    x.add("substrate.block.hash", FieldValue::string(first));
+  if (rest.starts_with("->")) {
+    rest.remove_prefix(2);
+  } else if (rest.starts_with(kRightArrow)) {
+    rest.remove_prefix(kRightArrow.size());
   } else {
-    rest.remove_prefix(rest.starts_with("->") ? 2 : kRightArrow.size());
-    x.hash("substrate.block.hash", skipSpaces(rest));
-    x.add("substrate.parent_hash", FieldValue::string(first));
+    x.add(parent_first ? "substrate.parent_hash" : "substrate.block.hash",
+          FieldValue::string(first));
+    return false;
   }
-  // The old "✨ Imported #N (0x…)" was printed for every import, best or not: unknown there.
-  if (best && (arrow || *best)) x.add("substrate.block.best", FieldValue::boolean(*best));
+  x.hash("substrate.block.hash", skipSpaces(rest));
+  x.add("substrate.parent_hash", FieldValue::string(first));
+  return true;
 }
 
+// 🏆 and 🌟: the block became the new best.
 void extractImportedBest(std::string_view text, Extractor& x) {
   extractImportedHashes(text, x, true);
+  x.add("substrate.block.best", FieldValue::boolean(true));
 }
 
+// 🆕: imported on a fork, not the best.
 void extractImportedNotBest(std::string_view text, Extractor& x) {
-  extractImportedHashes(text, x, false);
+  extractImportedHashes(text, x, true);
+  x.add("substrate.block.best", FieldValue::boolean(false));
 }
 
-// ✨ meant "not best" only while 🌟 marked the best ones (the "->" form); before, every import.
+// ✨ meant "not best" only while 🌟 marked the best ones (the "->" form); before that it was
+// printed for every import, so whether the block became the best is unknown there.
 void extractImportedSparkle(std::string_view text, Extractor& x) {
-  extractImportedHashes(text, x, false);
+  if (extractImportedHashes(text, x, false))
+    x.add("substrate.block.best", FieldValue::boolean(false));
 }
 
 void extractPrepared(std::string_view text, Extractor& x) {

@@ -125,6 +125,12 @@ TEST(SubstrateImportTest, CutLinesKeepWhatTheyHold) {
       parsed("2025-02-11 09:12:30 \xF0\x9F\x8F\x86 Imported #2817 (0x2f31" ELLIPSIS "0b2e " ARROW);
   EXPECT_EQ(lineString(no_child, "substrate.parent_hash"), "0x2f31" ELLIPSIS "0b2e");
   EXPECT_EQ(lineField(no_child, "substrate.block.hash"), nullptr);
+  // 🆕 lines always name the parent first: cut before the arrow, the hash is not the block's.
+  const SubstrateLine parent_only =
+      parsed("2025-02-11 09:12:31 \xF0\x9F\x86\x95 Imported #2817 (0x2f31" ELLIPSIS "0b2e");
+  EXPECT_EQ(lineString(parent_only, "substrate.parent_hash"), "0x2f31" ELLIPSIS "0b2e");
+  EXPECT_EQ(lineField(parent_only, "substrate.block.hash"), nullptr);
+  EXPECT_EQ(lineBool(parent_only, "substrate.block.best"), false);
   const SubstrateLine no_hash = parsed("2025-02-11 09:12:30 \xF0\x9F\x8F\x86 Imported #2817 (");
   EXPECT_EQ(lineInteger(no_hash, "substrate.block.number"), 2817);
   EXPECT_EQ(lineField(no_hash, "substrate.block.hash"), nullptr);
