@@ -256,9 +256,13 @@ void extractImportedSparkle(std::string_view text, Extractor& x) {
     x.add("substrate.block.best", FieldValue::boolean(false));
 }
 
+// sc-basic-authorship: "🎁 Prepared block for proposing at 9 (5 ms) [hash: 0x…; parent_hash: 0x…;
+// extrinsics (1): [0x…]]", and without the emoji and brackets "... (5 ms) hash: 0x…; parent_hash:
+// 0x…; end: NoMoreTransactions; extrinsics_count: 1". The block's hash comes first.
 void extractPrepared(std::string_view text, Extractor& x) {
   x.number("substrate.block.number", after(text, "proposing at "));
-  x.hash("substrate.block.hash", after(text, "[hash: "));
+  x.hash("substrate.block.hash", after(text, "hash: "));
+  x.hash("substrate.parent_hash", after(text, "parent_hash: "));
 }
 
 void extractEpoch(std::string_view text, Extractor& x) {
@@ -442,10 +446,10 @@ constexpr Kind kKinds[] = {
     {"\xE2\x9A\x99", "State sync", "state_sync", kInfo, extractStateSync},                // ⚙
     {"\xE2\x8F\xA9", "Warping", "warp_sync", kInfo, extractWarp},                         // ⏩
     {"\xE2\x8F\xA9", "Block history", "block_history_sync", kInfo, extractBlockHistory},  // ⏩
-    {"\xF0\x9F\x8E\x81", "Prepared block for proposing", "prepared_block", kInfo,
-     extractPrepared},                                                     // 🎁
-    {"\xF0\x9F\x91\xB6", "New epoch ", "new_epoch", kInfo, extractEpoch},  // 👶
-    {"\xF0\x9F\x91\xB6", "Starting BABE", "babe_started", kInfo},          // 👶
+    {"\xF0\x9F\x8E\x81", "Prepared block for proposing", "prepared_block", kInfo, extractPrepared},
+    {"", "Prepared block for proposing", "prepared_block", kInfo, extractPrepared},  // 🎁
+    {"\xF0\x9F\x91\xB6", "New epoch ", "new_epoch", kInfo, extractEpoch},            // 👶
+    {"\xF0\x9F\x91\xB6", "Starting BABE", "babe_started", kInfo},                    // 👶
     {"\xF0\x9F\x94\x8D", "Discovered new external address", "discovered_address", kInfo,
      extractAddressAfterColon},                                                              // 🔍
     {"\xE3\x80\xBD", "Prometheus", "prometheus_started", kInfo, extractAddressAfterAt},      // 〽

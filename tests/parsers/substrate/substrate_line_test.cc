@@ -136,6 +136,27 @@ TEST(SubstrateImportTest, CutLinesKeepWhatTheyHold) {
   EXPECT_EQ(lineField(no_hash, "substrate.block.hash"), nullptr);
 }
 
+// sc-basic-authorship, with and without the emoji and brackets.
+TEST(SubstrateAuthorshipTest, PreparedBlock) {
+  const SubstrateLine gift = parsed(
+      "2025-02-11 09:12:36 \xF0\x9F\x8E\x81 Prepared block for proposing at 2819 (2 ms) [hash: "
+      "0x5f6e0a; parent_hash: 0x1b2c" ELLIPSIS "3d4e; extrinsics (2): [0x1a2b" ELLIPSIS
+      "3c4d, 0x5e6f" ELLIPSIS "7a8b]]");
+  EXPECT_EQ(gift.action, "prepared_block");
+  EXPECT_EQ(lineInteger(gift, "substrate.block.number"), 2819);
+  EXPECT_EQ(lineString(gift, "substrate.block.hash"), "0x5f6e0a");
+  EXPECT_EQ(lineString(gift, "substrate.parent_hash"), "0x1b2c" ELLIPSIS "3d4e");
+
+  const SubstrateLine plain = parsed(
+      "2025-06-02 08:00:12.004  INFO tokio-runtime-worker sc_basic_authorship::basic_authorship: "
+      "Prepared block for proposing at 2820 (3 ms) hash: 0x77aa01; parent_hash: 0x5f6e" ELLIPSIS
+      "0a00; end: NoMoreTransactions; extrinsics_count: 2");
+  EXPECT_EQ(plain.action, "prepared_block");
+  EXPECT_EQ(lineInteger(plain, "substrate.block.number"), 2820);
+  EXPECT_EQ(lineString(plain, "substrate.block.hash"), "0x77aa01");
+  EXPECT_EQ(lineString(plain, "substrate.parent_hash"), "0x5f6e" ELLIPSIS "0a00");
+}
+
 // sc-consensus-grandpa authorities.rs and import.rs.
 TEST(SubstrateGrandpaTest, AuthoritySetChanges) {
   const SubstrateLine scheduled = parsed(
