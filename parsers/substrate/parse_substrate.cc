@@ -7,8 +7,14 @@ ParseSubstrate::ParseSubstrate(ParseSubstrateConfig config, BuildContext&)
       offset_seconds_(parsers::parseUtcOffset(config_.timezone_offset).value_or(0)) {}
 
 std::string_view ParseSubstrate::parseEvent(Batch& batch, Event& event) const {
+  const std::optional<std::string_view> text = parsers::inputText(batch, event, config_.field);
+  if (!text) {
+    constexpr std::string_view kReason = "field to parse is missing";
+    parsers::markParseError(batch, event, event, kReason);
+    return kReason;
+  }
   substrate::SubstrateLine line;
-  if (!substrate::parseSubstrateLine(event.message, offset_seconds_, line)) {
+  if (!substrate::parseSubstrateLine(*text, offset_seconds_, line)) {
     constexpr std::string_view kReason = "no timestamp at the start of the line";
     parsers::markParseError(batch, event, event, kReason);
     return kReason;

@@ -10,7 +10,8 @@
 
 namespace logship {
 
-// The parse_substrate transform: substrate::parseSubstrateLine() on every message. Fields:
+// The parse_substrate transform: substrate::parseSubstrateLine() on every message (or the string
+// field `field` names, for node output a journal, Docker or syslog wrapped). Fields:
 // @timestamp, log.level (ERROR high, WARN medium, INFO info, DEBUG/TRACE debug; without a printed
 // level the level the node logs that kind of message at; equivocation and node_panic critical),
 // substrate.chain, process.thread.name, log.logger, substrate.message (the body; message keeps

@@ -282,6 +282,76 @@ TEST(ParseSubstrateTest, LevelsFollowTheKindWhenNoneIsPrinted) {
   EXPECT_EQ(str(events[5], "substrate.parent_hash"), "0x2f31");
 }
 
+// Runs `first` then `second` on `lines` as one batch.
+std::unique_ptr<Batch> runTwo(Transform& first, Transform& second,
+                              const std::vector<std::string>& lines, int64_t read_time_ns) {
+  auto parsed = runLines(first, lines, read_time_ns);
+  if (parsed == nullptr) return nullptr;
+  FakeContext context;
+  second.start(context);
+  testing::CapturingEmitter out;
+  second.process(*parsed, out);
+  if (out.batches.size() != 1u) return nullptr;
+  return std::move(out.batches[0]);
+}
+
+// Docker's json-file driver: each line of the node's stderr is a JSON document's "log".
+TEST(ParseSubstrateFieldTest, DockerJsonFileLogField) {
+  auto json = buildOrFail("parse_json");
+  auto node = buildOrFail("parse_substrate", "field: log");
+  ASSERT_NE(json, nullptr);
+  ASSERT_NE(node, nullptr);
+  auto batch = runTwo(
+      *json, *node,
+      {R"({"log":"2025-02-11 09:12:30 )"
+       "\xF0\x9F\x8F\x86 Imported #2817 (0x2f31\xE2\x80\xA6"
+       "0b2e \xE2\x86\x92 0x9a1c\xE2\x80\xA6"
+       R"(77d4)\n","stream":"stderr","time":"2025-02-11T09:12:30.481936210Z"})",
+       R"({"log":"2025-02-11 09:12:31 Report 12D3KooWSCufgHzV4fCwRijfH2k3abrpAJxTKxEvN1FDuRXA2U9x: -2147483648 to -2147483643. Reason: Same block request multiple times. Banned, disconnecting.\n","stream":"stderr","time":"2025-02-11T09:12:31.002Z"})",
+       R"({"stream":"stderr","time":"2025-02-11T09:12:32Z"})"},
+      0);
+  ASSERT_NE(batch, nullptr);
+  const auto& events = batch->events();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_FALSE(parseFailed(events[0]));
+  EXPECT_EQ(events[0].timestamp_ns, utcNs(2025, 2, 11, 9, 12, 30));  // the node's own time
+  EXPECT_EQ(str(events[0], "event.action"), "block_imported");
+  EXPECT_EQ(integer(events[0], "substrate.block.number"), 2817);
+  EXPECT_EQ(str(events[0], "substrate.block.hash"),
+            "0x9a1c\xE2\x80\xA6"
+            "77d4");
+  EXPECT_EQ(boolean(events[0], "substrate.block.best"), true);
+  EXPECT_EQ(str(events[1], "event.action"), "peer_banned");
+  EXPECT_EQ(events[1].severity, Severity::kMedium);
+  EXPECT_EQ(str(events[1], "substrate.ban_reason"), "Same block request multiple times");
+  EXPECT_TRUE(parseFailed(events[2]));
+  EXPECT_EQ(str(events[2], "event.parse_error"), "field to parse is missing");
+}
+
+// journalctl / syslog: the node's line is the syslog message body.
+TEST(ParseSubstrateFieldTest, SyslogMessageField) {
+  auto syslog = buildOrFail("parse_syslog");
+  auto node = buildOrFail("parse_substrate", "field: syslog.message");
+  ASSERT_NE(syslog, nullptr);
+  ASSERT_NE(node, nullptr);
+  auto batch = runTwo(
+      *syslog, *node,
+      {"Dec  8 19:14:31 ns3159483 robonomics[1019836]: 2022-12-08 19:14:31 [Relaychain] GRANDPA "
+       "voter error: could not complete a round on disk: Database",
+       "Dec  8 19:14:31 ns3159483 robonomics[1019836]: 2022-12-08 19:14:31 [Relaychain] Essential "
+       "task `grandpa-voter` failed. Shutting down service."},
+      utcNs(2022, 12, 8, 19, 14, 40));
+  ASSERT_NE(batch, nullptr);
+  const auto& events = batch->events();
+  EXPECT_EQ(str(events[0], "event.action"), "grandpa_error");
+  EXPECT_EQ(str(events[0], "substrate.chain"), "Relaychain");
+  EXPECT_EQ(events[0].severity, Severity::kHigh);
+  EXPECT_EQ(str(events[0], "error.message"), "could not complete a round on disk: Database");
+  EXPECT_EQ(str(events[1], "event.action"), "essential_task_failed");
+  EXPECT_EQ(str(events[1], "substrate.task"), "grandpa-voter");
+  EXPECT_EQ(str(events[1], "process.name"), "robonomics");  // parse_syslog's fields stay
+}
+
 // The multiline rule shipped for node logs: its start pattern read from the example pipelines.
 std::string shippedNodeStartPattern(const std::string& relative_path) {
   const YAML::Node config = YAML::LoadFile(std::string(LOGSHIP_SOURCE_DIR) + "/" + relative_path);
