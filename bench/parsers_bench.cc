@@ -286,6 +286,49 @@ void BM_ParseSubstrate(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseSubstrate)->Unit(benchmark::kMillisecond);
 
+// Output of a current polkadot-sdk node: mostly imports (best and forks, parent → hash) and the
+// informant's idle line, with the detailed format's header and the rarer failure lines.
+std::vector<std::string> currentNodeLines() {
+  return {
+      "2025-02-11 09:12:30 \xF0\x9F\x8F\x86 Imported #2817 (0x2f31\xE2\x80\xA6"
+      "0b2e \xE2\x86\x92 0x9a1c\xE2\x80\xA6"
+      "77d4)",
+      "2025-02-11 09:12:31 \xF0\x9F\x86\x95 Imported #2817 (0x2f31\xE2\x80\xA6"
+      "0b2e \xE2\x86\x92 0x5be0\xE2\x80\xA6"
+      "13aa)",
+      "2025-02-11 09:12:33 \xF0\x9F\x92\xA4 Idle (25 peers), best: #2817 (0x9a1c\xE2\x80\xA6"
+      "77d4), finalized #2815 (0x77b0\xE2\x80\xA6"
+      "e412), \xE2\xAC\x87 12.3kiB/s \xE2\xAC\x86 10.1kiB/s",
+      "2025-02-11 09:12:36.004  INFO tokio-runtime-worker substrate: \xF0\x9F\x8F\x86 Imported "
+      "#2818 (0x9a1c\xE2\x80\xA6"
+      "77d4 \xE2\x86\x92 0x1b2c\xE2\x80\xA6"
+      "3d4e)",
+      "2025-02-11 09:12:36.010  INFO tokio-runtime-worker sc_basic_authorship::basic_authorship: "
+      "\xF0\x9F\x8E\x81 Prepared block for proposing at 2819 (2 ms) [hash: 0x5f6e; parent_hash: "
+      "0x1b2c\xE2\x80\xA6"
+      "3d4e; extrinsics (2): [0x1a2b\xE2\x80\xA6"
+      "3c4d, 0x5e6f\xE2\x80\xA6"
+      "7a8b]",
+      "2025-02-11 09:12:37 Report 12D3KooWSCufgHzV4fCwRijfH2k3abrpAJxTKxEvN1FDuRXA2U9x: "
+      "-2147483648 "
+      "to -2147483643. Reason: Same block request multiple times. Banned, disconnecting.",
+      "2025-02-11 09:12:42 \xE2\x8C\x9B\xEF\xB8\x8F Discarding proposal for slot 289840402; "
+      "block production took too long",
+      "2025-02-11 09:12:48 \xF0\x9F\x8F\x86 Imported #2819 (0x1b2c\xE2\x80\xA6"
+      "3d4e \xE2\x86\x92 0x5f6e\xE2\x80\xA6"
+      "7a8b)",
+      "2025-02-11 09:12:49.500  WARN tokio-runtime-worker sync: Error importing block: peer "
+      "sent an invalid justification"};
+}
+
+void BM_ParseSubstrateCurrentNode(benchmark::State& state) {
+  static const Input input = replicate(currentNodeLines());
+  std::vector<std::unique_ptr<Transform>> chain;
+  chain.push_back(build("parse_substrate", ""));
+  runChain(state, input, chain);
+}
+BENCHMARK(BM_ParseSubstrateCurrentNode)->Unit(benchmark::kMillisecond);
+
 void BM_ParseLogfmt(benchmark::State& state) {
   static const Input input = replicate(logfmtLines());
   std::vector<std::unique_ptr<Transform>> chain;

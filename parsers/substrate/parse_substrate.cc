@@ -7,15 +7,22 @@ ParseSubstrate::ParseSubstrate(ParseSubstrateConfig config, BuildContext&)
       offset_seconds_(parsers::parseUtcOffset(config_.timezone_offset).value_or(0)) {}
 
 std::string_view ParseSubstrate::parseEvent(Batch& batch, Event& event) const {
+  const std::optional<std::string_view> text = parsers::inputText(batch, event, config_.field);
+  if (!text) {
+    constexpr std::string_view kReason = "field to parse is missing";
+    parsers::markParseError(batch, event, event, kReason);
+    return kReason;
+  }
   substrate::SubstrateLine line;
-  if (!substrate::parseSubstrateLine(event.message, offset_seconds_, line)) {
+  if (!substrate::parseSubstrateLine(*text, offset_seconds_, line)) {
     constexpr std::string_view kReason = "no timestamp at the start of the line";
     parsers::markParseError(batch, event, event, kReason);
     return kReason;
   }
   namespace ecs = parsers::ecs;
-  event.timestamp_ns = line.timestamp_ns;
-  const Severity severity = substrate::severityFromSubstrateLevel(line.level);
+  // A panic report carries no time of its own: the time it was read (or the wrapper's) stays.
+  if (line.timestamped) event.timestamp_ns = line.timestamp_ns;
+  const Severity severity = substrate::substrateSeverity(line);
   if (severity != Severity::kUnset) event.severity = severity;
   auto add = [&](std::string_view key, std::string_view value) {
     if (!value.empty()) parsers::addFieldBounded(batch, event, key, FieldValue::string(value));

@@ -10,11 +10,15 @@
 
 namespace logship {
 
-// The parse_substrate transform: substrate::parseSubstrateLine() on every message. Fields:
-// @timestamp, log.level (ERROR high, WARN medium, INFO info, DEBUG/TRACE debug),
+// The parse_substrate transform: substrate::parseSubstrateLine() on every message (or the string
+// field `field` names, for node output a journal, Docker or syslog wrapped). Fields:
+// @timestamp, log.level (ERROR high, WARN medium, INFO info, DEBUG/TRACE debug; without a printed
+// level the level the node logs that kind of message at; equivocation and node_panic critical),
 // substrate.chain, process.thread.name, log.logger, substrate.message (the body; message keeps
 // the raw line), event.action and what that kind of line carries (substrate.block.number,
-// substrate.block.hash, substrate.peers, substrate.best, substrate.finalized, ...).
+// substrate.block.hash, substrate.parent_hash, substrate.block.best, substrate.peers,
+// substrate.best, substrate.finalized, error.message, ...). A panic report keeps the time it was
+// read: it prints none.
 class ParseSubstrate final : public Transform {
  public:
   ParseSubstrate(ParseSubstrateConfig config, BuildContext& ctx);

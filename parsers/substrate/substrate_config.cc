@@ -8,9 +8,14 @@ namespace logship {
 const OptionTable<ParseSubstrateConfig>& ParseSubstrateConfig::options() {
   static const OptionTable<ParseSubstrateConfig> table = [] {
     OptionTable<ParseSubstrateConfig> t;
-    t.optional("timezone_offset", &ParseSubstrateConfig::timezone_offset,
-               "UTC offset of the node's clock (nodes log local time without a zone), e.g. "
-               "+02:00.")
+    t.optional("field", &ParseSubstrateConfig::field,
+               "Field whose string value is parsed instead of the message (node output wrapped "
+               "by journald, Docker's json-file or syslog: e.g. log after parse_json, "
+               "syslog.message after parse_syslog); an event without it gets "
+               "event.parse_error.")
+        .optional("timezone_offset", &ParseSubstrateConfig::timezone_offset,
+                  "UTC offset of the node's clock (nodes log local time without a zone), e.g. "
+                  "+02:00.")
         .check([](const ParseSubstrateConfig& c, const ConfigNode& node, Diagnostics& diag) {
           parsers::checkUtcOffsetOption(c.timezone_offset, node, diag);
         });

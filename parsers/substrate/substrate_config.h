@@ -8,6 +8,7 @@
 namespace logship {
 
 struct ParseSubstrateConfig {
+  std::string field;  // empty: the message
   std::string timezone_offset = "UTC";
 
   static const OptionTable<ParseSubstrateConfig>& options();

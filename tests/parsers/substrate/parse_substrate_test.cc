@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "agent/core/line_reader.h"
+#include "agent/sources/file/line_assembler.h"
 #include "parsers/substrate/substrate_line.h"
 #include "tests/parsers/parser_test_support.h"
 #include "tests/requirements.h"
@@ -13,6 +15,7 @@
 namespace logship {
 namespace {
 
+using testing::boolean;
 using testing::buildOrFail;
 using testing::FakeContext;
 using testing::integer;
@@ -88,7 +91,8 @@ TEST_F(ParseSubstrateLineTest, PrometheusStarted) {
   EXPECT_EQ(str(e, "substrate.chain"), "Relaychain");
   EXPECT_EQ(str(e, "event.action"), "prometheus_started");
   EXPECT_EQ(str(e, "substrate.address"), "127.0.0.1:9616");
-  EXPECT_EQ(e.severity, Severity::kUnset);  // this format prints no level
+  // This format prints no level: the node logs this kind at info.
+  EXPECT_EQ(e.severity, Severity::kInfo);
   EXPECT_EQ(e.findField("process.thread.name"), nullptr);
 }
 
@@ -97,6 +101,7 @@ TEST_F(ParseSubstrateLineTest, PlainParachainLine) {
   EXPECT_EQ(str(e, "substrate.chain"), "Parachain");
   EXPECT_EQ(str(e, "substrate.message"), "Unable to listen on 127.0.0.1:9945");
   EXPECT_EQ(e.findField("event.action"), nullptr);
+  EXPECT_EQ(e.severity, Severity::kUnset);  // neither printed nor known from a kind
 }
 
 TEST_F(ParseSubstrateLineTest, DiscoveredAddress) {
@@ -115,6 +120,9 @@ TEST_F(ParseSubstrateLineTest, BlockImported) {
   EXPECT_EQ(str(e, "substrate.block.hash"),
             "0xe60b\xE2\x80\xA6"
             "9b0a");
+  // Before 2023 the line said neither the parent nor whether the block became the best.
+  EXPECT_EQ(e.findField("substrate.parent_hash"), nullptr);
+  EXPECT_EQ(e.findField("substrate.block.best"), nullptr);
   EXPECT_EQ(integer(line(9), "substrate.block.number"), 31);
 }
 
@@ -243,6 +251,196 @@ TEST(ParseSubstrateTest, MoreKindsLevelsAndFormats) {
     EXPECT_EQ(events[i].field_count, 1);
   }
   EXPECT_EQ(context.counting().discarded_by_reason["parse_error"], 2u);
+}
+
+TEST(ParseSubstrateTest, LevelsFollowTheKindWhenNoneIsPrinted) {
+  auto transform = buildOrFail("parse_substrate");
+  ASSERT_NE(transform, nullptr);
+  auto batch = runLines(
+      *transform,
+      {"2024-01-10 12:00:12 Proposing failed: Import failed: Error at calling runtime api",
+       "2022-12-08 19:14:31 [Relaychain] Essential task `grandpa-voter` failed. Shutting down "
+       "service.",
+       "2024-01-10 12:00:12 Slot author is equivocating at slot 284225602 with headers 0x1e5b and "
+       "0x7c2d",
+       "2024-01-10 12:00:12.100  INFO tokio-runtime-worker aura: Slot author is equivocating at "
+       "slot 284225602 with headers 0x1e5b and 0x7c2d",
+       "2024-01-10 12:00:13.000  WARN tokio-runtime-worker slots: Proposing failed: timeout",
+       "2024-01-10 12:00:14 \xF0\x9F\x8F\x86 Imported #2817 (0x2f31 \xE2\x86\x92 0x9a1c)"});
+  ASSERT_NE(batch, nullptr);
+  const auto& events = batch->events();
+  EXPECT_EQ(events[0].severity, Severity::kMedium);
+  EXPECT_EQ(str(events[0], "event.action"), "proposal_failed");
+  EXPECT_EQ(events[1].severity, Severity::kHigh);
+  EXPECT_EQ(str(events[1], "substrate.task"), "grandpa-voter");
+  EXPECT_EQ(events[2].severity, Severity::kCritical);
+  EXPECT_EQ(events[3].severity, Severity::kCritical);  // printed at INFO, critical all the same
+  EXPECT_EQ(events[4].severity, Severity::kMedium);    // the printed level
+  EXPECT_EQ(events[5].severity, Severity::kInfo);
+  EXPECT_EQ(boolean(events[5], "substrate.block.best"), true);
+  EXPECT_EQ(str(events[5], "substrate.block.hash"), "0x9a1c");
+  EXPECT_EQ(str(events[5], "substrate.parent_hash"), "0x2f31");
+}
+
+// Runs `first` then `second` on `lines` as one batch.
+std::unique_ptr<Batch> runTwo(Transform& first, Transform& second,
+                              const std::vector<std::string>& lines, int64_t read_time_ns) {
+  auto parsed = runLines(first, lines, read_time_ns);
+  if (parsed == nullptr) return nullptr;
+  FakeContext context;
+  second.start(context);
+  testing::CapturingEmitter out;
+  second.process(*parsed, out);
+  if (out.batches.size() != 1u) return nullptr;
+  return std::move(out.batches[0]);
+}
+
+// Docker's json-file driver: each line of the node's stderr is a JSON document's "log".
+TEST(ParseSubstrateFieldTest, DockerJsonFileLogField) {
+  auto json = buildOrFail("parse_json");
+  auto node = buildOrFail("parse_substrate", "field: log");
+  ASSERT_NE(json, nullptr);
+  ASSERT_NE(node, nullptr);
+  auto batch = runTwo(
+      *json, *node,
+      {R"({"log":"2025-02-11 09:12:30 )"
+       "\xF0\x9F\x8F\x86 Imported #2817 (0x2f31\xE2\x80\xA6"
+       "0b2e \xE2\x86\x92 0x9a1c\xE2\x80\xA6"
+       R"(77d4)\n","stream":"stderr","time":"2025-02-11T09:12:30.481936210Z"})",
+       R"({"log":"2025-02-11 09:12:31 Report 12D3KooWSCufgHzV4fCwRijfH2k3abrpAJxTKxEvN1FDuRXA2U9x: -2147483648 to -2147483643. Reason: Same block request multiple times. Banned, disconnecting.\n","stream":"stderr","time":"2025-02-11T09:12:31.002Z"})",
+       R"({"stream":"stderr","time":"2025-02-11T09:12:32Z"})"},
+      0);
+  ASSERT_NE(batch, nullptr);
+  const auto& events = batch->events();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_FALSE(parseFailed(events[0]));
+  EXPECT_EQ(events[0].timestamp_ns, utcNs(2025, 2, 11, 9, 12, 30));  // the node's own time
+  EXPECT_EQ(str(events[0], "event.action"), "block_imported");
+  EXPECT_EQ(integer(events[0], "substrate.block.number"), 2817);
+  EXPECT_EQ(str(events[0], "substrate.block.hash"),
+            "0x9a1c\xE2\x80\xA6"
+            "77d4");
+  EXPECT_EQ(boolean(events[0], "substrate.block.best"), true);
+  EXPECT_EQ(str(events[1], "event.action"), "peer_banned");
+  EXPECT_EQ(events[1].severity, Severity::kMedium);
+  EXPECT_EQ(str(events[1], "substrate.ban_reason"), "Same block request multiple times");
+  EXPECT_TRUE(parseFailed(events[2]));
+  EXPECT_EQ(str(events[2], "event.parse_error"), "field to parse is missing");
+}
+
+// journalctl / syslog: the node's line is the syslog message body.
+TEST(ParseSubstrateFieldTest, SyslogMessageField) {
+  auto syslog = buildOrFail("parse_syslog");
+  auto node = buildOrFail("parse_substrate", "field: syslog.message");
+  ASSERT_NE(syslog, nullptr);
+  ASSERT_NE(node, nullptr);
+  auto batch = runTwo(
+      *syslog, *node,
+      {"Dec  8 19:14:31 ns3159483 robonomics[1019836]: 2022-12-08 19:14:31 [Relaychain] GRANDPA "
+       "voter error: could not complete a round on disk: Database",
+       "Dec  8 19:14:31 ns3159483 robonomics[1019836]: 2022-12-08 19:14:31 [Relaychain] Essential "
+       "task `grandpa-voter` failed. Shutting down service."},
+      utcNs(2022, 12, 8, 19, 14, 40));
+  ASSERT_NE(batch, nullptr);
+  const auto& events = batch->events();
+  EXPECT_EQ(str(events[0], "event.action"), "grandpa_error");
+  EXPECT_EQ(str(events[0], "substrate.chain"), "Relaychain");
+  EXPECT_EQ(events[0].severity, Severity::kHigh);
+  EXPECT_EQ(str(events[0], "error.message"), "could not complete a round on disk: Database");
+  EXPECT_EQ(str(events[1], "event.action"), "essential_task_failed");
+  EXPECT_EQ(str(events[1], "substrate.task"), "grandpa-voter");
+  EXPECT_EQ(str(events[1], "process.name"), "robonomics");  // parse_syslog's fields stay
+}
+
+// The multiline rule shipped for node logs: its start pattern read from the example pipelines.
+std::string shippedNodeStartPattern(const std::string& relative_path) {
+  const YAML::Node config = YAML::LoadFile(std::string(LOGSHIP_SOURCE_DIR) + "/" + relative_path);
+  return config["sources"]["node"]["multiline"]["start"].as<std::string>();
+}
+
+// The node's output around a panic: the report has no timestamp and spans many lines.
+std::vector<std::string> nodeOutputWithPanic() {
+  return {
+      "2021-06-10 12:00:00 [Relaychain] \xE2\x9C\xA8 Imported #4200 (0x1234\xE2\x80\xA6"
+      "abcd)",
+      "",
+      "====================",
+      "",
+      "Version: 0.9.3-7a0b4f1-x86_64-linux-gnu",
+      "",
+      "   0: sp_panic_handler::set::{{closure}}",
+      "   1: std::panicking::rust_panic_with_hook",
+      "   2: sc_state_db::noncanonical::NonCanonicalOverlay<BlockHash,Key>::pin",
+      "",
+      "Thread 'tokio-runtime-worker' panicked at 'Trying to pin pending state', "
+      "client/state-db/src/noncanonical.rs:527",
+      "",
+      "This is a bug. Please report it at:",
+      "",
+      "\thttps://github.com/paritytech/polkadot/issues/new",
+      "",
+      "2021-06-10 12:00:09 [Relaychain] \xF0\x9F\x92\xA4 Idle (3 peers), best: #4200 "
+      "(0x1234\xE2\x80\xA6"
+      "abcd), finalized #4198 (0x5678\xE2\x80\xA6"
+      "ef01), \xE2\xAC\x87 1.2kiB/s \xE2\xAC\x86 0.9kiB/s"};
+}
+
+// The lines as a file source reads them, joined by the multiline rule whose start is `pattern`.
+Batch assembled(const std::string& pattern, const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& l : lines) text += l + "\n";
+  auto raw = std::make_unique<char[]>(text.size());
+  std::memcpy(raw.get(), text.data(), text.size());
+  Batch batch(std::move(raw), text.size(), AckToken());
+  splitLines(batch.raw(), 0, utcNs(2021, 6, 10, 10, 0, 9), batch.events());
+  MultilineConfig config;
+  config.start = pattern;
+  MultilineAssembler assembler(std::make_shared<const MultilineRule>(config), 1 << 20);
+  assembler.assemble(batch, true);
+  return batch;
+}
+
+TEST(ParseSubstrateMultilineTest, TheShippedRuleMakesThePanicReportOneEvent) {
+  for (const char* path :
+       {"conf/examples/detections.yaml", "packaging/examples/security-metrics.yaml"}) {
+    SCOPED_TRACE(path);
+    Batch batch = assembled(shippedNodeStartPattern(path), nodeOutputWithPanic());
+    ASSERT_EQ(batch.events().size(), 3u);
+    auto transform = buildOrFail("parse_substrate");
+    ASSERT_NE(transform, nullptr);
+    FakeContext context;
+    transform->start(context);
+    testing::CapturingEmitter out;
+    transform->process(batch, out);
+    ASSERT_EQ(out.batches.size(), 1u);
+    const auto& events = out.batches[0]->events();
+    EXPECT_EQ(str(events[0], "event.action"), "block_imported");
+    EXPECT_EQ(integer(events[0], "substrate.block.number"), 4200);
+
+    const Event& panic = events[1];
+    EXPECT_FALSE(parseFailed(panic));
+    EXPECT_EQ(str(panic, "event.action"), "node_panic");
+    EXPECT_EQ(panic.severity, Severity::kCritical);
+    EXPECT_EQ(panic.timestamp_ns, utcNs(2021, 6, 10, 10, 0, 9));  // when it was read
+    EXPECT_EQ(str(panic, "process.thread.name"), "tokio-runtime-worker");
+    EXPECT_EQ(str(panic, "error.message"), "Trying to pin pending state");
+    EXPECT_EQ(str(panic, "log.origin.file.name"), "client/state-db/src/noncanonical.rs");
+    EXPECT_EQ(integer(panic, "log.origin.file.line"), 527);
+    EXPECT_EQ(str(panic, "substrate.version"), "0.9.3-7a0b4f1-x86_64-linux-gnu");
+    EXPECT_NE(str(panic, "error.stack_trace").value_or("").find("sp_panic_handler::set"),
+              std::string::npos);
+    EXPECT_NE(panic.message.find("This is a bug."), std::string_view::npos);
+
+    EXPECT_EQ(str(events[2], "event.action"), "idle");
+    EXPECT_EQ(context.counting().discarded_by_reason.count("parse_error"), 0u);
+  }
+}
+
+TEST(ParseSubstrateMultilineTest, ATimestampOnlyRuleGluesThePanicOntoTheImport) {
+  // What the rule was before: the report became the tail of the line before it.
+  Batch batch = assembled(R"(^\d{4}-\d{2}-\d{2} )", nodeOutputWithPanic());
+  ASSERT_EQ(batch.events().size(), 2u);
+  EXPECT_NE(batch.events()[0].message.find("panicked at"), std::string_view::npos);
 }
 
 TEST(SubstrateLineTest, TruncatedLinesNeverReadPastTheirEnd) {
