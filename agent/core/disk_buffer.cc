@@ -9,6 +9,7 @@
 
 #include "agent/core/batch_codec.h"
 #include "agent/core/crc32c.h"
+#include "agent/support/files.h"
 
 namespace logship {
 
@@ -16,7 +17,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr uint32_t kMagic = 0x3142534c;  // "LSB1"
+constexpr uint32_t kMagic = 0x3142534c;        // "LSB1": a zstd payload
+constexpr uint32_t kSealedMagic = 0x3242534c;  // "LSB2": key id length, key id, sealed zstd
 // Naturally aligned, no padding: read and written as it is.
 struct FrameHeader {
   uint32_t magic;
@@ -49,7 +51,8 @@ bool preadFully(int fd, void* buf, size_t n, uint64_t at) {
 // Reads and checks the frame at `at`: header, length bound and CRC of the payload.
 bool readFrame(int fd, uint64_t at, uint64_t file_size, FrameHeader& h, std::string& payload) {
   if (at + sizeof h > file_size || !preadFully(fd, &h, sizeof h, at)) return false;
-  if (h.magic != kMagic || h.length > kMaxFrame || at + sizeof h + h.length > file_size) {
+  if ((h.magic != kMagic && h.magic != kSealedMagic) || h.length > kMaxFrame ||
+      at + sizeof h + h.length > file_size) {
     return false;
   }
   payload.resize(h.length);
@@ -66,7 +69,7 @@ uint64_t resync(int fd, uint64_t at, uint64_t file_size) {
     for (size_t i = 0; i + 4 <= n; ++i) {
       uint32_t m;
       std::memcpy(&m, buf + i, 4);
-      if (m == kMagic) return pos + i;
+      if (m == kMagic || m == kSealedMagic) return pos + i;
     }
     pos += n > 3 ? n - 3 : n;
   }
@@ -130,6 +133,12 @@ bool DiskBuffer::open(std::string* error) {
       ++it;
     }
   }
+  if (!missing_key_.empty()) {
+    // Replaying without the key would lose those batches: refuse to start instead.
+    *error = "the disk buffer in " + options_.dir + " holds frames encrypted with key '" +
+             missing_key_ + "', which its encryption_key_file lacks";
+    return false;
+  }
   stats_.frames_replayed = frames_.size();
   read_segment_ = segments_.empty() ? next_seq_ : segments_.begin()->first;
   read_offset_ = 0;
@@ -151,6 +160,10 @@ void DiskBuffer::scanSegment(Segment& s) {
       continue;
     }
     s.last_seq = std::max(s.last_seq, h.seq);
+    if (h.magic == kSealedMagic && h.seq > done_->checkpoint() && !payload.empty()) {
+      const std::string id = payload.substr(1, static_cast<unsigned char>(payload[0]));
+      if (!options_.keys || !options_.keys->key(id)) missing_key_ = id;
+    }
     if (h.seq > done_->checkpoint()) {
       frames_[h.seq] = FrameInfo{h.events, sizeof h + h.length, h.appended_ns};
       stats_.bytes += sizeof h + h.length;
@@ -181,6 +194,19 @@ DiskBuffer::Append DiskBuffer::append(const Batch& batch, int64_t now_ns) {
                             compressed_.size() - sizeof(FrameHeader), scratch_.data(),
                             scratch_.size());
   if (ZSTD_isError(n) || n > kMaxFrame) return Append::kError;
+  uint32_t magic = kMagic;
+  if (options_.keys) {
+    const std::string& id = options_.keys->currentId();
+    std::string sealed = aeadSeal(*options_.keys->key(id),
+                                  std::string_view(compressed_.data() + sizeof(FrameHeader), n),
+                                  std::to_string(next_seq_));
+    compressed_.resize(sizeof(FrameHeader));
+    compressed_ += static_cast<char>(id.size());
+    compressed_ += id;
+    compressed_ += sealed;
+    n = compressed_.size() - sizeof(FrameHeader);
+    magic = kSealedMagic;
+  }
   {
     std::lock_guard lock(mutex_);
     if (stats_.bytes + n + sizeof(FrameHeader) > options_.max_bytes && !frames_.empty()) {
@@ -188,22 +214,16 @@ DiskBuffer::Append DiskBuffer::append(const Batch& batch, int64_t now_ns) {
     }
   }
   if (writer_fd_ < 0 && !openWriter(next_seq_)) return Append::kError;
-  FrameHeader h{kMagic, static_cast<uint32_t>(n), crc32c(compressed_.data() + sizeof h, n),
+  FrameHeader h{magic, static_cast<uint32_t>(n), crc32c(compressed_.data() + sizeof h, n),
                 static_cast<uint32_t>(batch.events().size()), next_seq_, now_ns};
   std::memcpy(compressed_.data(), &h, sizeof h);
   Segment& seg = segments_.rbegin()->second;
   size_t total = sizeof h + n;
-  size_t done = 0;
-  while (done < total) {
-    ssize_t w = ::write(writer_fd_, compressed_.data() + done, total - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      // Disk full or gone: cut the segment back so no half frame stays behind.
-      int ignored = ::ftruncate(writer_fd_, static_cast<off_t>(seg.bytes));
-      (void)ignored;
-      return Append::kError;
-    }
-    done += static_cast<size_t>(w);
+  if (writeAll(writer_fd_, std::string_view(compressed_.data(), total)) != total) {
+    // Disk full or gone: cut the segment back so no half frame stays behind.
+    int ignored = ::ftruncate(writer_fd_, static_cast<off_t>(seg.bytes));
+    (void)ignored;
+    return Append::kError;
   }
   seg.bytes += total;
   seg.last_seq = next_seq_;
@@ -219,6 +239,15 @@ DiskBuffer::Append DiskBuffer::append(const Batch& batch, int64_t now_ns) {
     openWriter(next_seq_);
   }
   return Append::kOk;
+}
+
+std::optional<std::string> DiskBuffer::unseal(const std::string& payload, uint64_t seq) const {
+  if (payload.empty() || !options_.keys) return std::nullopt;
+  const size_t id_len = static_cast<unsigned char>(payload[0]);
+  if (payload.size() < 1 + id_len) return std::nullopt;
+  const std::string* key = options_.keys->key(std::string_view(payload).substr(1, id_len));
+  if (key == nullptr) return std::nullopt;
+  return aeadOpen(*key, std::string_view(payload).substr(1 + id_len), std::to_string(seq));
 }
 
 bool DiskBuffer::sync() { return writer_fd_ < 0 || ::fdatasync(writer_fd_) == 0; }
@@ -252,6 +281,10 @@ std::optional<Batch> DiskBuffer::next() {
       read_segment_ = std::next(it)->first;
       read_offset_ = 0;
       continue;
+    }
+    if (h.magic == kSealedMagic) {
+      // Not opening (a damaged frame, or a wrong key) leaves it empty: counted as corrupt below.
+      payload = unseal(payload, h.seq).value_or(std::string());
     }
     unsigned long long raw = ZSTD_getFrameContentSize(payload.data(), payload.size());
     std::optional<Batch> batch;

@@ -13,6 +13,7 @@
 #include "agent/api/batch.h"
 #include "agent/core/ack_tracker.h"
 #include "agent/core/checkpoint_store.h"
+#include "agent/support/aead.h"
 
 namespace logship {
 
@@ -27,6 +28,9 @@ class DiskBuffer {
     std::string dir;
     uint64_t max_bytes = 1ull << 30;
     uint64_t segment_bytes = 32ull << 20;
+    // Frames are encrypted at rest (AES-256-GCM, bound to their sequence number) with the ring's
+    // current key; older frames open with the key they name.
+    std::shared_ptr<const KeyRing> keys;
   };
   struct Stats {
     uint64_t bytes = 0;           // on disk, not yet done
@@ -67,6 +71,8 @@ class DiskBuffer {
 
   bool openWriter(uint64_t first_seq);
   void scanSegment(Segment& segment);
+  // The zstd frame inside an encrypted payload; nullopt when it does not open.
+  std::optional<std::string> unseal(const std::string& payload, uint64_t seq) const;
 
   Options options_;
   std::map<uint64_t, Segment> segments_;  // by first sequence number
@@ -86,6 +92,7 @@ class DiskBuffer {
   ZSTD_DCtx* dctx_ = nullptr;
   std::string scratch_;
   std::string compressed_;
+  std::string missing_key_;  // a key id frames name that the key file lacks
 };
 
 }  // namespace logship

@@ -35,13 +35,27 @@ BufferOptions readBufferOptions(const ConfigNode& node, Diagnostics& diag) {
       }
     } else if (key == "fsync_interval") {
       readValue(v, o.fsync_interval, diag);
+    } else if (key == "encryption_key_file") {
+      std::string path, error;
+      auto keys = std::make_shared<KeyRing>();
+      if (readValue(v, path, diag)) {
+        if (KeyRing::load(path, keys.get(), &error)) {
+          o.keys = std::move(keys);
+        } else {
+          diag.error(v.location(), error);
+        }
+      }
     } else {
       diag.error(k.location(), "unknown option '" + key +
-                                   "' (known: type, max_bytes, when_full, fsync_interval)");
+                                   "' (known: type, max_bytes, when_full, fsync_interval, "
+                                   "encryption_key_file)");
     }
   }
   if (o.type == "memory" && o.when_full != "block") {
     diag.error(node.location(), "a memory buffer only blocks; drop_newest needs type: disk");
+  }
+  if (o.type == "memory" && o.keys) {
+    diag.error(node.location(), "encryption_key_file is for type: disk (memory is not at rest)");
   }
   return o;
 }
@@ -74,7 +88,8 @@ BufferedOutput::BufferedOutput(Sink& sink, ComponentContext& context, const Buff
       replay_window_(replay_window_bytes),
       buffer_(
           DiskBuffer::Options{context.global().data_dir + "/buffers/" + std::string(context.id()),
-                              options.max_bytes ? options.max_bytes : (1ull << 30), 32ull << 20}),
+                              options.max_bytes ? options.max_bytes : (1ull << 30), 32ull << 20,
+                              options.keys}),
       replay_ack_(std::make_unique<ReplayAck>(*this)) {}
 
 BufferedOutput::~BufferedOutput() = default;

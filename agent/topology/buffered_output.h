@@ -7,6 +7,7 @@
 
 #include "agent/api/component.h"
 #include "agent/core/disk_buffer.h"
+#include "agent/support/aead.h"
 
 namespace prometheus {
 class Counter;
@@ -23,6 +24,7 @@ struct BufferOptions {
   uint64_t max_bytes = 0;  // 0: the default of the type
   std::string when_full = "block";
   Duration fsync_interval = std::chrono::milliseconds(200);
+  std::shared_ptr<const KeyRing> keys;  // disk: encrypt frames at rest (encryption_key_file)
 };
 // Reads an output's `buffer` map; errors go to `diag`.
 BufferOptions readBufferOptions(const ConfigNode& node, Diagnostics& diag);

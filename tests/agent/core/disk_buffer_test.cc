@@ -195,3 +195,62 @@ TEST_F(DiskBufferTest, FullWhenOverItsBoundAndSegmentsRollAndGo) {
 
 }  // namespace
 }  // namespace logship
+
+namespace logship {
+namespace {
+
+std::shared_ptr<const KeyRing> keyRing(const fs::path& file, const std::string& lines) {
+  std::ofstream(file) << lines;
+  auto ring = std::make_shared<KeyRing>();
+  std::string error;
+  EXPECT_TRUE(KeyRing::load(file.string(), ring.get(), &error)) << error;
+  return ring;
+}
+
+TEST_F(DiskBufferTest, EncryptedFramesReplayAcrossAKeyRotationAndNeverWithoutTheKey) {
+  const fs::path keys = dir_.string() + ".keys";
+  const std::string k1 = "k1:" + std::string(64, '1') + "\n";
+  const std::string k2 = "k2:" + std::string(64, '2') + "\n";
+  auto withKeys = [&](std::shared_ptr<const KeyRing> ring) {
+    return std::make_unique<DiskBuffer>(DiskBuffer::Options{dir_.string(), 1 << 30, 32 << 20, ring});
+  };
+  std::string error;
+  {
+    auto b = withKeys(keyRing(keys, k1));
+    ASSERT_TRUE(b->open(&error)) << error;
+    ASSERT_EQ(b->append(makeBatch(0, 3), 1), DiskBuffer::Append::kOk);
+    ASSERT_TRUE(b->sync());
+  }
+  {
+    auto b = withKeys(keyRing(keys, k2 + k1));  // rotated: k2 writes, k1 still reads
+    ASSERT_TRUE(b->open(&error)) << error;
+    ASSERT_EQ(b->append(makeBatch(3, 2), 2), DiskBuffer::Append::kOk);
+    ASSERT_TRUE(b->sync());
+  }
+  std::string on_disk;
+  for (auto& f : fs::directory_iterator(dir_)) {
+    if (f.path().extension() == ".seg") {
+      std::ifstream in(f.path(), std::ios::binary);
+      on_disk += std::string((std::istreambuf_iterator<char>(in)), {});
+    }
+  }
+  EXPECT_EQ(on_disk.find("event"), std::string::npos) << "plaintext at rest";
+  {
+    auto b = withKeys(nullptr);
+    EXPECT_FALSE(b->open(&error));
+    EXPECT_NE(error.find("encrypted with key 'k"), std::string::npos) << error;
+  }
+  auto b = withKeys(keyRing(keys, k2 + k1));
+  ASSERT_TRUE(b->open(&error)) << error;
+  std::vector<std::string> got;
+  while (auto batch = b->next()) {
+    for (const auto& m : messages(*batch)) got.push_back(m);
+    batch->ack().resolve(AckStatus::kDelivered);
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"event 0", "event 1", "event 2", "event 3", "event 4"}));
+  EXPECT_EQ(b->stats().corrupt_frames, 0u);
+  fs::remove(keys);
+}
+
+}  // namespace
+}  // namespace logship
