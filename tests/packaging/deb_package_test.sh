@@ -53,6 +53,7 @@ check "Grafana dashboards in /usr/share/logship/grafana" \
 check "the detection rule pack in /usr/share/logship/detections" \
   has_file usr/share/logship/detections/ssh.yaml
 check "with its tests" has_file usr/share/logship/detections/tests/ssh.test.yaml
+check "the presets in /usr/share/logship/presets" has_file usr/share/logship/presets/cere-node.yaml
 check "every file is owned by root" bash -c "! grep -v ' root/root ' '$work/contents.txt'"
 
 field() { dpkg-deb -f "$deb" "$1"; }
