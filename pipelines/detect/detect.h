@@ -62,6 +62,8 @@ struct DetectTimerState;
 // counted twice.
 class Detect final : public Transform {
  public:
+  // Between the values of a group key: a byte no log field holds.
+  static constexpr char kGroupKeySeparator = '\x1f';
   Detect(DetectConfig config, BuildContext& ctx, const Clock& clock = systemClock());
   ~Detect() override;
   void start(ComponentContext& context) override;
