@@ -35,6 +35,7 @@ declare -A sources=(
   [parse_syslog_fuzz]="parsers/syslog/parse_syslog.cc parsers/common/syslog_fields.cc parsers/common/syslog_parser.cc"
   [parse_auth_fuzz]="parsers/auth/parse_auth.cc parsers/auth/auth_classifier.cc parsers/common/syslog_fields.cc parsers/common/syslog_parser.cc"
   [parse_substrate_fuzz]="parsers/substrate/parse_substrate.cc parsers/substrate/substrate_line.cc"
+  [parse_auditd_fuzz]="parsers/auditd/parse_auditd.cc parsers/auditd/auditd_event.cc parsers/auditd/audit_record.cc"
   [checkpoint_fuzz]="agent/core/checkpoint_store.cc agent/support/files.cc agent/support/json_writer.cc agent/support/utf8.cc agent/support/timestamp.cc"
   [batch_codec_fuzz]="agent/core/batch_codec.cc agent/api/api.cc agent/api/config.cc agent/support/units.cc agent/support/json_writer.cc agent/support/utf8.cc agent/support/timestamp.cc"
   # @agent: too much of the agent to list; links the libraries of a clang CMake build instead.
