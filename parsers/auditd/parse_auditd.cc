@@ -29,6 +29,9 @@ class ChainedAck final : public AckReceiver {
   std::vector<AckToken> held_;
 };
 
+// Emptied groups kept for reuse.
+constexpr size_t kSpareGroups = 4096;
+
 int64_t steadyNowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -94,7 +97,10 @@ void ParseAuditd::process(Batch& batch, Emitter& out) {
       --g;
     }
     if (g == 0) {
-      Group& created = open_.emplace_back();
+      // A recycled group keeps the capacity of its vectors: no allocation per event.
+      Group& created =
+          spare_.empty() ? open_.emplace_back() : open_.emplace_back(std::move(spare_.back()));
+      if (!spare_.empty()) spare_.pop_back();
       created.stream = batch.stream();
       created.serial = record.serial;
       created.time_ns = record.time_ns;
@@ -186,7 +192,23 @@ void ParseAuditd::process(Batch& batch, Emitter& out) {
     group.acks.push_back(batch.ack().fork());
     group.here.clear();
   }
-  std::erase_if(open_, [](const Group& group) { return group.complete; });
+  size_t kept = 0;
+  for (size_t g = 0; g < open_.size(); ++g) {
+    Group& group = open_[g];
+    if (!group.complete) {
+      if (kept != g) open_[kept] = std::move(group);
+      ++kept;
+      continue;
+    }
+    if (spare_.size() < kSpareGroups) {
+      group.here.clear();
+      group.held.clear();
+      group.acks.clear();
+      group.complete = false;
+      spare_.push_back(std::move(group));
+    }
+  }
+  open_.resize(kept);
 
   events.swap(rebuilt);
   if (!taken.empty()) {

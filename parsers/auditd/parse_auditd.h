@@ -47,6 +47,7 @@ class ParseAuditd final : public Transform {
   ComponentMetrics* metrics_ = nullptr;
   mutable std::mutex mutex_;  // per batch: inputs may run on several workers
   std::vector<Group> open_;   // events still missing records, oldest first
+  std::vector<Group> spare_;  // emptied groups, reused
 };
 
 }  // namespace logship

@@ -63,7 +63,7 @@ class ParsersPipelineTest : public ::testing::Test {
 
 TEST_F(ParsersPipelineTest, EveryParserIsARegisteredTransformType) {
   for (const char* type : {"parse_json", "parse_logfmt", "parse_regex", "parse_syslog",
-                           "parse_auth", "parse_substrate"}) {
+                           "parse_auth", "parse_substrate", "parse_auditd"}) {
     const ComponentFactory* factory = registry_.find(ComponentKind::kTransform, type);
     ASSERT_NE(factory, nullptr) << type;
     EXPECT_FALSE(factory->summary.empty());
