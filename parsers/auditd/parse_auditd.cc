@@ -1,6 +1,7 @@
 #include "parsers/auditd/parse_auditd.h"
 
 #include <algorithm>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstring>
 #include <limits>
@@ -40,6 +41,31 @@ int64_t steadyNowNs() {
 
 }  // namespace
 
+struct AuditdTimerState {
+  std::mutex mutex;
+  std::function<void()> tick;  // cleared when the transform goes away
+};
+
+namespace {
+
+void armTimer(std::shared_ptr<boost::asio::steady_timer> timer, Duration interval,
+              std::weak_ptr<AuditdTimerState> weak) {
+  timer->expires_after(interval);
+  timer->async_wait([timer, interval, weak](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto state = weak.lock();
+    if (!state) return;
+    {
+      std::lock_guard lock(state->mutex);
+      if (!state->tick) return;
+      state->tick();
+    }
+    armTimer(timer, interval, weak);
+  });
+}
+
+}  // namespace
+
 struct ParseAuditd::Group {
   uint64_t stream = 0;
   uint64_t serial = 0;
@@ -48,17 +74,35 @@ struct ParseAuditd::Group {
   std::vector<std::string> held;  // records read in earlier batches
   std::vector<AckToken> acks;     // and those batches' acknowledgements
   std::vector<uint32_t> here;     // records in the batch being processed (event indices)
+  uint64_t last_offset = 0;       // of the last record read: the joined event's position
+  int64_t read_time_ns = 0;
+  std::string_view source_name;
   bool complete = false;
 };
 
 ParseAuditd::ParseAuditd(ParseAuditdConfig config, BuildContext&)
-    : config_(std::move(config)), clock_(steadyNowNs) {}
+    : config_(std::move(config)),
+      clock_(steadyNowNs),
+      timer_state_(std::make_shared<AuditdTimerState>()) {}
 
-ParseAuditd::~ParseAuditd() = default;
+ParseAuditd::~ParseAuditd() {
+  std::lock_guard lock(timer_state_->mutex);
+  timer_state_->tick = nullptr;
+}
 
 void ParseAuditd::start(ComponentContext& context) {
   errors_.start(context);
   metrics_ = &context.metrics();
+  {
+    std::lock_guard lock(timer_state_->mutex);
+    timer_state_->tick = [this] {
+      if (Emitter* out = emitter_.load()) poll(*out);
+    };
+  }
+  // Half the timeout: an event waits at most one and a half times it on a quiet stream.
+  const Duration interval = std::clamp<Duration>(
+      config_.flush_timeout / 2, std::chrono::milliseconds(100), std::chrono::seconds(1));
+  armTimer(std::make_shared<boost::asio::steady_timer>(context.io()), interval, timer_state_);
 }
 
 size_t ParseAuditd::pendingEvents() const {
@@ -67,6 +111,7 @@ size_t ParseAuditd::pendingEvents() const {
 }
 
 void ParseAuditd::process(Batch& batch, Emitter& out) {
+  emitter_.store(&out);
   std::lock_guard lock(mutex_);
   const int64_t now = clock_();
   const int64_t timeout = config_.flush_timeout.count();
@@ -105,11 +150,14 @@ void ParseAuditd::process(Batch& batch, Emitter& out) {
       created.serial = record.serial;
       created.time_ns = record.time_ns;
       created.opened_at = now;
+      created.source_name = batch.sourceName();
       created.complete = auditd::isStandaloneType(record.type);
       g = open_.size();
     }
     Group& group = open_[g - 1];
     group.here.push_back(static_cast<uint32_t>(i));
+    group.last_offset = events[i].offset;
+    group.read_time_ns = events[i].timestamp_ns;
     if (record.type == "EOE") group.complete = true;
     owner[i] = static_cast<int32_t>(g - 1);
   }
@@ -138,43 +186,11 @@ void ParseAuditd::process(Batch& batch, Emitter& out) {
   }
 
   thread_local std::vector<Event> rebuilt;
-  thread_local std::vector<std::string_view> lines;
   rebuilt.clear();
   std::vector<AckToken> taken;
-  const size_t max_fields = static_cast<size_t>(config_.max_fields);
-  auto emitGroup = [&](Group& group, const Event* last) {
-    lines.clear();
-    size_t total = 0;
-    for (const std::string& h : group.held) {
-      lines.push_back(batch.arena().copy(h));
-      total += h.size() + 1;
-    }
-    for (uint32_t index : group.here) {
-      lines.push_back(events[index].message);
-      total += events[index].message.size() + 1;
-    }
-    Event joined;
-    if (last != nullptr) {
-      joined.offset = last->offset;
-      joined.timestamp_ns = last->timestamp_ns;
-    }
-    // The message keeps every record, one per line, as read.
-    char* text = static_cast<char*>(batch.arena().allocate(total, 1));
-    size_t pos = 0;
-    for (std::string_view line : lines) {
-      if (pos != 0) text[pos++] = '\n';
-      std::memcpy(text + pos, line.data(), line.size());
-      pos += line.size();
-    }
-    joined.message = {text, pos};
-    auditd::buildAuditEvent(batch, joined, lines, max_fields);
-    rebuilt.push_back(joined);
-    for (AckToken& token : group.acks) taken.push_back(std::move(token));
-  };
-
   // Events completed now without a record in this batch are older than anything in it.
   for (Group& group : open_) {
-    if (group.complete && group.here.empty()) emitGroup(group, nullptr);
+    if (group.complete && group.here.empty()) rebuilt.push_back(join(batch, group, taken));
   }
   for (size_t i = 0; i < n; ++i) {
     if (owner[i] < 0) {
@@ -182,7 +198,7 @@ void ParseAuditd::process(Batch& batch, Emitter& out) {
       continue;
     }
     Group& group = open_[static_cast<size_t>(owner[i])];
-    if (group.complete && group.here.back() == i) emitGroup(group, &events[i]);
+    if (group.complete && group.here.back() == i) rebuilt.push_back(join(batch, group, taken));
   }
 
   // What stays open is copied out of the batch, which holds the checkpoint until it is joined.
@@ -192,6 +208,46 @@ void ParseAuditd::process(Batch& batch, Emitter& out) {
     group.acks.push_back(batch.ack().fork());
     group.here.clear();
   }
+  recycleComplete();
+
+  events.swap(rebuilt);
+  if (!taken.empty()) {
+    auto* chain = new ChainedAck(batch.takeAck(), std::move(taken));
+    batch.ack() = AckToken(chain, 0);
+  }
+  out.emit(std::move(batch));
+}
+
+Event ParseAuditd::join(Batch& batch, Group& group, std::vector<AckToken>& taken) const {
+  thread_local std::vector<std::string_view> lines;
+  lines.clear();
+  size_t total = 0;
+  for (const std::string& h : group.held) {
+    lines.push_back(batch.arena().copy(h));
+    total += h.size() + 1;
+  }
+  for (uint32_t index : group.here) {
+    lines.push_back(batch.events()[index].message);
+    total += batch.events()[index].message.size() + 1;
+  }
+  Event joined;
+  joined.offset = group.last_offset;
+  joined.timestamp_ns = group.read_time_ns;
+  // The message keeps every record, one per line, as read.
+  char* text = static_cast<char*>(batch.arena().allocate(total, 1));
+  size_t pos = 0;
+  for (std::string_view line : lines) {
+    if (pos != 0) text[pos++] = '\n';
+    std::memcpy(text + pos, line.data(), line.size());
+    pos += line.size();
+  }
+  joined.message = {text, pos};
+  auditd::buildAuditEvent(batch, joined, lines, static_cast<size_t>(config_.max_fields));
+  for (AckToken& token : group.acks) taken.push_back(std::move(token));
+  return joined;
+}
+
+void ParseAuditd::recycleComplete() {
   size_t kept = 0;
   for (size_t g = 0; g < open_.size(); ++g) {
     Group& group = open_[g];
@@ -209,13 +265,27 @@ void ParseAuditd::process(Batch& batch, Emitter& out) {
     }
   }
   open_.resize(kept);
+}
 
-  events.swap(rebuilt);
-  if (!taken.empty()) {
-    auto* chain = new ChainedAck(batch.takeAck(), std::move(taken));
-    batch.ack() = AckToken(chain, 0);
+void ParseAuditd::poll(Emitter& out) {
+  std::vector<Batch> flushed;
+  {
+    std::lock_guard lock(mutex_);
+    const int64_t now = clock_();
+    for (Group& group : open_) {
+      if (group.complete || now - group.opened_at < config_.flush_timeout.count()) continue;
+      group.complete = true;
+      // One batch per event: it carries that event's stream and the acknowledgements it holds.
+      Batch& batch = flushed.emplace_back();
+      batch.setStream(group.stream);
+      batch.setSourceName(group.source_name);
+      std::vector<AckToken> taken;
+      batch.events().push_back(join(batch, group, taken));
+      if (!taken.empty()) batch.ack() = AckToken(new ChainedAck(AckToken(), std::move(taken)), 0);
+    }
+    recycleComplete();
   }
-  out.emit(std::move(batch));
+  for (Batch& batch : flushed) out.emit(std::move(batch));
 }
 
 }  // namespace logship

@@ -270,6 +270,43 @@ TEST(ParseAuditdTest, ClockFlushAndPendingCap) {
   EXPECT_EQ(run.auditd().pendingEvents(), 0u);
 }
 
+TEST(ParseAuditdTest, PollShipsWhatWaitedOnAQuietStream) {
+  struct Receiver final : AckReceiver {
+    void acknowledge(uint64_t cookie, AckStatus status) override {
+      acks.emplace_back(cookie, status);
+    }
+    std::vector<std::pair<uint64_t, AckStatus>> acks;
+  } receiver;
+  int64_t now = 0;
+  AuditdRun run;
+  run.auditd().setClock([&] { return now; });
+  const std::vector<std::string> head(kExecve.begin(), kExecve.begin() + 2);
+  Batch in = makeBatch(head);
+  in.ack() = AckToken(&receiver, 7);
+  in.setStream(42);
+  run.process(head, std::move(in));
+  run.out.batches.clear();
+  now += 1'000'000'000;
+  run.auditd().poll(run.out);
+  EXPECT_TRUE(run.out.batches.empty());  // not yet
+  now += 1'000'000'000;
+  run.auditd().poll(run.out);
+  ASSERT_EQ(run.out.batches.size(), 1u);
+  Batch& flushed = *run.out.batches[0];
+  EXPECT_EQ(flushed.stream(), 42u);
+  ASSERT_EQ(flushed.events().size(), 1u);
+  const Event& e = flushed.events()[0];
+  EXPECT_EQ(str(e, "event.action"), "execve");
+  EXPECT_EQ(str(e, "process.args"), "[\"ls\",\"-la\",\"/tmp/my dir\"]");
+  // Its position is the last record's, as if it had been shipped with it.
+  EXPECT_EQ(e.offset, kExecve[0].size() + 1);
+  EXPECT_EQ(run.auditd().pendingEvents(), 0u);
+  EXPECT_TRUE(receiver.acks.empty());
+  flushed.ack().resolve(AckStatus::kDelivered);
+  ASSERT_EQ(receiver.acks.size(), 1u);
+  EXPECT_EQ(receiver.acks[0], std::make_pair(uint64_t{7}, AckStatus::kDelivered));
+}
+
 TEST(ParseAuditdTest, FieldCapIsCounted) {
   AuditdRun run("{max_fields: 16}");
   std::string line = "type=CONFIG_CHANGE msg=audit(1700000000.000:77): op=set";
