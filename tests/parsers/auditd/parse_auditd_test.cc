@@ -270,6 +270,37 @@ TEST(ParseAuditdTest, ClockFlushAndPendingCap) {
   EXPECT_EQ(run.auditd().pendingEvents(), 0u);
 }
 
+TEST(ParseAuditdTest, InterleavedEventsJoinBySerial) {
+  // Records of concurrent syscalls may interleave; each event is emitted where its EOE was.
+  AuditdRun run;
+  Batch& batch = run.process({
+      "type=SYSCALL msg=audit(1700000000.500:10): arch=c000003e syscall=2 success=yes exit=3 "
+      "items=1 ppid=1 pid=100 auid=1000 uid=1000 gid=1000 euid=1000 tty=pts0 ses=2 comm=\"vi\" "
+      "exe=\"/usr/bin/vim.basic\" key=\"passwd\"\x1d"
+      "ARCH=x86_64 SYSCALL=openat AUID=\"alice\" "
+      "UID=\"alice\" GID=\"alice\" EUID=\"alice\"",
+      "type=SYSCALL msg=audit(1700000000.501:11): arch=c000003e syscall=59 success=no exit=-2 "
+      "items=1 ppid=1 pid=200 auid=0 uid=0 gid=0 euid=0 tty=(none) ses=4294967295 "
+      "comm=\"cron\" exe=\"/usr/sbin/cron\" key=(null)",
+      "type=PATH msg=audit(1700000000.500:10): item=0 name=\"/etc/passwd\" inode=12 "
+      "dev=fd:00 mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL",
+      "type=EOE msg=audit(1700000000.501:11): ",
+      "type=EOE msg=audit(1700000000.500:10): ",
+  });
+  ASSERT_EQ(batch.events().size(), 2u);
+  const Event& cron = batch.events()[0];
+  EXPECT_EQ(integer(cron, "auditd.sequence"), 11);
+  EXPECT_EQ(str(cron, "event.outcome"), "failure");
+  EXPECT_FALSE(str(cron, "file.path").has_value());
+  const Event& vi = batch.events()[1];
+  EXPECT_EQ(integer(vi, "auditd.sequence"), 10);
+  EXPECT_EQ(str(vi, "file.path"), "/etc/passwd");
+  EXPECT_EQ(str(vi, "auditd.key"), "passwd");
+  EXPECT_EQ(str(vi, "user.name"), "alice");
+  EXPECT_EQ(str(vi, "user.audit.name"), "alice");
+  EXPECT_EQ(str(vi, "auditd.log.syscall_name"), "openat");
+}
+
 TEST(ParseAuditdTest, PollShipsWhatWaitedOnAQuietStream) {
   struct Receiver final : AckReceiver {
     void acknowledge(uint64_t cookie, AckStatus status) override {
