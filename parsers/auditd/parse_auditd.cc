@@ -32,6 +32,8 @@ class ChainedAck final : public AckReceiver {
 
 // Emptied groups kept for reuse.
 constexpr size_t kSpareGroups = 4096;
+// How many of the groups opened last a record is matched against (see process()).
+constexpr size_t kSearchWindow = 64;
 
 int64_t steadyNowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -122,6 +124,7 @@ void ParseAuditd::process(Batch& batch, Emitter& out) {
   owner.assign(n, -1);
   int64_t newest = std::numeric_limits<int64_t>::min();
   uint64_t errors = 0;
+  const size_t carried = open_.size();  // groups still open from earlier batches
 
   for (size_t i = 0; i < n; ++i) {
     auditd::AuditRecord record;
@@ -131,15 +134,22 @@ void ParseAuditd::process(Batch& batch, Emitter& out) {
       continue;
     }
     newest = std::max(newest, record.time_ns);
-    // Records of one event are nearly always adjacent: search from the newest group.
-    size_t g = open_.size();
-    while (g > 0) {
-      const Group& candidate = open_[g - 1];
-      if (candidate.serial == record.serial && candidate.time_ns == record.time_ns &&
-          candidate.stream == batch.stream()) {
-        break;
-      }
-      --g;
+    // The kernel writes an event's records close together, interleaved at most with a few other
+    // events': search the groups opened last in this batch, then those carried over from earlier
+    // batches (at the front, at most max_pending). Searching every group would make a batch cost
+    // the square of its events.
+    auto matches = [&](const Group& candidate) {
+      return candidate.serial == record.serial && candidate.time_ns == record.time_ns &&
+             candidate.stream == batch.stream();
+    };
+    size_t g = 0;
+    const size_t window_begin =
+        std::max(carried, open_.size() - std::min(open_.size(), kSearchWindow));
+    for (size_t k = open_.size(); k > window_begin && g == 0; --k) {
+      if (matches(open_[k - 1])) g = k;
+    }
+    for (size_t k = 0; k < carried && g == 0; ++k) {
+      if (matches(open_[k])) g = k + 1;
     }
     if (g == 0) {
       // A recycled group keeps the capacity of its vectors: no allocation per event.
