@@ -195,6 +195,19 @@ TEST(ParseAuditdTest, HexValuesAreDecoded) {
             "[\"sh\",\"-c\",\"echo \\\\\\\"arg hex encoded\\\\\\\"\"]");
 }
 
+TEST(ParseAuditdTest, LongArgumentsComeInChunks) {
+  // An argument longer than the kernel's buffer is logged as a<N>_len and hex chunks a<N>[i].
+  AuditdRun run;
+  Batch& batch = run.process({
+      "type=EXECVE msg=audit(1700000001.000:10): argc=3 a0=\"echo\" a1_len=8 a1[0]=41424344 "
+      "a1[1]=45464748 a2=\"end\"",
+      "type=EOE msg=audit(1700000001.000:10): ",
+  });
+  ASSERT_EQ(batch.events().size(), 1u);
+  EXPECT_EQ(str(batch.events()[0], "process.args"), "[\"echo\",\"ABCDEFGH\",\"end\"]");
+  EXPECT_EQ(integer(batch.events()[0], "process.args_count"), 3);
+}
+
 TEST(ParseAuditdTest, EnrichedFormatGivesNames) {
   AuditdRun run;
   Batch& batch = run.process(
