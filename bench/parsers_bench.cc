@@ -1,9 +1,9 @@
 // Throughput of the parse_* transforms on batches shaped as the file source cuts them (whole lines,
 // 512 KiB), over inputs larger than the caches: typical application JSON lines, the Loghub Linux
-// syslog corpus through parse_syslog + parse_auth, Substrate node output, audit.log through
-// parse_auditd, logfmt and the Apache error log through parse_regex. Heap allocations made inside
-// process() are counted (see malloc below) and reported per event: the steady state should make
-// none.
+// syslog corpus through parse_syslog + parse_auth, host-security lines (firewall, fail2ban, dpkg,
+// sshd probes) through parse_auth, Substrate node output, audit.log through parse_auditd, logfmt
+// and the Apache error log through parse_regex. Heap allocations made inside process() are
+// counted (see malloc below) and reported per event: the steady state should make none.
 
 #include <benchmark/benchmark.h>
 #include <yaml-cpp/yaml.h>
@@ -278,6 +278,57 @@ void BM_ParseAuthRaw(benchmark::State& state) {
   runChain(state, input, chain);
 }
 BENCHMARK(BM_ParseAuthRaw)->Unit(benchmark::kMillisecond);
+
+// The host-security lines parse_auth also reads: kernel firewall lines, sshd probes, fail2ban.log
+// and dpkg.log, with addresses and ports that differ per line.
+std::vector<std::string> hostSecurityLines() {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string ip = "203.0." + std::to_string(i % 256) + "." + std::to_string(i * 7 % 256);
+    const std::string port = std::to_string(30000 + i);
+    switch (i % 5) {
+      case 0:
+        lines.push_back(
+            "Nov 22 10:00:01 web1 kernel: [ 99.000001] [UFW BLOCK] IN=eth0 OUT= "
+            "MAC=00:16:3e:5a:1b:2c:00:16:3e:00:00:01:08:00 SRC=" +
+            ip +
+            " DST=10.0.0.5 LEN=40 TOS=0x00 PREC=0x00 TTL=241 ID=54321 PROTO=TCP "
+            "SPT=" +
+            port + " DPT=22 WINDOW=1024 RES=0x00 SYN URGP=0");
+        break;
+      case 1:
+        lines.push_back("Nov 22 10:00:02 web1 sshd[811]: Connection reset by " + ip + " port " +
+                        port + " [preauth]");
+        break;
+      case 2:
+        lines.push_back(
+            "2026-11-22 10:00:03,123 fail2ban.actions        [1234]: NOTICE  [sshd] "
+            "Ban " +
+            ip);
+        break;
+      case 3:
+        lines.push_back(
+            "2026-11-22 10:00:04 upgrade libssl3:amd64 3.0.11-1~deb12u1 "
+            "3.0.11-1~deb12u2");
+        break;
+      default:
+        lines.push_back("Nov 22 10:00:05 web1 sshd[812]: Unable to negotiate with " + ip +
+                        " port " + port +
+                        ": no matching key exchange method found. Their "
+                        "offer: diffie-hellman-group1-sha1 [preauth]");
+        break;
+    }
+  }
+  return lines;
+}
+
+void BM_ParseAuthHostLines(benchmark::State& state) {
+  static const Input input = replicate(hostSecurityLines());
+  std::vector<std::unique_ptr<Transform>> chain;
+  chain.push_back(build("parse_auth", ""));
+  runChain(state, input, chain);
+}
+BENCHMARK(BM_ParseAuthHostLines)->Unit(benchmark::kMillisecond);
 
 void BM_ParseSubstrate(benchmark::State& state) {
   static const Input input = replicate(corpusLines("substrate_node_sample.log"));
