@@ -1,8 +1,9 @@
 // Throughput of the parse_* transforms on batches shaped as the file source cuts them (whole lines,
 // 512 KiB), over inputs larger than the caches: typical application JSON lines, the Loghub Linux
-// syslog corpus through parse_syslog + parse_auth, Substrate node output, logfmt and the Apache
-// error log through parse_regex. Heap allocations made inside process() are counted (see malloc
-// below) and reported per event: the steady state should make none.
+// syslog corpus through parse_syslog + parse_auth, host-security lines (firewall, fail2ban, dpkg,
+// sshd probes) through parse_auth, Substrate node output, audit.log through parse_auditd, logfmt
+// and the Apache error log through parse_regex. Heap allocations made inside process() are
+// counted (see malloc below) and reported per event: the steady state should make none.
 
 #include <benchmark/benchmark.h>
 #include <yaml-cpp/yaml.h>
@@ -278,6 +279,57 @@ void BM_ParseAuthRaw(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseAuthRaw)->Unit(benchmark::kMillisecond);
 
+// The host-security lines parse_auth also reads: kernel firewall lines, sshd probes, fail2ban.log
+// and dpkg.log, with addresses and ports that differ per line.
+std::vector<std::string> hostSecurityLines() {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string ip = "203.0." + std::to_string(i % 256) + "." + std::to_string(i * 7 % 256);
+    const std::string port = std::to_string(30000 + i);
+    switch (i % 5) {
+      case 0:
+        lines.push_back(
+            "Nov 22 10:00:01 web1 kernel: [ 99.000001] [UFW BLOCK] IN=eth0 OUT= "
+            "MAC=00:16:3e:5a:1b:2c:00:16:3e:00:00:01:08:00 SRC=" +
+            ip +
+            " DST=10.0.0.5 LEN=40 TOS=0x00 PREC=0x00 TTL=241 ID=54321 PROTO=TCP "
+            "SPT=" +
+            port + " DPT=22 WINDOW=1024 RES=0x00 SYN URGP=0");
+        break;
+      case 1:
+        lines.push_back("Nov 22 10:00:02 web1 sshd[811]: Connection reset by " + ip + " port " +
+                        port + " [preauth]");
+        break;
+      case 2:
+        lines.push_back(
+            "2026-11-22 10:00:03,123 fail2ban.actions        [1234]: NOTICE  [sshd] "
+            "Ban " +
+            ip);
+        break;
+      case 3:
+        lines.push_back(
+            "2026-11-22 10:00:04 upgrade libssl3:amd64 3.0.11-1~deb12u1 "
+            "3.0.11-1~deb12u2");
+        break;
+      default:
+        lines.push_back("Nov 22 10:00:05 web1 sshd[812]: Unable to negotiate with " + ip +
+                        " port " + port +
+                        ": no matching key exchange method found. Their "
+                        "offer: diffie-hellman-group1-sha1 [preauth]");
+        break;
+    }
+  }
+  return lines;
+}
+
+void BM_ParseAuthHostLines(benchmark::State& state) {
+  static const Input input = replicate(hostSecurityLines());
+  std::vector<std::unique_ptr<Transform>> chain;
+  chain.push_back(build("parse_auth", ""));
+  runChain(state, input, chain);
+}
+BENCHMARK(BM_ParseAuthHostLines)->Unit(benchmark::kMillisecond);
+
 void BM_ParseSubstrate(benchmark::State& state) {
   static const Input input = replicate(corpusLines("substrate_node_sample.log"));
   std::vector<std::unique_ptr<Transform>> chain;
@@ -328,6 +380,70 @@ void BM_ParseSubstrateCurrentNode(benchmark::State& state) {
   runChain(state, input, chain);
 }
 BENCHMARK(BM_ParseSubstrateCurrentNode)->Unit(benchmark::kMillisecond);
+// audit.log as auditd writes it: execve events of seven records ending in EOE, file opens
+// without an EOE (joined when the stream's time moves on), and single user-space records.
+std::vector<std::string> auditLines() {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 600; ++i) {
+    const std::string time = "msg=audit(17000" + std::to_string(10000 + i) + ".123:";
+    const std::string serial = std::to_string(4000 + i) + "): ";
+    const std::string pid = std::to_string(1300 + i);
+    switch (i % 3) {
+      case 0:
+        lines.push_back("type=SYSCALL " + time + serial +
+                        "arch=c000003e syscall=59 success=yes exit=0 a0=55d0c1e0 a1=55d0c200 "
+                        "a2=55d0c220 a3=8 items=2 ppid=1201 pid=" +
+                        pid +
+                        " auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 "
+                        "tty=pts0 ses=3 comm=\"ls\" exe=\"/usr/bin/ls\" subj=unconfined "
+                        "key=\"exec\"");
+        lines.push_back("type=EXECVE " + time + serial +
+                        "argc=3 a0=\"ls\" a1=\"-la\" a2=2F746D702F6D7920646972");
+        lines.push_back("type=CWD " + time + serial + "cwd=\"/root\"");
+        lines.push_back("type=PATH " + time + serial +
+                        "item=0 name=\"/usr/bin/ls\" inode=1835 dev=fd:00 mode=0100755 ouid=0 "
+                        "ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 "
+                        "cap_frootid=0");
+        lines.push_back("type=PATH " + time + serial +
+                        "item=1 name=\"/lib64/ld-linux-x86-64.so.2\" inode=2101 dev=fd:00 "
+                        "mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 "
+                        "cap_fe=0 cap_fver=0 cap_frootid=0");
+        lines.push_back("type=PROCTITLE " + time + serial +
+                        "proctitle=6C73002D6C61002F746D702F6D7920646972");
+        lines.push_back("type=EOE " + time + serial);
+        break;
+      case 1:
+        lines.push_back("type=SYSCALL " + time + serial +
+                        "arch=c000003e syscall=2 success=no exit=-13 a0=7fffd19c5592 a1=0 "
+                        "a2=7fffd19c4b50 a3=a items=1 ppid=2686 pid=" +
+                        pid +
+                        " auid=500 uid=500 gid=500 euid=500 suid=500 fsuid=500 egid=500 sgid=500 "
+                        "fsgid=500 tty=pts0 ses=1 comm=\"cat\" exe=\"/bin/cat\" "
+                        "subj=unconfined_u:unconfined_r:unconfined_t:s0-s0:c0.c1023 "
+                        "key=\"sshd_config\"");
+        lines.push_back("type=CWD " + time + serial + " cwd=\"/home/shadowman\"");
+        lines.push_back("type=PATH " + time + serial +
+                        "item=0 name=\"/etc/ssh/sshd_config\" inode=409248 dev=fd:00 "
+                        "mode=0100600 ouid=0 ogid=0 rdev=00:00 obj=system_u:object_r:etc_t:s0");
+        break;
+      default:
+        lines.push_back("type=USER_LOGIN " + time + serial + "pid=" + pid +
+                        " uid=0 auid=1000 ses=7 subj=unconfined msg='op=login id=1000 "
+                        "exe=\"/usr/sbin/sshd\" hostname=203.0.113.9 addr=203.0.113.9 "
+                        "terminal=/dev/pts/1 res=failed'\x1dUID=\"root\" AUID=\"alice\"");
+        break;
+    }
+  }
+  return lines;
+}
+
+void BM_ParseAuditd(benchmark::State& state) {
+  static const Input input = replicate(auditLines());
+  std::vector<std::unique_ptr<Transform>> chain;
+  chain.push_back(build("parse_auditd", ""));
+  runChain(state, input, chain);
+}
+BENCHMARK(BM_ParseAuditd)->Unit(benchmark::kMillisecond);
 
 void BM_ParseLogfmt(benchmark::State& state) {
   static const Input input = replicate(logfmtLines());

@@ -1,5 +1,6 @@
 #include "parsers/parsers.h"
 
+#include "parsers/auditd/auditd_config.h"
 #include "parsers/auth/auth_config.h"
 #include "parsers/json/json_config.h"
 #include "parsers/logfmt/logfmt_config.h"
@@ -15,6 +16,7 @@ void registerParsers(Registry& registry) {
   registerParseRegex(registry);
   registerParseSyslog(registry);
   registerParseAuth(registry);
+  registerParseAuditd(registry);
   registerParseSubstrate(registry);
 }
 

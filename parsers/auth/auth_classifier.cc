@@ -2,64 +2,11 @@
 
 #include <cstddef>
 
+#include "parsers/auth/auth_families.h"
+#include "parsers/auth/auth_text.h"
+
 namespace logship::auth {
 namespace {
-
-constexpr size_t kNpos = std::string_view::npos;
-
-constexpr bool isDigit(char c) { return c >= '0' && c <= '9'; }
-
-constexpr bool isHexDigit(char c) {
-  return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-constexpr bool isBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && isBlank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && isBlank(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool consumePrefix(std::string_view& s, std::string_view prefix) {
-  if (!s.starts_with(prefix)) return false;
-  s.remove_prefix(prefix.size());
-  return true;
-}
-
-bool consumeSuffix(std::string_view& s, std::string_view suffix) {
-  if (!s.ends_with(suffix)) return false;
-  s.remove_suffix(suffix.size());
-  return true;
-}
-
-// Splits s at the first occurrence of separator; false (s untouched) when absent.
-bool splitAt(std::string_view s, std::string_view separator, std::string_view& before,
-             std::string_view& after) {
-  const size_t at = s.find(separator);
-  if (at == kNpos) return false;
-  before = s.substr(0, at);
-  after = s.substr(at + separator.size());
-  return true;
-}
-
-// Non-negative decimal of at most nine digits (no overflow possible); -1 otherwise.
-int parseNumber(std::string_view s) {
-  if (s.empty() || s.size() > 9) return -1;
-  int value = 0;
-  for (char c : s) {
-    if (!isDigit(c)) return -1;
-    value = value * 10 + (c - '0');
-  }
-  return value;
-}
-
-int parsePort(std::string_view s) {
-  const int port = parseNumber(s);
-  return port <= 65535 ? port : -1;
-}
-
-std::string_view firstToken(std::string_view s) { return s.substr(0, s.find(' ')); }
 
 bool isIpv4(std::string_view s) {
   size_t pos = 0;
@@ -123,22 +70,6 @@ bool isIpv6(std::string_view s) {
   return compressed ? groups < 8 : groups == 8;
 }
 
-void setSource(std::string_view address, AuthEvent& out) {
-  if (address.empty()) return;
-  if (isIpAddress(address)) {
-    out.source_ip = address;
-  } else {
-    out.source_host = address;
-  }
-}
-
-void setResult(AuthEvent& out, std::string_view category, std::string_view action,
-               std::string_view outcome) {
-  out.category = category;
-  out.action = action;
-  out.outcome = outcome;
-}
-
 // "logname= uid=0 euid=0 tty=ssh ruser= rhost=1.2.3.4  user=root" as pam_unix writes it.
 struct PamFields {
   std::string_view logname;
@@ -197,6 +128,29 @@ bool classifyPam(std::string_view service, std::string_view body, AuthEvent& out
     }
     out.tty = fields.tty;
     setSource(fields.rhost, out);
+    return true;
+  }
+  if (consumePrefix(rest, "Consecutive login failures for user ")) {
+    // pam_faillock: "Consecutive login failures for user root account temporarily locked".
+    std::string_view user;
+    if (!splitAt(rest, " account temporarily locked", user, rest) || user.empty()) return false;
+    setResult(out, category::kAuthentication, action::kAccountLocked, outcome::kFailure);
+    out.user = user;
+    return true;
+  }
+  if (consumePrefix(rest, "user ")) {
+    // pam_tally and pam_tally2 when they deny: "user root (0) tally 4, deny 3".
+    std::string_view user;
+    std::string_view tally;
+    std::string_view deny;
+    if (!splitAt(rest, " (", user, rest) || !splitAt(rest, ") tally ", tally, rest) ||
+        !splitAt(rest, ", deny ", tally, deny) || user.empty() || parseNumber(tally) < 0 ||
+        parseNumber(deny) < 0) {
+      return false;
+    }
+    setResult(out, category::kAuthentication, action::kAccountLocked, outcome::kFailure);
+    out.user = user;
+    out.attempts = parseNumber(tally);
     return true;
   }
   if (body == "check pass; user unknown") {
@@ -371,6 +325,18 @@ bool classifyBreakIn(std::string_view message, AuthEvent& out) {
   return true;
 }
 
+// Probes that end before authentication. `remote` is sshd's remote id ("ADDR port N", or with
+// "authenticating user NAME " / "invalid user NAME " before it).
+bool setProbe(std::string_view remote, std::string_view probe_action, AuthEvent& out) {
+  consumeSuffix(remote, " [preauth]");
+  const bool has_user =
+      consumePrefix(remote, "authenticating user ") || consumePrefix(remote, "invalid user ");
+  if (!remote.empty() && !parseUserAddressPort(remote, has_user, out)) return false;
+  setResult(out, category::kNetwork, probe_action, outcome::kFailure);
+  out.type = event_type::kConnection;
+  return true;
+}
+
 bool classifySshd(std::string_view message, AuthEvent& out) {
   std::string_view rest = message;
   if (rest.empty()) return false;
@@ -393,6 +359,9 @@ bool classifySshd(std::string_view message, AuthEvent& out) {
       }
       return false;
     case 'D':
+      if (consumePrefix(rest, "Did not receive identification string from ")) {
+        return setProbe(rest, action::kSshNoIdentification, out);
+      }
       if (consumePrefix(rest, "Disconnected from ")) {
         consumeSuffix(rest, " [preauth]");
         const bool has_user = consumePrefix(rest, "user ") ||
@@ -443,6 +412,10 @@ bool classifySshd(std::string_view message, AuthEvent& out) {
       }
       return false;
     case 'C':
+      if (consumePrefix(rest, "Connection reset by ")) {
+        if (rest.find(" port ") == kNpos) return false;
+        return setProbe(rest, action::kSshConnectionReset, out);
+      }
       if (consumePrefix(rest, "Connection closed by ")) {
         consumeSuffix(rest, " [preauth]");
         const bool has_user =
@@ -452,7 +425,33 @@ bool classifySshd(std::string_view message, AuthEvent& out) {
         return true;
       }
       return false;
+    case 'k':
+    case 'b':
+    case 'U':
+    case 'f':
+      consumePrefix(rest, "fatal: ");
+      if (consumePrefix(rest, "kex_exchange_identification: ")) {
+        // "Connection closed by remote host", "banner line contains invalid characters", ...:
+        // the peer's address follows on a line of its own.
+        return setProbe({}, action::kSshNoIdentification, out);
+      }
+      if (consumePrefix(rest, "banner exchange: Connection from ")) {
+        // "ADDR port N: invalid format".
+        const size_t reason = rest.find(": ");
+        if (reason == kNpos) return false;
+        return setProbe(rest.substr(0, reason), action::kSshBannerExchangeFailed, out);
+      }
+      if (consumePrefix(rest, "Unable to negotiate with ")) {
+        // "ADDR port N: no matching key exchange method found. Their offer: ... [preauth]".
+        const size_t reason = rest.find(": no matching ");
+        if (reason == kNpos) return false;
+        return setProbe(rest.substr(0, reason), action::kSshNegotiationFailed, out);
+      }
+      return false;
     case 'e':
+      if (consumePrefix(rest, "error: kex_exchange_identification: ")) {
+        return setProbe({}, action::kSshNoIdentification, out);
+      }
       if (consumePrefix(rest, "error: maximum authentication attempts exceeded for ")) {
         consumeSuffix(rest, " [preauth]");
         if (!parseUserFrom(rest, out)) return false;
@@ -661,12 +660,13 @@ bool classifyGpasswd(std::string_view message, AuthEvent& out) {
     out.target_user = user;
     out.user = by;
     out.group = group;
-    setResult(out, category::kIam,
-              add ? action::kUserAddedToGroup : action::kUserRemovedFromGroup, outcome::kSuccess);
+    setResult(out, category::kIam, add ? action::kUserAddedToGroup : action::kUserRemovedFromGroup,
+              outcome::kSuccess);
     return true;
   }
   if (consumePrefix(rest, "members of group ")) {
-    if (!word(group) || !consumePrefix(rest, "set by ") || !word(by) || !consumePrefix(rest, "to ")) {
+    if (!word(group) || !consumePrefix(rest, "set by ") || !word(by) ||
+        !consumePrefix(rest, "to ")) {
       return false;
     }
     out.user = by;
@@ -832,6 +832,18 @@ bool classifyAuth(std::string_view program, std::string_view message, AuthEvent&
     classified = classifyGpasswd(body, out);
   } else if (base == "systemd-logind") {
     classified = classifyLogind(body, out);
+  } else if (base == "kernel") {
+    classified = classifyKernel(body, out);
+  } else if (base == "login") {
+    classified = classifyLogin(body, out);
+  } else if (base == "pkexec") {
+    classified = classifyPkexec(body, out);
+  } else if (base == "polkitd") {
+    classified = classifyPolkit(body, out);
+  } else if (base.starts_with("fail2ban")) {
+    classified = classifyFail2ban(body, out);
+  } else {
+    return false;  // no rule for this program: out is still the empty event
   }
   // A rule may have filled fields before rejecting the line; unclassified means empty.
   if (!classified) out = AuthEvent{};

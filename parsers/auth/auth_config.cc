@@ -30,9 +30,12 @@ const OptionTable<ParseAuthConfig>& ParseAuthConfig::options() {
 void registerParseAuth(Registry& registry) {
   registry.addTransform<ParseAuthConfig, ParseAuth>(
       "parse_auth",
-      "Turns sshd, sudo, su, PAM, shadow-utils and systemd-logind lines into security events: "
-      "event.category/action/outcome, user.name, user.target.name, source.ip/port/domain, "
-      "process.command_line. Other lines pass through untouched.");
+      "Turns sshd, sudo, su, PAM, shadow-utils, systemd-logind, login, pkexec and polkit lines, "
+      "the kernel's firewall lines (UFW, iptables/nftables LOG), and fail2ban.log and dpkg.log "
+      "lines into security events: event.category/type/action/outcome, user.name, "
+      "user.target.name, source.ip/port/domain, destination.ip/port, network.transport, "
+      "process.command_line, fail2ban.jail, package.name/version. Other lines pass through "
+      "untouched.");
 }
 
 }  // namespace logship

@@ -34,6 +34,19 @@ void addAuthFields(Batch& batch, Event& event, const auth::AuthEvent& auth) {
     parsers::addFieldBounded(batch, event, "system.auth.attempts",
                              FieldValue::integer(auth.attempts));
   }
+  addString(batch, event, "event.type", auth.type);
+  addString(batch, event, "destination.ip", auth.destination_ip);
+  if (auth.destination_port >= 0) {
+    parsers::addFieldBounded(batch, event, "destination.port",
+                             FieldValue::integer(auth.destination_port));
+  }
+  addString(batch, event, "network.transport", auth.transport);
+  addString(batch, event, "observer.ingress.interface.name", auth.interface_in);
+  addString(batch, event, "observer.egress.interface.name", auth.interface_out);
+  addString(batch, event, "fail2ban.jail", auth.jail);
+  addString(batch, event, "package.name", auth.package);
+  addString(batch, event, "package.version", auth.package_version);
+  addString(batch, event, "package.architecture", auth.package_architecture);
 }
 
 ParseAuth::ParseAuth(ParseAuthConfig config, BuildContext&)
@@ -67,6 +80,21 @@ std::string_view ParseAuth::parseEvent(Batch& batch, Event& event) const {
 
   syslog::SyslogMessage header;
   if (!from_fields) {
+    // fail2ban.log and dpkg.log lines start with a date and carry no syslog header.
+    if (auth::mayBeFileLine(event.message)) {
+      auth::AuthEvent file_event;
+      auth::FileLine file_line;
+      if (auth::classifyFileLine(event.message, offset_seconds_, file_event, file_line)) {
+        event.timestamp_ns = file_line.timestamp_ns;
+        addString(batch, event, ecs::kLogLogger, file_line.logger);
+        if (file_line.pid >= 0) {
+          parsers::addFieldBounded(batch, event, ecs::kProcessPid,
+                                   FieldValue::integer(file_line.pid));
+        }
+        addAuthFields(batch, event, file_event);
+        return {};
+      }
+    }
     const syslog::SyslogOptions options{event.timestamp_ns, offset_seconds_};
     if (!syslog::parseSyslog(event.message, options, header)) {
       constexpr std::string_view kReason = "not a syslog line";

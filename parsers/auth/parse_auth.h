@@ -13,7 +13,9 @@ namespace logship {
 // Writes a classified auth event's fields: event.category, event.action, event.outcome,
 // user.name, user.target.name, source.ip, source.port, source.domain (a host name given as
 // rhost), process.command_line (sudo), group.name, system.auth.ssh.method, system.auth.tty,
-// system.auth.session.id and system.auth.attempts. Values view the classified message.
+// system.auth.session.id, system.auth.attempts, event.type, destination.ip/port,
+// network.transport, observer.ingress/egress.interface.name, fail2ban.jail and
+// package.name/version/architecture. Values view the classified message.
 void addAuthFields(Batch& batch, Event& event, const auth::AuthEvent& auth);
 
 // The parse_auth transform; see ParseAuthConfig::input for where it reads from.

@@ -26,15 +26,16 @@ flags=(-std=c++20 "${sanitize[@]}" -I.)
 declare -A sources=(
   [timestamp_fuzz]="agent/support/timestamp.cc"
   [syslog_fuzz]="parsers/common/syslog_parser.cc agent/support/timestamp.cc"
-  [auth_fuzz]="parsers/auth/auth_classifier.cc parsers/common/syslog_parser.cc agent/support/timestamp.cc"
+  [auth_fuzz]="parsers/auth/auth_classifier.cc parsers/auth/auth_files.cc parsers/auth/auth_firewall.cc parsers/auth/auth_privilege.cc parsers/common/syslog_parser.cc agent/support/timestamp.cc"
   [scrub_pii_fuzz]="pipelines/scrub_pii/address_matchers.cc pipelines/scrub_pii/credential_matchers.cc pipelines/scrub_pii/number_matchers.cc pipelines/scrub_pii/substrate_key_matchers.cc pipelines/scrub_pii/hmac_sha256.cc pipelines/scrub_pii/pii_scrubber.cc pipelines/scrub_pii/replacement.cc pipelines/scrub_pii/scan.cc pipelines/scrub_pii/secret_key_names.cc $out/bip39_wordlist.cc"
   [parse_json_fuzz]="parsers/json/parse_json.cc"
   [line_assembler_fuzz]="agent/sources/file/line_assembler.cc agent/core/line_reader.cc agent/api/api.cc agent/api/config.cc agent/support/units.cc agent/support/json_writer.cc agent/support/utf8.cc agent/support/timestamp.cc"
   [parse_logfmt_fuzz]="parsers/logfmt/parse_logfmt.cc"
   [parse_regex_fuzz]="parsers/regex/parse_regex.cc"
   [parse_syslog_fuzz]="parsers/syslog/parse_syslog.cc parsers/common/syslog_fields.cc parsers/common/syslog_parser.cc"
-  [parse_auth_fuzz]="parsers/auth/parse_auth.cc parsers/auth/auth_classifier.cc parsers/common/syslog_fields.cc parsers/common/syslog_parser.cc"
+  [parse_auth_fuzz]="parsers/auth/parse_auth.cc parsers/auth/auth_classifier.cc parsers/auth/auth_files.cc parsers/auth/auth_firewall.cc parsers/auth/auth_privilege.cc parsers/common/syslog_fields.cc parsers/common/syslog_parser.cc"
   [parse_substrate_fuzz]="parsers/substrate/parse_substrate.cc parsers/substrate/substrate_line.cc"
+  [parse_auditd_fuzz]="parsers/auditd/parse_auditd.cc parsers/auditd/auditd_event.cc parsers/auditd/audit_record.cc"
   [checkpoint_fuzz]="agent/core/checkpoint_store.cc agent/support/files.cc agent/support/json_writer.cc agent/support/utf8.cc agent/support/timestamp.cc"
   [batch_codec_fuzz]="agent/core/batch_codec.cc agent/api/api.cc agent/api/config.cc agent/support/units.cc agent/support/json_writer.cc agent/support/utf8.cc agent/support/timestamp.cc"
   # @agent: too much of the agent to list; links the libraries of a clang CMake build instead.

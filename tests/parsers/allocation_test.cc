@@ -106,7 +106,27 @@ INSTANTIATE_TEST_SUITE_P(
              {"Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= "
               "uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4  user=root",
               "Mar  3 10:00:01 bastion sshd[811]: Failed password for invalid user admin from "
-              "203.0.113.9 port 52144 ssh2"}},
+              "203.0.113.9 port 52144 ssh2",
+              "Mar  3 10:00:02 bastion kernel: [ 99.000001] [UFW BLOCK] IN=eth0 OUT= "
+              "SRC=203.0.113.9 DST=10.0.0.5 LEN=40 PROTO=TCP SPT=4444 DPT=22 SYN URGP=0",
+              "2026-11-22 10:00:00,123 fail2ban.actions        [1234]: NOTICE  [sshd] Ban "
+              "203.0.113.9",
+              "2026-11-22 10:00:00 install nginx:amd64 <none> 1.22.1-9"}},
+        Case{"parse_auditd",
+             "",
+             {"type=SYSCALL msg=audit(1700000000.123:4567): arch=c000003e syscall=59 "
+              "success=yes exit=0 a0=55d0c1e0 a1=55d0c200 a2=55d0c220 a3=8 items=1 ppid=1201 "
+              "pid=1302 auid=1000 uid=0 gid=0 euid=0 tty=pts0 ses=3 comm=\"ls\" "
+              "exe=\"/usr/bin/ls\" key=\"exec\"",
+              "type=EXECVE msg=audit(1700000000.123:4567): argc=2 a0=\"ls\" "
+              "a1=2F746D702F6D7920646972",
+              "type=PATH msg=audit(1700000000.123:4567): item=0 name=\"/usr/bin/ls\" "
+              "inode=1835 dev=fd:00 mode=0100755 nametype=NORMAL",
+              "type=PROCTITLE msg=audit(1700000000.123:4567): "
+              "proctitle=6C73002F746D702F6D7920646972",
+              "type=EOE msg=audit(1700000000.123:4567): ",
+              "type=USER_LOGIN msg=audit(1700000100.000:900): pid=2211 uid=0 auid=1000 ses=7 "
+              "msg='op=login id=1000 exe=\"/usr/sbin/sshd\" addr=203.0.113.9 res=failed'"}},
         Case{"parse_substrate",
              "",
              {"2021-05-30 16:57:49 [Relaychain] \xF0\x9F\x92\xA4 Idle (2 peers), best: #8 "

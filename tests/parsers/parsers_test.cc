@@ -63,7 +63,7 @@ class ParsersPipelineTest : public ::testing::Test {
 
 TEST_F(ParsersPipelineTest, EveryParserIsARegisteredTransformType) {
   for (const char* type : {"parse_json", "parse_logfmt", "parse_regex", "parse_syslog",
-                           "parse_auth", "parse_substrate"}) {
+                           "parse_auth", "parse_substrate", "parse_auditd"}) {
     const ComponentFactory* factory = registry_.find(ComponentKind::kTransform, type);
     ASSERT_NE(factory, nullptr) << type;
     EXPECT_FALSE(factory->summary.empty());
@@ -207,6 +207,61 @@ TEST_F(ParsersPipelineTest, FilesThroughParsersToNdjson) {
                           "reason=\"parse_error\"} 1"),
             std::string::npos)
       << rendered;
+}
+
+TEST_F(ParsersPipelineTest, AuditLogJoinedAndTheLastOpenEventShippedByTheTimer) {
+  write("audit.log",
+        {"type=SYSCALL msg=audit(1700000000.123:4567): arch=c000003e syscall=59 success=yes "
+         "exit=0 items=1 ppid=1201 pid=1302 auid=1000 uid=0 gid=0 euid=0 tty=pts0 ses=3 "
+         "comm=\"ls\" exe=\"/usr/bin/ls\" key=\"exec\"",
+         "type=EXECVE msg=audit(1700000000.123:4567): argc=2 a0=\"ls\" a1=\"-la\"",
+         "type=PROCTITLE msg=audit(1700000000.123:4567): proctitle=6C73002D6C61",
+         "type=EOE msg=audit(1700000000.123:4567): ",
+         // No EOE: only the timer ships it, the file having nothing more to say.
+         "type=SYSCALL msg=audit(1700000000.200:4568): arch=c000003e syscall=2 success=no "
+         "exit=-13 items=1 ppid=2686 pid=3538 auid=500 uid=500 gid=500 euid=500 tty=pts0 ses=1 "
+         "comm=\"cat\" exe=\"/bin/cat\" key=\"sshd_config\"",
+         "type=PATH msg=audit(1700000000.200:4568): item=0 name=\"/etc/ssh/sshd_config\" "
+         "inode=409248 dev=fd:00 mode=0100600 ouid=0 ogid=0 rdev=00:00"});
+  auto topology = build(
+      "workers: 1\n"
+      "data_dir: " +
+      dir_ +
+      "/data\n"
+      "sources:\n"
+      "  audit: {type: file, include: [" +
+      dir_ +
+      "/audit.log], poll_interval: 50ms}\n"
+      "transforms:\n"
+      "  events: {type: parse_auditd, inputs: [audit], flush_timeout: 200ms}\n"
+      "outputs:\n"
+      "  out: {type: file, inputs: [events], path: " +
+      dir_ + "/out.ndjson}\n");
+  ASSERT_NE(topology, nullptr) << (diag_.errors().empty() ? "" : diag_.errors()[0]);
+  Metrics metrics;
+  topology->start(metrics);
+  for (int i = 0; i < 500 && readOutput().size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(topology->shutdown(std::chrono::seconds(5)));
+  const std::vector<std::string> out = readOutput();
+  ASSERT_EQ(out.size(), 2u);
+  simdjson::dom::parser parser;
+  simdjson::dom::element exec;
+  ASSERT_EQ(parser.parse(out[0]).get(exec), simdjson::SUCCESS) << out[0];
+  std::string_view text;
+  EXPECT_EQ(exec.at_pointer("/event/action").get(text), simdjson::SUCCESS);
+  EXPECT_EQ(text, "execve");
+  EXPECT_EQ(exec.at_pointer("/process/title").get(text), simdjson::SUCCESS);
+  EXPECT_EQ(text, "ls -la");
+  EXPECT_EQ(exec["@timestamp"].get(text), simdjson::SUCCESS);
+  EXPECT_EQ(text.substr(0, 23), "2023-11-14T22:13:20.123");
+  simdjson::dom::element open;
+  ASSERT_EQ(parser.parse(out[1]).get(open), simdjson::SUCCESS) << out[1];
+  EXPECT_EQ(open.at_pointer("/file/path").get(text), simdjson::SUCCESS);
+  EXPECT_EQ(text, "/etc/ssh/sshd_config");
+  EXPECT_EQ(open.at_pointer("/event/outcome").get(text), simdjson::SUCCESS);
+  EXPECT_EQ(text, "failure");
 }
 
 }  // namespace

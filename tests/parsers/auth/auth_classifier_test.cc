@@ -717,7 +717,9 @@ INSTANTIATE_TEST_SUITE_P(
                   "message repeated 5 times: [ Failed password for root from 5.36.59.76 "
                   "port 42393 ssh2]"},
         LookAlike{"sshd", "input_userauth_request: invalid user webmaster [preauth]"},
-        LookAlike{"sshd", "Did not receive identification string from 45.27.162.22"},
+        LookAlike{"sshd", "Did not receive identification string from"},
+        LookAlike{"sshd", "Connection reset by peer"},
+        LookAlike{"sshd", "Unable to negotiate with 1.2.3.4 port 22"},
         LookAlike{"sshd", "Server listening on 0.0.0.0 port 22."},
         LookAlike{"sshd", "Connection closed"}, LookAlike{"sshd", "Connection closed by"},
         LookAlike{"sshd", "Connection closed by 1.2.3.4 port abc [preauth]"},

@@ -1,0 +1,25 @@
+#pragma once
+
+// The per-family classifiers classifyAuth() dispatches to by program name, kept in their own
+// files. Each returns true with `out` filled for a recognised line; on false the caller resets
+// `out`.
+
+#include <string_view>
+
+#include "parsers/auth/auth_classifier.h"
+
+namespace logship::auth {
+
+// auth_firewall.cc: kernel netfilter log lines ("[UFW BLOCK] IN=eth0 OUT= ... SRC= DST= ...").
+bool classifyKernel(std::string_view message, AuthEvent& out);
+
+// auth_privilege.cc: login, pkexec and polkitd.
+bool classifyLogin(std::string_view message, AuthEvent& out);
+bool classifyPkexec(std::string_view message, AuthEvent& out);
+bool classifyPolkit(std::string_view message, AuthEvent& out);
+
+// auth_files.cc: what fail2ban writes after its "[pid]: LEVEL" prefix ("[sshd] Ban 1.2.3.4"),
+// also when it logs through syslog or journald.
+bool classifyFail2ban(std::string_view message, AuthEvent& out);
+
+}  // namespace logship::auth
