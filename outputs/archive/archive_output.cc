@@ -584,8 +584,9 @@ void ArchiveOutput::stop() {
   if (sweep_timer_) sweep_timer_->cancel();
   if (age_timer_) age_timer_->cancel();
   if (verify_timer_) verify_timer_->cancel();
-  sealAll();
+  // What the last seals queue is uploaded at the next start (the bucket is listed then).
   if (uploader_) uploader_->stop();
+  sealAll();
 }
 
 }  // namespace logship

@@ -4,11 +4,13 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include "agent/core/log.h"
@@ -136,12 +138,12 @@ bool ArchiveUploader::waiting(const std::string& tier, const std::string& file) 
 void ArchiveUploader::resume(const std::string& tier,
                              std::vector<std::pair<std::string, int64_t>> live,
                              int64_t manifest_retain_until_ns) {
-  listTier(tier, "", std::make_shared<std::vector<std::string>>(), std::move(live),
+  listTier(tier, "", std::make_shared<std::map<std::string, uint64_t>>(), std::move(live),
            manifest_retain_until_ns);
 }
 
 void ArchiveUploader::listTier(const std::string& tier, std::string token,
-                               std::shared_ptr<std::vector<std::string>> keys,
+                               std::shared_ptr<std::map<std::string, uint64_t>> keys,
                                std::vector<std::pair<std::string, int64_t>> live,
                                int64_t manifest_retain) {
   client_->listObjects(
@@ -154,17 +156,22 @@ void ArchiveUploader::listTier(const std::string& tier, std::string token,
                   listing.result.message + "); uploading tier " + tier + " again in full");
           keys->clear();
         } else if (!listing.next_token.empty()) {
-          for (auto& o : listing.objects) keys->push_back(std::move(o.key));
+          for (auto& o : listing.objects) (*keys)[o.key] = o.size;
           listTier(tier, listing.next_token, keys, std::move(live), manifest_retain);
           return;
         } else {
-          for (auto& o : listing.objects) keys->push_back(std::move(o.key));
+          for (auto& o : listing.objects) (*keys)[o.key] = o.size;
         }
-        std::set<std::string> have(keys->begin(), keys->end());
         size_t missing = 0;
         for (auto& [file, retain] : live) {
           const std::string path = tier + "/" + file;
-          if (have.count(keyFor(path)) || waiting(tier, file)) continue;
+          // There whole, or not at all: an upload cut by a stop may have left a short object.
+          struct stat st {};
+          auto have = keys->find(keyFor(path));
+          const bool whole = have != keys->end() &&
+                             ::stat((root_ + "/" + path).c_str(), &st) == 0 &&
+                             have->second == static_cast<uint64_t>(st.st_size);
+          if (whole || waiting(tier, file)) continue;
           enqueue(path, retain);
           ++missing;
         }

@@ -3,6 +3,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,7 +79,7 @@ class ArchiveUploader {
   std::optional<std::string> readPart(const Job& job, uint64_t offset, size_t n,
                                       std::string* error) const;
   void listTier(const std::string& tier, std::string token,
-                std::shared_ptr<std::vector<std::string>> keys,
+                std::shared_ptr<std::map<std::string, uint64_t>> keys,
                 std::vector<std::pair<std::string, int64_t>> live, int64_t manifest_retain);
 
   ArchiveUploadConfig config_;

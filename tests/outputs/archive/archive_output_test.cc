@@ -179,10 +179,13 @@ TEST_F(ArchiveRetentionTest, WhatTheBucketLacksIsUploadedAtStartAndRetentionWait
   EXPECT_NE(bucket->pending[0].request->target.find("list-type=2&prefix=h1%2Fapp%2F"),
             std::string::npos)
       << bucket->pending[0].request->target;
-  // The bucket has the newer segment only.
+  // The bucket has the newer segment whole, and of the older one only what an upload cut short
+  // by a stop left.
+  const auto whole = fs::file_size(root_ / "app" / "2023-11-13" / "00000002.ndjson.zst");
   bucket->respond(200,
-                  "<ListBucketResult><Contents><Key>h1/app/2023-11-13/00000002.ndjson.zst</Key>"
-                  "<Size>10</Size></Contents></ListBucketResult>");
+                  "<ListBucketResult><Contents><Key>h1/app/2023-10-05/00000001.ndjson.zst</Key>"
+                  "<Size>0</Size></Contents><Contents><Key>h1/app/2023-11-13/00000002.ndjson.zst"
+                  "</Key><Size>" + std::to_string(whole) + "</Size></Contents></ListBucketResult>");
   ASSERT_EQ(bucket->pending.size(), 1u);
   EXPECT_EQ(bucket->pending[0].request->target, "/vault/h1/app/2023-10-05/00000001.ndjson.zst");
   // Past its retention but not yet copied: the sweep leaves it for now.
