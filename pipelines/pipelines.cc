@@ -4,6 +4,7 @@
 #include "pipelines/correlate/correlate_config.h"
 #include "pipelines/detect/detect_config.h"
 #include "pipelines/filter/filter_config.h"
+#include "pipelines/geoip/geoip_config.h"
 #include "pipelines/log_to_metric/log_to_metric_config.h"
 #include "pipelines/route/route_config.h"
 #include "pipelines/sample/sample_config.h"
@@ -24,6 +25,7 @@ void registerPipelines(Registry& registry) {
   registerThrottle(registry);
   registerLogToMetric(registry);
   registerDetect(registry);
+  registerGeoip(registry);
 }
 
 }  // namespace logship
