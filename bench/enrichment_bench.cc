@@ -1,13 +1,17 @@
 // Throughput of the enrichment transforms on batches of 4096 events that carry an address:
 // geoip against a real database (a hot set of addresses answered by the cache, and addresses
-// mostly seen once, which go to the database).
+// mostly seen once, which go to the database); threat_intel against a feed of a million CIDRs,
+// for the lookup alone (IpPrefixSet, lookups/s) and for the whole transform (events/s, parsing
+// the address text included).
 
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <random>
 #include <string>
@@ -15,6 +19,7 @@
 
 #include "agent/api/registry.h"
 #include "agent/cli/builtin_components.h"
+#include "pipelines/common/ip_prefix_set.h"
 
 namespace logship {
 namespace {
@@ -110,6 +115,65 @@ BENCHMARK(BM_GeoipFlatCity)
     ->Args({1000000, 10000})  // mostly new addresses: the database answers
     ->Args({1000000, 0})      // no cache at all
     ->Unit(benchmark::kMillisecond);
+
+// A feed of `n` random IPv4 prefixes, /24 to /32, as in block lists of single hosts and small
+// networks: few of them overlap, so the set holds nearly a million ranges.
+std::string randomFeed(size_t n) {
+  std::mt19937 random(11);
+  std::string feed;
+  for (size_t i = 0; i < n; ++i) {
+    const int bits = 32 - static_cast<int>(random() % 9);
+    const uint32_t a = random() & (bits == 32 ? ~0u : ~(~0u >> bits));
+    feed += std::to_string(a >> 24) + "." + std::to_string(a >> 16 & 255) + "." +
+            std::to_string(a >> 8 & 255) + "." + std::to_string(a & 255) + "/" +
+            std::to_string(bits) + "\n";
+  }
+  return feed;
+}
+
+void BM_IpPrefixSetMillionCidrs(benchmark::State& state) {
+  static const IpPrefixSet set = [] {
+    IpPrefixSet s;
+    const std::string feed = randomFeed(1'000'000);
+    size_t at = 0;
+    while (at < feed.size()) {
+      const size_t end = feed.find('\n', at);
+      s.add(std::string_view(feed).substr(at, end - at));
+      at = end + 1;
+    }
+    s.finish();
+    return s;
+  }();
+  std::mt19937 random(3);
+  std::vector<IpAddress> addresses(1 << 16);
+  for (IpAddress& a : addresses) a = IpAddress{0, 0xffff00000000ULL | random()};
+  size_t i = 0;
+  uint64_t hits = 0;
+  for (auto _ : state) {
+    hits += set.contains(addresses[i++ & 0xffff]);
+  }
+  benchmark::DoNotOptimize(hits);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["ranges"] = static_cast<double>(set.ranges());
+  state.counters["hit_ratio"] = static_cast<double>(hits) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_IpPrefixSetMillionCidrs);
+
+void BM_ThreatIntelMillionCidrs(benchmark::State& state) {
+  const std::string path = "/tmp/logship_bench_feed_" + std::to_string(::getpid()) + ".netset";
+  { std::ofstream(path) << randomFeed(1'000'000); }
+  auto t = buildEnrichment("threat_intel",
+                           "{type: threat_intel, reload_interval: 0s, lists: "
+                           "[{name: bench, path: '" +
+                               path + "'}]}");
+  std::filesystem::remove(path);
+  if (!t) {
+    state.SkipWithError("threat_intel did not build");
+    return;
+  }
+  runTransform(state, *t, "source.ip", randomPublicV4(1 << 16, 5));
+}
+BENCHMARK(BM_ThreatIntelMillionCidrs)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace logship

@@ -10,6 +10,7 @@
 #include "pipelines/sample/sample_config.h"
 #include "pipelines/scrub_pii/scrub_pii_config.h"
 #include "pipelines/tag_severity/tag_severity_config.h"
+#include "pipelines/threat_intel/threat_intel_config.h"
 #include "pipelines/throttle/throttle_config.h"
 
 namespace logship {
@@ -26,6 +27,7 @@ void registerPipelines(Registry& registry) {
   registerLogToMetric(registry);
   registerDetect(registry);
   registerGeoip(registry);
+  registerThreatIntel(registry);
 }
 
 }  // namespace logship
