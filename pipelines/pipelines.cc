@@ -6,6 +6,7 @@
 #include "pipelines/filter/filter_config.h"
 #include "pipelines/geoip/geoip_config.h"
 #include "pipelines/log_to_metric/log_to_metric_config.h"
+#include "pipelines/remap/remap_config.h"
 #include "pipelines/route/route_config.h"
 #include "pipelines/sample/sample_config.h"
 #include "pipelines/scrub_pii/scrub_pii_config.h"
@@ -28,6 +29,7 @@ void registerPipelines(Registry& registry) {
   registerDetect(registry);
   registerGeoip(registry);
   registerThreatIntel(registry);
+  registerRemap(registry);
 }
 
 }  // namespace logship
