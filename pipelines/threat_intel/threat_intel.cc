@@ -11,9 +11,9 @@
 namespace logship {
 namespace {
 
-using threat_intel::IndicatorKind;
-using threat_intel::Indicators;
-using threat_intel::ListSpec;
+using indicators::IndicatorKind;
+using indicators::Indicators;
+using indicators::ListSpec;
 
 // The `lists:` entries: {name, path, format: plain | csv, column}; `paths` gets where each path
 // was written.
@@ -112,7 +112,7 @@ ThreatIntel::ThreatIntel(ThreatIntelConfig config, BuildContext& ctx)
   std::vector<FileStamp> stamps = watch_->stamps();
 
   // Read here so that `validate` reports an unreadable list or a bad line, with its file:line.
-  std::vector<threat_intel::BadLine> bad;
+  std::vector<indicators::BadLine> bad;
   std::string error;
   size_t failed = 0;
   indicators_ = Indicators::load(lists_, bad, error, failed);
@@ -160,7 +160,7 @@ bool ThreatIntel::reloadIfChanged() { return watch_ && watch_->poll(); }
 
 bool ThreatIntel::reload() {
   std::vector<FileStamp> stamps = watch_->stamps();
-  std::vector<threat_intel::BadLine> bad;
+  std::vector<indicators::BadLine> bad;
   std::string error;
   size_t failed = 0;
   std::shared_ptr<const Indicators> fresh = Indicators::load(lists_, bad, error, failed);
@@ -190,14 +190,14 @@ bool ThreatIntel::reload() {
   return true;
 }
 
-std::shared_ptr<const Indicators> ThreatIntel::indicators() const {
+std::shared_ptr<const Indicators> ThreatIntel::current() const {
   std::lock_guard lock(indicators_mutex_);
   return indicators_;
 }
 
 void ThreatIntel::process(Batch& batch, Emitter& out) {
-  const std::shared_ptr<const Indicators> indicators = this->indicators();
-  if (!indicators) {
+  const std::shared_ptr<const Indicators> loaded = current();
+  if (!loaded) {
     out.emit(std::move(batch));
     return;
   }
@@ -208,7 +208,7 @@ void ThreatIntel::process(Batch& batch, Emitter& out) {
     const std::optional<FieldValue> value = field_.read(batch, event);
     if (!value || value->kind != FieldValue::Kind::kString) continue;
     IndicatorKind kind;
-    uint64_t lists = indicators->match(value->string_value, kind);
+    uint64_t lists = loaded->match(value->string_value, kind);
     if (lists == 0) continue;
     any = true;
     // ECS keeps one keyword per field here: several feeds are named in list order, comma-separated.
@@ -235,7 +235,7 @@ void ThreatIntel::process(Batch& batch, Emitter& out) {
         static const std::string_view kHashKeys[] = {
             "threat.indicator.file.hash.md5", "threat.indicator.file.hash.sha1",
             "threat.indicator.file.hash.sha256", "threat.indicator.file.hash.sha512"};
-        const std::string_view name = threat_intel::hashName(indicator.size());
+        const std::string_view name = indicators::hashName(indicator.size());
         const size_t i = name == "md5" ? 0 : name == "sha1" ? 1 : name == "sha256" ? 2 : 3;
         batch.setField(event, kHashKeys[i], FieldValue::string(indicator));
         break;

@@ -9,7 +9,7 @@
 #include "agent/api/registry.h"
 #include "pipelines/common/event_fields.h"
 #include "pipelines/common/file_watch.h"
-#include "pipelines/threat_intel/indicator_lists.h"
+#include "pipelines/common/indicator_lists.h"
 #include "pipelines/threat_intel/threat_intel_config.h"
 
 namespace prometheus {
@@ -36,14 +36,14 @@ class ThreatIntel final : public Transform {
 
  private:
   bool reload();
-  std::shared_ptr<const threat_intel::Indicators> indicators() const;
+  std::shared_ptr<const indicators::Indicators> current() const;
 
   FieldRef field_;
-  std::vector<threat_intel::ListSpec> lists_;
+  std::vector<indicators::ListSpec> lists_;
   std::chrono::milliseconds reload_interval_;
 
   mutable std::mutex indicators_mutex_;
-  std::shared_ptr<const threat_intel::Indicators> indicators_;
+  std::shared_ptr<const indicators::Indicators> indicators_;
 
   std::unique_ptr<FileWatch> watch_;
   std::vector<prometheus::Counter*> matches_;    // per list

@@ -1,11 +1,11 @@
-#include "pipelines/threat_intel/indicator_lists.h"
+#include "pipelines/common/indicator_lists.h"
 
 #include <cerrno>
 #include <cstring>
 
 #include "agent/support/files.h"
 
-namespace logship::threat_intel {
+namespace logship::indicators {
 namespace {
 
 std::string_view trim(std::string_view s) {
@@ -26,9 +26,12 @@ bool isHex(std::string_view s) {
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
-// A host name as lists write it: labels of letters, digits, '-' and '_', at least two of them.
+// A host name as lists write it: labels of letters, digits, '-' and '_', at least two of them,
+// the last not a number (so that 300.1.2.3 is a bad address, not a domain).
 bool isDomain(std::string_view s) {
   if (s.empty() || s.size() > 253 || s.front() == '.' || s.back() == '.') return false;
+  const std::string_view top = s.substr(s.rfind('.') + 1);
+  if (top.find_first_not_of("0123456789") == std::string_view::npos) return false;
   bool dot = false;
   char previous = 0;
   for (char c : s) {
@@ -235,4 +238,4 @@ uint64_t Indicators::match(std::string_view value, IndicatorKind& kind) const {
   return found;
 }
 
-}  // namespace logship::threat_intel
+}  // namespace logship::indicators

@@ -10,7 +10,7 @@
 
 #include "pipelines/common/ip_prefix_set.h"
 
-namespace logship::threat_intel {
+namespace logship::indicators {
 
 // One configured feed file.
 struct ListSpec {
@@ -71,4 +71,4 @@ class Indicators {
 // The ECS name of a hash of `length` hex digits: md5, sha1, sha256 or sha512 ("" for others).
 std::string_view hashName(size_t length);
 
-}  // namespace logship::threat_intel
+}  // namespace logship::indicators
