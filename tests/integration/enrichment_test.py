@@ -4,7 +4,8 @@ placed by geoip with a real MaxMind DB file (ip-location-db's, from the npm regi
 cross-checked with mmdblookup, libmaxminddb's own reader) and looked up by threat_intel in a feed
 that is rewritten while lines keep coming: an address added to the feed is flagged from the
 reload on, a bad line of the new feed is skipped and reported with its file:line, and no line is
-lost or repeated on the way.
+lost or repeated on the way. A detect rule alerts on a login from an address of the feed or of a
+top-level list (in_list).
 
 usage: enrichment_test.py PATH/TO/logship REPO_DIR
 """
@@ -32,6 +33,7 @@ if shutil.which("mmdblookup") is None:
 LISTED = "45.9.20.1"     # on the feed from the start
 ADDED = "193.0.6.139"    # added by the rewrite
 NEVER = "8.8.8.8"        # never listed
+BLOCKED = "9.9.9.9"      # on the top-level list only
 
 
 def country(ip):
@@ -44,6 +46,8 @@ work = tempfile.mkdtemp(prefix="logship-enrich-")
 log = os.path.join(work, "auth.log")
 feed = os.path.join(work, "drop.txt")
 out = os.path.join(work, "out.ndjson")
+alerts = os.path.join(work, "alerts.ndjson")
+blocked = os.path.join(work, "blocked.netset")
 agent_log = os.path.join(work, "agent.log")
 
 
@@ -66,15 +70,27 @@ def append(ip):
         written.append(ip)
 
 
+def login(user, ip, pid):
+    with write_lock:
+        with open(log, "a") as f:
+            f.write(f"Dec  6 21:00:02 bastion sshd[{pid}]: Accepted password for {user} from {ip} "
+                    f"port 40000 ssh2\n")
+
+
 def records():
-    return ndjson_records(out)
+    """The failed-password lines' events (the logins of the alert checks apart)."""
+    return [r for r in ndjson_records(out) if r["event"]["action"] == "ssh_failed_password"]
 
 
 write_feed("; Spamhaus DROP List\n45.9.20.0/22 ; SBL456\n")
+with open(blocked, "w") as f:
+    f.write("# our own blocklist\n9.9.9.0/24\n")
 open(log, "w").close()
 with open(os.path.join(work, "p.yaml"), "w") as f:
     f.write(f"""data_dir: {work}/data
 admin: {{enabled: false}}
+lists:
+  blocked: {{path: {blocked}}}
 sources:
   auth: {{type: file, include: [{log}], start_at: beginning}}
 transforms:
@@ -85,8 +101,20 @@ transforms:
     inputs: [geo]
     reload_interval: 100ms
     lists: [{{name: spamhaus_drop, path: {feed}}}]
+  listed_login:
+    type: detect
+    inputs: [intel]
+    summary: login from a listed address
+    when:
+      all:
+        - {{field: event.action, in: [ssh_accepted_password, ssh_accepted_publickey]}}
+        - any: [{{field: threat.feed.name, exists: true}}, {{field: source.ip, in_list: blocked}}]
+    group_by: [source.ip, user.name]
+    threshold: 1
+    severity: critical
 outputs:
   out: {{type: file, inputs: [intel], path: {out}}}
+  alerts: {{type: file, inputs: [listed_login], path: {alerts}}}
 """)
 
 agent = subprocess.Popen([BIN, "run", "-c", os.path.join(work, "p.yaml")],
@@ -106,6 +134,18 @@ try:
                                           "feed": {"name": "spamhaus_drop"}},
           by_ip[LISTED].get("threat"))
     check("the others are not", "threat" not in by_ip[ADDED] and "threat" not in by_ip[NEVER])
+
+    login("bob", LISTED, 90001)
+    login("carol", BLOCKED, 90002)
+    login("dave", NEVER, 90003)
+    got = wait_until(lambda: len(ndjson_records(alerts)) >= 2 and ndjson_records(alerts), 15) or []
+    time.sleep(0.5)
+    got = ndjson_records(alerts)
+    check("a login from an address of the feed or of the top-level list alerts, no other",
+          sorted((a["source"]["ip"], a["user"]["name"]) for a in got) ==
+          [(LISTED, "bob"), (BLOCKED, "carol")], got)
+    check("as a critical alert of the rule",
+          all(a["rule"]["name"] == "listed_login" and a["log"]["level"] == "critical" for a in got))
 
     # Lines keep coming while the feed is rewritten with one more network and a broken line.
     stop_writing = threading.Event()
