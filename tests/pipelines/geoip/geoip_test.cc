@@ -217,6 +217,42 @@ TEST_F(GeoipTest, AChangedFileIsSwappedInAndABrokenOneKeepsTheOld) {
   fs::remove_all(dir);
 }
 
+TEST_F(GeoipTest, AsnDatabaseWithACityDatabase) {
+  // Written by MaxMind's own writer, then read back here and by mmdblookup.
+  LOGSHIP_REQUIRE(std::system("perl -MMaxMind::DB::Writer::Tree -e1 2>/dev/null") == 0,
+                  "MaxMind::DB::Writer (apt-get install libmaxmind-db-writer-perl)");
+  const fs::path asn =
+      fs::temp_directory_path() / ("geoip_asn_" + std::to_string(::getpid()) + ".mmdb");
+  ASSERT_EQ(
+      std::system(
+          ("perl '" LOGSHIP_GEOIP_TEST_DIR "/write_asn_db.pl' '" + asn.string() + "'").c_str()),
+      0);
+  auto t =
+      build("geoip", "{type: geoip, database: ['" + kMaxMindCity + "', '" + asn.string() + "']}");
+  ASSERT_NE(t, nullptr) << firstError();
+  auto b = run(*t, {"8.8.8.8", "2001:4860:4860::8888", "193.0.6.139", "1.1.1.1"});
+  for (size_t i : {0, 1, 2}) {
+    const std::string ip = i == 0 ? "8.8.8.8" : i == 1 ? "2001:4860:4860::8888" : "193.0.6.139";
+    SCOPED_TRACE(ip);
+    EXPECT_EQ(text(*b, i, "source.as.number"),
+              mmdblookup(asn.string(), ip, "autonomous_system_number"));
+    EXPECT_EQ(text(*b, i, "source.as.organization.name"),
+              mmdblookup(asn.string(), ip, "autonomous_system_organization"));
+    EXPECT_EQ(text(*b, i, "source.geo.country_iso_code"),
+              mmdblookup(kMaxMindCity, ip, "country iso_code"));
+  }
+  const Field* number = b->findField(b->events()[0], "source.as.number");
+  ASSERT_NE(number, nullptr);
+  EXPECT_EQ(number->value.kind, FieldValue::Kind::kInt);
+  EXPECT_EQ(number->value.int_value, 15169);
+  EXPECT_EQ(text(*b, 2, "source.as.organization.name"),
+            "Reseaux IP Europeens Network Coordination Centre (RIPE NCC)");
+  // In the city database only: placed, no AS.
+  EXPECT_NE(text(*b, 3, "source.geo.country_iso_code"), "<missing>");
+  EXPECT_EQ(text(*b, 3, "source.as.number"), "<missing>");
+  fs::remove(asn);
+}
+
 TEST_F(GeoipTest, ConfigErrors) {
   EXPECT_EQ(build("geoip", "type: geoip\n"), nullptr);
   EXPECT_EQ(firstError(), "t.yaml:1:1: missing required option 'database'");
