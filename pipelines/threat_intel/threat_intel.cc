@@ -15,10 +15,10 @@ using indicators::IndicatorKind;
 using indicators::Indicators;
 using indicators::ListSpec;
 
-// The `lists:` entries: {name, path, format: plain | csv, column}; `paths` gets where each path
-// was written.
-std::vector<ListSpec> readLists(const ConfigNode& node, Diagnostics& diag,
-                                std::vector<Location>& paths) {
+// The `lists:` entries: {name, path, format: plain | csv, column}, or {name} alone for a list of
+// the top-level `lists`; `paths` gets where each path was written.
+std::vector<ListSpec> readLists(const ConfigNode& node, const GlobalConfig& global,
+                                Diagnostics& diag, std::vector<Location>& paths) {
   std::vector<ListSpec> lists;
   if (!node.isSequence() || node.items().empty()) {
     diag.error(node.location(), "lists needs at least one {name, path}");
@@ -51,7 +51,21 @@ std::vector<ListSpec> readLists(const ConfigNode& node, Diagnostics& diag,
       }
     }
     if (spec.name.empty()) diag.error(item.location(), "a list needs a name");
-    if (spec.path.empty()) diag.error(item.location(), "a list needs a path");
+    Location path_location = item["path"].defined() ? item["path"].location() : item.location();
+    if (spec.path.empty() && !spec.name.empty()) {
+      const SharedListSpec* shared = nullptr;
+      for (const SharedListSpec& l : global.lists) {
+        if (l.name == spec.name) shared = &l;
+      }
+      if (shared == nullptr || item["format"].defined() || item["column"].defined()) {
+        diag.error(item.location(), "a list needs a path (or only the name of a top-level list)");
+      } else {
+        spec.path = shared->path;
+        format = shared->format;
+        column = shared->column;
+        path_location = shared->where;
+      }
+    }
     for (const ListSpec& other : lists) {
       if (!spec.name.empty() && other.name == spec.name) {
         diag.error(item["name"].location(), "two lists are called '" + spec.name + "'");
@@ -71,7 +85,7 @@ std::vector<ListSpec> readLists(const ConfigNode& node, Diagnostics& diag,
       }
     }
     lists.push_back(std::move(spec));
-    paths.push_back(item["path"].defined() ? item["path"].location() : item.location());
+    paths.push_back(path_location);
   }
   if (lists.size() > Indicators::kMaxLists) {
     diag.error(node.location(), "at most 64 lists");
@@ -104,7 +118,7 @@ ThreatIntel::ThreatIntel(ThreatIntelConfig config, BuildContext& ctx)
       reload_interval_(
           std::chrono::duration_cast<std::chrono::milliseconds>(config.reload_interval)) {
   std::vector<Location> where;
-  lists_ = readLists(config.lists, ctx.diag, where);
+  lists_ = readLists(config.lists, ctx.global, ctx.diag, where);
   if (!ctx.diag.ok()) return;
   std::vector<std::string> paths;
   for (const ListSpec& l : lists_) paths.push_back(l.path);

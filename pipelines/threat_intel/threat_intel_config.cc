@@ -12,7 +12,8 @@ const OptionTable<ThreatIntelConfig>& ThreatIntelConfig::options() {
                "The field looked up: an IPv4 or IPv6 address, a domain (its parent domains "
                "match too) or a file hash (MD5, SHA-1, SHA-256, SHA-512).")
         .required("lists", &ThreatIntelConfig::lists,
-                  "The indicator lists, [{name, path, format: plain | csv, column}]. plain: one "
+                  "The indicator lists, [{name, path, format: plain | csv, column}], or {name} "
+                  "alone for a list of the top-level lists. plain: one "
                   "address, CIDR, domain or hash a line; '#' and ';' start comments (FireHOL "
                   "netsets, Spamhaus DROP). csv: column is a header name or a number counted "
                   "from 1 (default 1). On a match the event gets threat.indicator.type, "

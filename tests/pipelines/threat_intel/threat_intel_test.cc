@@ -146,6 +146,18 @@ TEST_F(ThreatIntelTest, CsvByHeaderNameOrColumnNumberWithHashes) {
   EXPECT_EQ(text(*b, 2, "threat.feed.name"), "<missing>");
 }
 
+TEST_F(ThreatIntelTest, AListOfTheTopLevelListsByNameAlone) {
+  const std::string path = write("blocked.txt", "198.51.100.0/24\n");
+  global_.lists.push_back(
+      SharedListSpec{"blocked", path, "plain", "", std::chrono::seconds(10), {}});
+  auto t = build("threat_intel", "{type: threat_intel, lists: [{name: blocked}]}");
+  ASSERT_NE(t, nullptr) << firstError();
+  EXPECT_EQ(text(*run(*t, {"198.51.100.9"}), 0, "threat.feed.name"), "blocked");
+  EXPECT_EQ(build("threat_intel", "{type: threat_intel, lists: [{name: allowed}]}"), nullptr);
+  EXPECT_EQ(firstError(),
+            "t.yaml:1:30: a list needs a path (or only the name of a top-level list)");
+}
+
 TEST_F(ThreatIntelTest, ABadLineAtStartIsAConfigErrorWithFileAndLine) {
   const std::string list = write("bad.txt", "10.0.0.0/8\n10.0.0.0/33\nnot a domain!\n");
   EXPECT_EQ(build("threat_intel", "type: threat_intel\nlists: [{name: x, path: '" + list + "'}]\n"),
