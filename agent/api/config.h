@@ -249,11 +249,23 @@ struct AdminSettings {
   bool operator==(const AdminSettings&) const = default;
 };
 
+// A named list of the top-level `lists` section (addresses and CIDRs, domains, file hashes, one
+// a line or a CSV column), which conditions test fields against (`in_list: NAME`).
+struct SharedListSpec {
+  std::string name;
+  std::string path;
+  std::string format = "plain";  // plain | csv
+  std::string column;            // csv: a header name, or a number counted from 1
+  Duration reload_interval = std::chrono::seconds(10);
+  Location where;  // of `path`, for errors in the file
+};
+
 // Settings outside the component graph, shared by every component.
 struct GlobalConfig {
   std::string data_dir = "/var/lib/logship";
   AdminSettings admin;
   std::vector<TierSpec> tiers;
+  std::vector<SharedListSpec> lists;
   std::string host_name;
 
   // Index of a tier by name, or -1.

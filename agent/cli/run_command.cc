@@ -307,7 +307,7 @@ int runCommand(const CommonOptions& opts) {
           Diagnostics diag;
           try {
             ConfigNode node(YAML::Load(when), std::make_shared<const std::string>("--when"));
-            condition = Condition::compile(node, tierNames(global), diag);
+            condition = Condition::compile(node, tierNames(global), diag, &global.lists);
           } catch (const YAML::Exception& e) {
             diag.error(Location{}, e.what());
           }

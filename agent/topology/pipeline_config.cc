@@ -77,6 +77,8 @@ class Loader {
         setOnce(key, value, "admin", [&](const ConfigNode& v) { readAdmin(v); });
       } else if (name == "tiers") {
         setOnce(key, value, "tiers", [&](const ConfigNode& v) { readTiers(v); });
+      } else if (name == "lists") {
+        setOnce(key, value, "lists", [&](const ConfigNode& v) { readLists(v); });
       } else if (name == "workers") {
         setOnce(key, value, "workers", [&](const ConfigNode& v) {
           int64_t n = 0;
@@ -94,8 +96,8 @@ class Loader {
       } else {
         diag_.error(key.location(),
                     "unknown section '" + name +
-                        "' (known: data_dir, admin, tiers, workers, shutdown_timeout, include, "
-                        "sources, transforms, outputs)");
+                        "' (known: data_dir, admin, tiers, lists, workers, shutdown_timeout, "
+                        "include, sources, transforms, outputs)");
       }
     }
   }
@@ -319,6 +321,55 @@ class Loader {
         diag_.error(k.location(), "too many tiers (at most 250)");
       } else {
         config_.global.tiers.push_back(std::move(tier));
+      }
+    }
+  }
+
+  // lists: {NAME: {path, format: plain | csv, column, reload_interval}}. The files are read where
+  // the lists are used (conditions), which report what is wrong in them.
+  void readLists(const ConfigNode& v) {
+    if (!v.isMap()) {
+      diag_.error(v.location(),
+                  "lists must be a map like {blocked: {path: /etc/logship/blocked.txt}}");
+      return;
+    }
+    for (auto& [k, value] : v.entries()) {
+      SharedListSpec list;
+      list.name = k.yaml().Scalar();
+      if (!value.isMap()) {
+        diag_.error(value.location(), "list '" + list.name + "' must be a map like {path: FILE}");
+        continue;
+      }
+      for (auto& [ok, ov] : value.entries()) {
+        const std::string name = ok.yaml().Scalar();
+        if (name == "path") {
+          readValue(ov, list.path, diag_);
+          list.where = ov.location();
+        } else if (name == "format") {
+          if (readValue(ov, list.format, diag_) && list.format != "plain" && list.format != "csv") {
+            diag_.error(ov.location(), "'" + list.format + "' is not one of: plain, csv");
+          }
+        } else if (name == "column") {
+          readValue(ov, list.column, diag_);
+        } else if (name == "reload_interval") {
+          readValue(ov, list.reload_interval, diag_);
+        } else {
+          diag_.error(ok.location(), "unknown option '" + name +
+                                         "' (known: path, format, column, reload_interval)");
+        }
+      }
+      if (list.path.empty()) diag_.error(value.location(), "list '" + list.name + "' needs a path");
+      if (!list.column.empty() && list.format != "csv") {
+        diag_.error(value["column"].location(), "column is for format: csv");
+      }
+      bool twice = false;
+      for (const SharedListSpec& other : config_.global.lists) {
+        twice = twice || other.name == list.name;
+      }
+      if (twice) {
+        diag_.error(k.location(), "list '" + list.name + "' is defined twice");
+      } else {
+        config_.global.lists.push_back(std::move(list));
       }
     }
   }

@@ -22,8 +22,16 @@ bool sameGlobal(const GlobalConfig& a, const GlobalConfig& b) {
     for (const TierSpec& t : g.tiers) out.emplace_back(t.name, t.retention.count(), t.legal_hold);
     return out;
   };
+  auto lists = [](const GlobalConfig& g) {
+    std::vector<std::tuple<std::string, std::string, std::string, std::string, int64_t>> out;
+    for (const SharedListSpec& l : g.lists) {
+      out.emplace_back(l.name, l.path, l.format, l.column, l.reload_interval.count());
+    }
+    return out;
+  };
   // The admin server is not part of the graph: run_command applies its settings itself.
-  return a.data_dir == b.data_dir && a.host_name == b.host_name && tiers(a) == tiers(b);
+  return a.data_dir == b.data_dir && a.host_name == b.host_name && tiers(a) == tiers(b) &&
+         lists(a) == lists(b);
 }
 }  // namespace
 

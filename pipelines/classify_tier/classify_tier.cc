@@ -67,7 +67,7 @@ ClassifyTier::ClassifyTier(ClassifyTierConfig config, BuildContext& ctx)
         tier = tierOf(text, value, global, ctx.diag);
         ok = ok && tier.has_value();
       } else if (name == "when") {
-        when = Condition::compile(value, tiers, ctx.diag);
+        when = Condition::compile(value, tiers, ctx.diag, &ctx.global.lists);
         ok = ok && when.has_value();
       } else {
         ctx.diag.error(key.location(), "unknown rule key '" + name + "' (known: tier, when)");

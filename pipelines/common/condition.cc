@@ -8,19 +8,20 @@
 #include "agent/support/time_zone.h"
 #include "agent/support/timestamp.h"
 #include "pipelines/common/ip_prefix_set.h"
+#include "pipelines/common/shared_list.h"
 
 namespace logship {
 
 namespace {
 
 constexpr std::string_view kKnownKeys =
-    "field, equals, in, matches, exists, gte, lte, cidr, equals_field, time_between, weekdays, "
-    "timezone, all, any, not";
+    "field, equals, in, matches, exists, gte, lte, cidr, in_list, equals_field, time_between, "
+    "weekdays, timezone, all, any, not";
 
 bool isOperator(std::string_view key) {
   return key == "equals" || key == "in" || key == "matches" || key == "exists" || key == "gte" ||
-         key == "lte" || key == "cidr" || key == "equals_field" || key == "time_between" ||
-         key == "weekdays" || key == "timezone";
+         key == "lte" || key == "cidr" || key == "in_list" || key == "equals_field" ||
+         key == "time_between" || key == "weekdays" || key == "timezone";
 }
 
 // "22:00" -> 1320; -1 when malformed.
@@ -50,8 +51,9 @@ int weekdayIndex(std::string_view name) {
 
 class Condition::Compiler {
  public:
-  Compiler(Condition& out, const TierNames& tiers, Diagnostics& diag)
-      : out_(out), tiers_(tiers), diag_(diag) {}
+  Compiler(Condition& out, const TierNames& tiers, Diagnostics& diag,
+           const std::vector<SharedListSpec>* lists)
+      : out_(out), tiers_(tiers), diag_(diag), lists_(lists) {}
 
   // Appends the node for `node` and returns its index, or nullopt after reporting an error.
   std::optional<uint32_t> compile(const ConfigNode& node, int depth) {
@@ -147,7 +149,7 @@ class Condition::Compiler {
     if (ops.empty()) {
       diag_.error(node.location(), "condition on '" + field_name +
                                        "' needs one of equals, in, matches, exists, gte, lte, "
-                                       "cidr, equals_field, time_between, weekdays");
+                                       "cidr, in_list, equals_field, time_between, weekdays");
       return std::nullopt;
     }
     Node n;
@@ -245,6 +247,34 @@ class Condition::Compiler {
           return std::nullopt;
         }
         n.prefixes = std::move(prefixes);
+      } else if (op == "in_list") {
+        n.op = Op::kInList;
+        std::vector<std::string> names;
+        if (!readValue(value, names, diag_)) return std::nullopt;
+        if (names.empty()) {
+          diag_.error(value.location(), "in_list takes a list name (of the top-level lists)");
+          return std::nullopt;
+        }
+        for (const std::string& name : names) {
+          const SharedListSpec* spec = nullptr;
+          if (lists_ != nullptr) {
+            for (const SharedListSpec& l : *lists_) {
+              if (l.name == name) spec = &l;
+            }
+          }
+          if (spec == nullptr) {
+            std::string known;
+            if (lists_ != nullptr) {
+              for (const SharedListSpec& l : *lists_) known += (known.empty() ? "" : ", ") + l.name;
+            }
+            diag_.error(value.location(), "no list '" + name + "' in the top-level lists" +
+                                              (known.empty() ? "" : " (known: " + known + ")"));
+            return std::nullopt;
+          }
+          auto list = SharedList::open(*spec, diag_);
+          if (!list) return std::nullopt;
+          n.lists.push_back(std::move(list));
+        }
       } else if (op == "equals_field") {
         n.op = Op::kEqualsField;
         std::string other;
@@ -332,12 +362,14 @@ class Condition::Compiler {
   Condition& out_;
   const TierNames& tiers_;
   Diagnostics& diag_;
+  const std::vector<SharedListSpec>* lists_;
 };
 
 std::optional<Condition> Condition::compile(const ConfigNode& node, const TierNames& tiers,
-                                            Diagnostics& diag) {
+                                            Diagnostics& diag,
+                                            const std::vector<SharedListSpec>* lists) {
   Condition condition;
-  Compiler compiler(condition, tiers, diag);
+  Compiler compiler(condition, tiers, diag, lists);
   auto root = compiler.compile(node, 0);
   if (!root) return std::nullopt;
   // Combinators take their slot before compiling their children, so the root is node 0.
@@ -406,6 +438,13 @@ bool Condition::eval(uint32_t index, const Batch& batch, const Event& event) con
     case Op::kCidr: {
       if (!value || value->kind != FieldValue::Kind::kString) return false;
       return n.prefixes->contains(value->string_value);
+    }
+    case Op::kInList: {
+      if (!value || value->kind != FieldValue::Kind::kString) return false;
+      for (const auto& list : n.lists) {
+        if (list->contains(value->string_value)) return true;
+      }
+      return false;
     }
     case Op::kEqualsField: {
       std::optional<FieldValue> other = n.other.read(batch, event);

@@ -16,6 +16,7 @@ class RE2;
 
 namespace logship {
 class IpPrefixSet;
+class SharedList;
 class TimeZone;
 }  // namespace logship
 
@@ -24,6 +25,9 @@ namespace logship {
 // A compiled `when`: `field` with one of
 //   equals, in, matches (RE2), exists, gte and/or lte   the field's value
 //   cidr: [10.0.0.0/8, "2001:db8::/32"]                 an IP address inside one of the prefixes
+//   in_list: NAME (or [NAME, ...])                      on a list of the top-level `lists`: an
+//                                                       address in its CIDRs, a domain or its
+//                                                       parent, a file hash
 //   equals_field: OTHER                                 the same value as another field
 //   time_between: ["22:00", "06:00"] and/or weekdays: [sat, sun], with timezone (default UTC)
 //                                                       the local time of a timestamp field
@@ -36,15 +40,17 @@ class Condition {
  public:
   static constexpr int kMaxDepth = 32;
 
-  // nullopt after reporting errors to `diag`.
+  // nullopt after reporting errors to `diag`. `lists`: the top-level lists in_list may name.
   static std::optional<Condition> compile(const ConfigNode& node, const TierNames& tiers,
-                                          Diagnostics& diag);
+                                          Diagnostics& diag,
+                                          const std::vector<SharedListSpec>* lists = nullptr);
 
   bool matches(const Batch& batch, const Event& event) const { return eval(0, batch, event); }
 
  private:
   enum class Op : uint8_t {
-    kAll, kAny, kNot, kEquals, kIn, kMatches, kExists, kRange, kCidr, kEqualsField, kLocalTime
+    kAll, kAny, kNot, kEquals, kIn, kMatches, kExists, kRange, kCidr, kInList, kEqualsField,
+    kLocalTime
   };
   // A configured value, read every way a field value may compare with it.
   struct Literal {
@@ -63,6 +69,7 @@ class Condition {
     std::optional<double> gte;
     std::optional<double> lte;
     std::shared_ptr<const IpPrefixSet> prefixes;  // cidr
+    std::vector<std::shared_ptr<const SharedList>> lists;  // in_list
     FieldRef other;                                // equals_field
     // time_between (minutes of the day, `from` > `to` spans midnight) and weekdays (bit 0 =
     // Monday); a test not given matches everything.

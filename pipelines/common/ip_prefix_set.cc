@@ -55,7 +55,8 @@ bool IpPrefixSet::add(std::string_view text, std::string* error) {
   const size_t slash = text.find('/');
   const std::optional<IpAddress> address = parseIpAddress(text.substr(0, slash));
   if (!address) {
-    if (error) *error = "'" + std::string(text) + "' is not an IP prefix (like 10.0.0.0/8 or 2001:db8::/32)";
+    if (error)
+      *error = "'" + std::string(text) + "' is not an IP prefix (like 10.0.0.0/8 or 2001:db8::/32)";
     return false;
   }
   const bool v4 = text.substr(0, slash).find(':') == std::string_view::npos;
@@ -93,10 +94,39 @@ void IpPrefixSet::finish() {
   }
   ranges_ = std::move(merged);
   ranges_.shrink_to_fit();
+
+  const IpAddress v4_min{0, 0xffff00000000ULL};
+  const IpAddress v4_max{0, 0xffffffffffffULL};
+  v4_first_.clear();
+  v4_last_.clear();
+  for (const Range& r : ranges_) {
+    if (r.last < v4_min || v4_max < r.first) continue;
+    v4_first_.push_back(static_cast<uint32_t>(std::max(r.first, v4_min).low));
+    v4_last_.push_back(static_cast<uint32_t>(std::min(r.last, v4_max).low));
+  }
+  v4_first_.shrink_to_fit();
+  v4_last_.shrink_to_fit();
+  v4_by_16_.assign(65537, 0);
+  size_t i = 0;
+  for (uint32_t h = 0; h <= 65536; ++h) {
+    while (i < v4_first_.size() && (v4_first_[i] >> 16) < h) ++i;
+    v4_by_16_[h] = static_cast<uint32_t>(i);
+  }
   finished_ = true;
 }
 
+bool IpPrefixSet::containsV4(uint32_t address) const {
+  // Ranges starting before this /16 sort before v4_by_16_[h] and those starting after it from
+  // v4_by_16_[h + 1] on, so searching between the two finds what a search of all would.
+  const uint32_t h = address >> 16;
+  const uint32_t* base = v4_first_.data();
+  const uint32_t* it = std::upper_bound(base + v4_by_16_[h], base + v4_by_16_[h + 1], address);
+  if (it == base) return false;
+  return address <= v4_last_[it - base - 1];
+}
+
 bool IpPrefixSet::contains(const IpAddress& address) const {
+  if (isV4(address)) return !v4_by_16_.empty() && containsV4(static_cast<uint32_t>(address.low));
   // The last range starting at or before the address.
   auto it = std::upper_bound(ranges_.begin(), ranges_.end(), address,
                              [](const IpAddress& a, const Range& r) { return a < r.first; });

@@ -99,7 +99,8 @@ Detect::Detect(DetectConfig config, BuildContext& ctx, const Clock& clock)
       clock_(clock),
       timer_state_(std::make_shared<DetectTimerState>()) {
   TierNames tiers = tierNames(ctx.global);
-  if (config.when.defined()) when_ = Condition::compile(config.when, tiers, ctx.diag);
+  if (config.when.defined()) when_ =
+      Condition::compile(config.when, tiers, ctx.diag, &ctx.global.lists);
   std::vector<ConfigNode> nodes = ctx.node["group_by"].items();
   for (size_t i = 0; i < config.group_by.size(); ++i) {
     ConfigNode where = i < nodes.size() ? nodes[i] : ctx.node["group_by"];
@@ -125,7 +126,7 @@ Detect::Detect(DetectConfig config, BuildContext& ctx, const Clock& clock)
         for (auto& [k, v] : item.entries()) {
           const std::string key = k.yaml().Scalar();
           if (key == "when") {
-            step.when = Condition::compile(v, tiers, ctx.diag);
+            step.when = Condition::compile(v, tiers, ctx.diag, &ctx.global.lists);
           } else if (key == "count") {
             int64_t count = 0;
             if (readValue(v, count, ctx.diag)) {

@@ -3,7 +3,7 @@
 namespace logship {
 
 Filter::Filter(FilterConfig config, BuildContext& ctx)
-    : when_(Condition::compile(config.when, tierNames(ctx.global), ctx.diag)),
+    : when_(Condition::compile(config.when, tierNames(ctx.global), ctx.diag, &ctx.global.lists)),
       keep_matching_(config.action == "keep"),
       reason_(std::move(config.reason)) {}
 

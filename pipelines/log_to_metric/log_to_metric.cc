@@ -38,7 +38,7 @@ LogToMetric::LogToMetric(LogToMetricConfig config, BuildContext& ctx) : componen
   }
   TierNames tiers = tierNames(ctx.global);
   for (const ConfigNode& item : config.metrics.items()) {
-    readMetric(item, config.cardinality_limit, tiers, ctx.diag);
+    readMetric(item, config.cardinality_limit, tiers, ctx.global.lists, ctx.diag);
   }
   std::set<std::string> names;
   for (size_t i = 0; i < metrics_.size(); ++i) {
@@ -52,7 +52,7 @@ LogToMetric::LogToMetric(LogToMetricConfig config, BuildContext& ctx) : componen
 LogToMetric::~LogToMetric() = default;
 
 void LogToMetric::readMetric(const ConfigNode& item, int64_t default_limit, const TierNames& tiers,
-                             Diagnostics& diag) {
+                             const std::vector<SharedListSpec>& lists, Diagnostics& diag) {
   if (!item.isMap()) {
     diag.error(item.location(), "a metric is a map {type, name, ...}");
     return;
@@ -80,7 +80,7 @@ void LogToMetric::readMetric(const ConfigNode& item, int64_t default_limit, cons
     } else if (k == "help") {
       ok = readValue(value, m.help, diag) && ok;
     } else if (k == "when") {
-      m.when = Condition::compile(value, tiers, diag);
+      m.when = Condition::compile(value, tiers, diag, &lists);
       ok = ok && m.when.has_value();
     } else if (k == "labels") {
       if (!value.isMap()) {

@@ -69,7 +69,7 @@ class LogToMetric final : public Transform {
   };
 
   void readMetric(const ConfigNode& item, int64_t default_limit, const TierNames& tiers,
-                  Diagnostics& diag);
+                  const std::vector<SharedListSpec>& lists, Diagnostics& diag);
   Series* seriesFor(Metric& metric, const std::string& key, const std::vector<size_t>& label_ends);
   Series* newSeries(Metric& metric, const std::map<std::string, std::string>& labels);
 

@@ -27,7 +27,7 @@ Route::Route(RouteConfig config, BuildContext& ctx) {
     if (value.isMap() && value.entries().size() == 1 && value["when"].defined()) {
       condition = value["when"];
     }
-    auto when = Condition::compile(condition, tiers, ctx.diag);
+    auto when = Condition::compile(condition, tiers, ctx.diag, &ctx.global.lists);
     if (when) routes_.push_back(Target{name, std::move(*when)});
   }
 }

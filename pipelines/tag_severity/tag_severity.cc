@@ -285,7 +285,7 @@ TagSeverity::TagSeverity(TagSeverityConfig config, BuildContext& ctx)
     for (auto& [key, value] : item.entries()) {
       std::string name = key.yaml().Scalar();
       if (name == "when") {
-        when = Condition::compile(value, tiers, ctx.diag);
+        when = Condition::compile(value, tiers, ctx.diag, &ctx.global.lists);
         ok = ok && when.has_value();
       } else if (name == "set" || name == "raise_to") {
         std::string text;

@@ -191,14 +191,14 @@ TEST_F(ConditionTest, TimeOfDayAndWeekdayInATimeZone) {
 TEST_F(ConditionTest, ErrorsPointAtTheMistake) {
   EXPECT_EQ(error("field: event.action\nequal: x\n"),
             "c.yaml:2:1: unknown condition key 'equal' (known: field, equals, in, matches, "
-            "exists, gte, lte, cidr, equals_field, time_between, weekdays, timezone, all, any, "
-            "not)");
+            "exists, gte, lte, cidr, in_list, equals_field, time_between, weekdays, timezone, "
+            "all, any, not)");
   EXPECT_EQ(error("field: message\nmatches: 'a(b'\n"),
             "c.yaml:2:10: invalid regular expression 'a(b': missing ): a(b");
   EXPECT_EQ(error("field: source.port\ngte: many\n"), "c.yaml:2:6: expected a number, got 'many'");
   EXPECT_EQ(error("field: source.ip\n"),
             "c.yaml:1:1: condition on 'source.ip' needs one of equals, in, matches, exists, gte, "
-            "lte, cidr, equals_field, time_between, weekdays");
+            "lte, cidr, in_list, equals_field, time_between, weekdays");
   EXPECT_EQ(error("equals: x\n"), "c.yaml:1:1: condition has no 'field' (or all, any, not)");
   EXPECT_EQ(error("field: a\nequals: x\nin: [y]\n"),
             "c.yaml:3:1: 'in' cannot be combined with 'equals'; use all or any to combine tests");

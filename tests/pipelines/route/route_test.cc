@@ -141,8 +141,8 @@ TEST_F(RouteTest, ConfigErrors) {
             nullptr);
   EXPECT_EQ(firstError(),
             "t.yaml:3:27: unknown condition key 'equal' (known: field, equals, in, matches, "
-            "exists, gte, lte, cidr, equals_field, time_between, weekdays, timezone, all, any, "
-            "not)");
+            "exists, gte, lte, cidr, in_list, equals_field, time_between, weekdays, timezone, "
+            "all, any, not)");
   EXPECT_EQ(build("route", "type: route\n"), nullptr);
   EXPECT_EQ(firstError(), "t.yaml:1:1: missing required option 'routes'");
 }
