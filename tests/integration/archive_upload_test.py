@@ -208,6 +208,15 @@ try:
     code, out = verify(f"s3://vault/{PREFIX}")
     check("archive verify on the bucket names a changed segment",
           code == 1 and f"segment {changed.split('/', 1)[1]} was changed" in out, out)
+    r = subprocess.run([BIN, "report", "-c", os.path.join(work, "p.yaml"), "--since",
+                        "2020-01-01T00:00:00Z"], env=CREDENTIALS, capture_output=True, text=True,
+                       timeout=60)
+    checks = {c["where"]: c for c in json.loads(r.stdout)["integrity"]["checks"]}
+    bucket_check = checks.get(f"s3://vault/{PREFIX}", {})
+    check("logship report verifies the upload bucket too, and says it was changed",
+          r.returncode == 1 and checks.get(archive, {}).get("ok") is True and
+          bucket_check.get("ok") is False and any("was changed" in p for p in bucket_check["problems"]),
+          r.stdout[:600] + r.stderr[:300])
 
     # Root on the host rewrites a manifest's history with a valid chain: only the anchors tell.
     rewrite_history(os.path.join(archive, "audit"))
