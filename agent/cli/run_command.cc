@@ -188,8 +188,8 @@ class RunningPipeline {
 
   const CommonOptions& opts_;
   const Registry& registry_;
-  Journal& journal_;
   Metrics& metrics_;
+  Journal& journal_;
   std::shared_mutex mutex_;
   std::unique_ptr<Topology> topology_;
   AdminServer* admin_ = nullptr;
