@@ -6,16 +6,6 @@
 namespace logship::auth {
 namespace {
 
-// "'value'" at the start of s.
-bool takeQuoted(std::string_view& s, std::string_view& value) {
-  if (s.size() < 2 || s[0] != '\'') return false;
-  const size_t close = s.find('\'', 1);
-  if (close == kNpos) return false;
-  value = s.substr(1, close - 1);
-  s.remove_prefix(close + 1);
-  return true;
-}
-
 // The bracketed "[USER=root] [TTY=/dev/pts/0] [CWD=/home/alice] [COMMAND=/usr/bin/id]" tail of
 // pkexec's lines. COMMAND comes last and may hold brackets itself, so it takes the rest.
 bool readPkexecTail(std::string_view s, AuthEvent& out) {
@@ -144,6 +134,122 @@ bool classifyPolkit(std::string_view message, AuthEvent& out) {
     out.target_user = unixUser(as);
     setResult(out, category::kAuthentication, action::kPolkitAuthSuccess, outcome::kSuccess);
     return !out.user.empty();
+  }
+  return false;
+}
+
+// "alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls -la".
+bool classifySudo(std::string_view message, AuthEvent& out) {
+  std::string_view user;
+  std::string_view rest;
+  if (!splitAt(message, " : ", user, rest)) return false;
+  if (user.empty() || user.find(' ') != kNpos) return false;
+
+  std::string_view first;
+  std::string_view fields = rest;
+  const size_t first_end = rest.find(" ; ");
+  first = rest.substr(0, first_end);
+  std::string_view selected_action;
+  std::string_view selected_outcome;
+  if (first.starts_with("TTY=") || first.starts_with("PWD=") || first.starts_with("HOST=") ||
+      first.starts_with("USER=") || first.starts_with("TSID=")) {
+    selected_action = action::kSudoCommand;
+    selected_outcome = outcome::kSuccess;
+  } else {
+    fields = first_end == kNpos ? std::string_view() : rest.substr(first_end + 3);
+    std::string_view count_text;
+    std::string_view what;
+    if (splitAt(first, " ", count_text, what) &&
+        (what == "incorrect password attempts" || what == "incorrect password attempt") &&
+        parseNumber(count_text) >= 0) {
+      selected_action = action::kSudoAuthFailure;
+      out.attempts = parseNumber(count_text);
+    } else if (first == "user NOT in sudoers" || first == "user NOT authorized on host" ||
+               first == "command not allowed") {
+      selected_action = action::kSudoCommandDenied;
+    } else {
+      return false;
+    }
+    selected_outcome = outcome::kFailure;
+  }
+
+  bool has_command = false;
+  while (!fields.empty()) {
+    // COMMAND is last and may itself contain " ; ", so it takes the rest of the line.
+    if (consumePrefix(fields, "COMMAND=")) {
+      out.command = fields;
+      has_command = true;
+      break;
+    }
+    const size_t end = fields.find(" ; ");
+    const std::string_view field = fields.substr(0, end);
+    if (field.starts_with("TTY=")) {
+      out.tty = field.substr(4);
+    } else if (field.starts_with("USER=")) {
+      out.target_user = field.substr(5);
+    }
+    fields = end == kNpos ? std::string_view() : fields.substr(end + 3);
+  }
+  if (selected_action == action::kSudoCommand && !has_command) {
+    out = AuthEvent{};
+    return false;
+  }
+  out.user = user;
+  setResult(out, category::kAuthentication, selected_action, selected_outcome);
+  return true;
+}
+
+bool classifySu(std::string_view message, AuthEvent& out) {
+  std::string_view rest = message;
+  if (consumePrefix(rest, "Successful su for ")) {
+    std::string_view target;
+    std::string_view by;
+    if (!splitAt(rest, " by ", target, by) || target.empty() || by.empty()) return false;
+    out.target_user = target;
+    out.user = by;
+    setResult(out, category::kAuthentication, action::kSuSuccess, outcome::kSuccess);
+    return true;
+  }
+  // util-linux: "(to root) alice on pts/0" and "FAILED SU (to root) alice on pts/0".
+  const bool failed = consumePrefix(rest, "FAILED SU ");
+  if (consumePrefix(rest, "(to ")) {
+    std::string_view target;
+    std::string_view who;
+    std::string_view tty;
+    if (!splitAt(rest, ") ", target, rest) || !splitAt(rest, " on ", who, tty)) return false;
+    if (target.empty() || who.empty() || who.find(' ') != kNpos) return false;
+    out.target_user = target;
+    out.user = who;
+    out.tty = tty;
+    if (failed) {
+      setResult(out, category::kAuthentication, action::kSuFailure, outcome::kFailure);
+    } else {
+      setResult(out, category::kAuthentication, action::kSuSuccess, outcome::kSuccess);
+    }
+    return true;
+  }
+  if (failed) return false;
+  // shadow-utils: "+ pts/0 alice:root" on success, "- pts/0 alice:root" on failure.
+  if (rest.size() > 2 && (rest[0] == '+' || rest[0] == '-') && rest[1] == ' ') {
+    const bool success = rest[0] == '+';
+    rest.remove_prefix(2);
+    std::string_view tty;
+    std::string_view users;
+    std::string_view who;
+    std::string_view target;
+    if (!splitAt(rest, " ", tty, users) || users.find(' ') != kNpos ||
+        !splitAt(users, ":", who, target) || tty.empty() || who.empty() || target.empty()) {
+      return false;
+    }
+    out.tty = tty;
+    out.user = who;
+    out.target_user = target;
+    if (success) {
+      setResult(out, category::kAuthentication, action::kSuSuccess, outcome::kSuccess);
+    } else {
+      setResult(out, category::kAuthentication, action::kSuFailure, outcome::kFailure);
+    }
+    return true;
   }
   return false;
 }

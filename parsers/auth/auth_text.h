@@ -66,6 +66,16 @@ inline int parsePort(std::string_view s) {
 
 inline std::string_view firstToken(std::string_view s) { return s.substr(0, s.find(' ')); }
 
+// "'value'" at the start of s: the value (possibly empty) taken and s moved past it.
+inline bool takeQuoted(std::string_view& s, std::string_view& value) {
+  if (s.size() < 2 || s[0] != '\'') return false;
+  const size_t close = s.find('\'', 1);
+  if (close == kNpos) return false;
+  value = s.substr(1, close - 1);
+  s.remove_prefix(close + 1);
+  return true;
+}
+
 inline void setSource(std::string_view address, AuthEvent& out) {
   if (address.empty()) return;
   if (isIpAddress(address)) {
