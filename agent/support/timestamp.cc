@@ -1,3 +1,6 @@
+// Every timestamp format logship reads and writes, in one file on purpose: the formats share
+// the private field scanners below (fixed and variable digits, month and weekday names, zones,
+// fractions), which are the hot path of every parser and stay inlinable only here.
 #include "agent/support/timestamp.h"
 
 #include <array>

@@ -1,3 +1,6 @@
+// One Substrate line to its kind and fields. Kept in one file on purpose: the kinds table at the
+// end dispatches on a line's first bytes to the extractors above it, which share the private
+// text scanners at the top; the table is what a reader looks for, and it reads best beside them.
 #include "parsers/substrate/substrate_line.h"
 
 #include <array>
