@@ -23,8 +23,11 @@
 namespace logship {
 
 namespace asio = boost::asio;
-// An output holding more than this in unacknowledged batches pauses the sources feeding it.
-constexpr size_t kDefaultOutputQueueBytes = 64u << 20;
+// An output holding more than this in unacknowledged batches pauses the sources feeding it. The
+// events of those batches take about three times their raw bytes in memory (fields, encoded
+// output), so this bounds the agent's RSS: 16 MiB keeps the full security pipeline under 48 MB
+// at the same throughput as 64 MiB (measured); HTTP outputs' batches in flight fit well within.
+constexpr size_t kDefaultOutputQueueBytes = 16u << 20;
 
 // Holds the route lock shared for the outermost routing call of this thread: a transform emitting
 // inside a source's emit is covered by the source's hold.
