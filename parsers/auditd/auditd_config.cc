@@ -28,11 +28,7 @@ const OptionTable<ParseAuditdConfig>& ParseAuditdConfig::options() {
           if (c.max_pending < 1 || c.max_pending > 1'000'000) {
             diag.error(node["max_pending"].location(), "max_pending must be between 1 and 1000000");
           }
-          if (c.max_fields < 16 || c.max_fields > parsers::kMaxFieldsPerEvent) {
-            diag.error(
-                node["max_fields"].location(),
-                "max_fields must be between 16 and " + std::to_string(parsers::kMaxFieldsPerEvent));
-          }
+          parsers::checkMaxFields(c.max_fields, 16, node, diag);
         });
     return t;
   }();

@@ -144,6 +144,16 @@ std::optional<std::string_view> applyWellKnown(WellKnownKey kind, std::string_vi
 // Field count above which parsers stop adding fields to one event (Event::field_count is 16-bit).
 inline constexpr uint16_t kMaxFieldsPerEvent = 4096;
 
+// Reports at `node`'s max_fields when `max_fields` lies outside [least, kMaxFieldsPerEvent].
+inline void checkMaxFields(int64_t max_fields, int64_t least, const ConfigNode& node,
+                           Diagnostics& diag) {
+  if (max_fields < least || max_fields > kMaxFieldsPerEvent) {
+    diag.error(node["max_fields"].location(), "max_fields must be between " +
+                                                  std::to_string(least) + " and " +
+                                                  std::to_string(kMaxFieldsPerEvent));
+  }
+}
+
 // Appends a field unless the event already holds kMaxFieldsPerEvent; false when it was left out.
 inline bool addFieldBounded(Batch& batch, Event& event, std::string_view key, FieldValue value) {
   if (event.field_count >= kMaxFieldsPerEvent) return false;

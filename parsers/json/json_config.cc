@@ -34,11 +34,7 @@ const OptionTable<ParseJsonConfig>& ParseJsonConfig::options() {
           if (c.max_bytes.bytes < 2 || c.max_bytes.bytes > (64u << 20)) {
             diag.error(node["max_bytes"].location(), "max_bytes must be between 2 and 64MiB");
           }
-          if (c.max_fields < 1 || c.max_fields > parsers::kMaxFieldsPerEvent) {
-            diag.error(
-                node["max_fields"].location(),
-                "max_fields must be between 1 and " + std::to_string(parsers::kMaxFieldsPerEvent));
-          }
+          parsers::checkMaxFields(c.max_fields, 1, node, diag);
         });
     return t;
   }();

@@ -20,11 +20,7 @@ const OptionTable<ParseLogfmtConfig>& ParseLogfmtConfig::options() {
                   "UTC offset of timestamps written without a zone, e.g. +02:00.")
         .check([](const ParseLogfmtConfig& c, const ConfigNode& node, Diagnostics& diag) {
           parsers::checkUtcOffsetOption(c.timezone_offset, node, diag);
-          if (c.max_fields < 1 || c.max_fields > parsers::kMaxFieldsPerEvent) {
-            diag.error(
-                node["max_fields"].location(),
-                "max_fields must be between 1 and " + std::to_string(parsers::kMaxFieldsPerEvent));
-          }
+          parsers::checkMaxFields(c.max_fields, 1, node, diag);
         });
     return t;
   }();
