@@ -17,21 +17,7 @@ namespace {
 // still read (the snapshot touches every byte), and no more events than lines.
 void runBatch(logship::ParseAuditd& transform, const std::vector<std::string_view>& lines) {
   using namespace logship;
-  size_t total = 0;
-  for (std::string_view line : lines) total += line.size();
-  auto raw = std::make_unique<char[]>(total == 0 ? 1 : total);
-  size_t pos = 0;
-  for (std::string_view line : lines) {
-    if (!line.empty()) std::memcpy(raw.get() + pos, line.data(), line.size());
-    pos += line.size();
-  }
-  Batch batch(std::move(raw), total, AckToken());
-  pos = 0;
-  for (std::string_view line : lines) {
-    Event& e = batch.events().emplace_back();
-    e.message = batch.raw().substr(pos, line.size());
-    pos += line.size();
-  }
+  Batch batch = fuzz::makeBatch(lines, 0);
   fuzz::SlotEmitter out;
   transform.process(batch, out);
   fuzz::check(out.slot.has_value());

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/api/batch.h"
 #include "agent/api/component.h"
@@ -29,7 +30,7 @@ class SlotEmitter final : public Emitter {
 };
 
 // A batch of one event per line, the lines back to back in one raw buffer of exactly their size.
-inline Batch makeBatch(std::initializer_list<std::string_view> lines, int64_t read_time_ns) {
+inline Batch makeBatch(const std::vector<std::string_view>& lines, int64_t read_time_ns) {
   size_t total = 0;
   for (std::string_view line : lines) total += line.size();
   auto raw = std::make_unique<char[]>(total == 0 ? 1 : total);
@@ -47,6 +48,10 @@ inline Batch makeBatch(std::initializer_list<std::string_view> lines, int64_t re
     pos += line.size();
   }
   return batch;
+}
+
+inline Batch makeBatch(std::initializer_list<std::string_view> lines, int64_t read_time_ns) {
+  return makeBatch(std::vector<std::string_view>(lines), read_time_ns);
 }
 
 // Every key and value of the event, serialised: touches each byte (ASan sees dangling views) and
