@@ -18,80 +18,13 @@
 #include <thread>
 
 #include "agent/sources/file/file_config.h"
+#include "tests/agent/recording_source_context.h"
 
 namespace logship {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A source context on a thread of its own that keeps every event's message and file path, and
-// acknowledges each batch as delivered once it has been recorded.
-class TailerContext final : public SourceContext {
- public:
-  explicit TailerContext(std::string data_dir) : work_(io_.get_executor()) {
-    global_.data_dir = std::move(data_dir);
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~TailerContext() override {
-    work_.reset();
-    io_.stop();
-    thread_.join();
-  }
-  std::string_view id() const override { return "tail"; }
-  const GlobalConfig& global() const override { return global_; }
-  ComponentMetrics& metrics() override { return metrics_; }
-  prometheus::Registry& metricsRegistry() override { return registry_; }
-  boost::asio::io_context& io() override { return io_; }
-  void emit(Batch&& batch) override {
-    std::lock_guard lock(mutex_);
-    for (const Event& e : batch.events()) {
-      const Field* path = batch.findField(e, "log.file.path");
-      lines_.emplace_back(std::string(e.message),
-                          path ? fs::path(path->value.string_value).filename().string() : "");
-    }
-  }  // the batch goes here: delivered
-  bool downstreamFull() const override { return false; }
-  void finished() override {}
-
-  template <class Fn>
-  void run(Fn fn) {
-    std::promise<void> done;
-    boost::asio::post(io_, [&] {
-      fn();
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
-  // {message, file name} in the order emitted.
-  std::vector<std::pair<std::string, std::string>> lines() {
-    std::lock_guard lock(mutex_);
-    return lines_;
-  }
-  bool saw(const std::string& message) {
-    std::lock_guard lock(mutex_);
-    for (auto& [m, f] : lines_) {
-      if (m == message) return true;
-    }
-    return false;
-  }
-
- private:
-  class NoMetrics final : public ComponentMetrics {
-   public:
-    void received(uint64_t, uint64_t) override {}
-    void sent(uint64_t, uint64_t) override {}
-    void discarded(std::string_view, uint64_t) override {}
-    void error(std::string_view) override {}
-  };
-  GlobalConfig global_;
-  NoMetrics metrics_;
-  prometheus::Registry registry_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::vector<std::pair<std::string, std::string>> lines_;
-};
+using TailerContext = testing::RecordingSourceContext;
 
 void appendTo(const fs::path& file, const std::string& text) {
   std::ofstream out(file, std::ios::app | std::ios::binary);
@@ -133,19 +66,10 @@ class FileSourceTest : public ::testing::Test {
     });
   }
 
-  // Waits (at most 10 s) until `message` was emitted.
   static bool arrives(TailerContext& context, const std::string& message) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!context.saw(message) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return context.saw(message);
+    return context.waitFor(message);
   }
-  static std::vector<std::string> messagesOf(TailerContext& context) {
-    std::vector<std::string> out;
-    for (auto& [m, f] : context.lines()) out.push_back(m);
-    return out;
-  }
+  static std::vector<std::string> messagesOf(TailerContext& context) { return context.messages(); }
 
   fs::path dir_;
   Registry registry_;
@@ -155,7 +79,7 @@ class FileSourceTest : public ::testing::Test {
 };
 
 TEST_F(FileSourceTest, RenameRotationReadsTheOldFileToItsEndAndTheNewOneFromItsStart) {
-  TailerContext context((dir_ / "data").string());
+  TailerContext context((dir_ / "data").string(), {"log.file.path"});
   appendTo(log("app.log"), "one\ntwo\n");
   auto source = startSource(context, "app.log");
   ASSERT_TRUE(arrives(context, "two"));
@@ -174,7 +98,7 @@ TEST_F(FileSourceTest, RenameRotationReadsTheOldFileToItsEndAndTheNewOneFromItsS
 }
 
 TEST_F(FileSourceTest, CopytruncateIsDetectedAndTheRewrittenFileReadFromItsStart) {
-  TailerContext context((dir_ / "data").string());
+  TailerContext context((dir_ / "data").string(), {"log.file.path"});
   appendTo(log("app.log"), "first-1\nfirst-2\nfirst-3\n");
   auto source = startSource(context, "app.log");
   ASSERT_TRUE(arrives(context, "first-3"));
@@ -191,7 +115,7 @@ TEST_F(FileSourceTest, CopytruncateIsDetectedAndTheRewrittenFileReadFromItsStart
 }
 
 TEST_F(FileSourceTest, ATruncatedFileRewrittenPastItsOldSizeIsToldByItsHead) {
-  TailerContext context((dir_ / "data").string());
+  TailerContext context((dir_ / "data").string(), {"log.file.path"});
   appendTo(log("app.log"), "old-1\nold-2\n");
   auto source = startSource(context, "app.log");
   ASSERT_TRUE(arrives(context, "old-2"));
@@ -208,7 +132,7 @@ TEST_F(FileSourceTest, ATruncatedFileRewrittenPastItsOldSizeIsToldByItsHead) {
 
 TEST_F(FileSourceTest, ASavedPositionIsNotAppliedToOtherContentUnderTheSameInode) {
   {
-    TailerContext context((dir_ / "data").string());
+    TailerContext context((dir_ / "data").string(), {"log.file.path"});
     appendTo(log("app.log"), "before-1\nbefore-2\n");
     auto source = startSource(context, "app.log");
     ASSERT_TRUE(arrives(context, "before-2"));
@@ -225,7 +149,7 @@ TEST_F(FileSourceTest, ASavedPositionIsNotAppliedToOtherContentUnderTheSameInode
   struct stat after {};
   ASSERT_EQ(::stat(log("app.log").c_str(), &after), 0);
   ASSERT_EQ(before.st_ino, after.st_ino);
-  TailerContext context((dir_ / "data").string());
+  TailerContext context((dir_ / "data").string(), {"log.file.path"});
   auto source = startSource(context, "app.log");
   ASSERT_TRUE(arrives(context, "reused-3"));
   stopSource(context, source);
@@ -236,7 +160,7 @@ TEST_F(FileSourceTest, FilesStartingWithTheSameBytesKeepTheirOwnPositions) {
   // Longer than the 256 fingerprint bytes: both files have the same head.
   const std::string header = "# " + std::string(300, '=') + "\n";
   {
-    TailerContext context((dir_ / "data").string());
+    TailerContext context((dir_ / "data").string(), {"log.file.path"});
     appendTo(log("a.log"), header + "a-1\n");
     appendTo(log("b.log"), header + "b-1\n");
     auto source = startSource(context, "*.log");
@@ -251,14 +175,17 @@ TEST_F(FileSourceTest, FilesStartingWithTheSameBytesKeepTheirOwnPositions) {
   // After a restart each resumes where it was, not where the other one was.
   appendTo(log("a.log"), "a-2\n");
   appendTo(log("b.log"), "b-2\nb-3\n");
-  TailerContext context((dir_ / "data").string());
+  TailerContext context((dir_ / "data").string(), {"log.file.path"});
   auto source = startSource(context, "*.log");
   ASSERT_TRUE(arrives(context, "a-2"));
   ASSERT_TRUE(arrives(context, "b-3"));
   appendTo(log("a.log"), "end\n");
   ASSERT_TRUE(arrives(context, "end"));
   stopSource(context, source);
-  std::vector<std::pair<std::string, std::string>> got = context.lines();
+  std::vector<std::pair<std::string, std::string>> got;
+  for (auto& line : context.lines()) {
+    got.emplace_back(line.message, fs::path(line.fields[0]).filename().string());
+  }
   std::sort(got.begin(), got.end());
   EXPECT_EQ(got, (std::vector<std::pair<std::string, std::string>>{
                      {"a-2", "a.log"}, {"b-2", "b.log"}, {"b-3", "b.log"}, {"end", "a.log"}}));
