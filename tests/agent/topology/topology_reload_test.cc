@@ -1,9 +1,11 @@
 // Topology::takeOver: what a reload keeps, replaces, adds and removes, and what becomes of the
-// batches in flight.
+// batches in flight. Also what a disk-buffered output acknowledges to its source when it is full.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -378,6 +380,74 @@ TEST_F(TopologyReloadTest, AnOutputThatFailsToStartIsReportedAndTheKeptOnesRunOn
   auto more = linesOf("t", 0, 3);
   expected.insert(expected.end(), more.begin(), more.end());
   EXPECT_EQ(record_.received["out"], expected);
+}
+
+// A disk-buffered output in the running graph, with room for one batch at a time.
+class TopologyDiskBufferTest : public TopologyReloadTest {
+ protected:
+  void SetUp() override {
+    TopologyReloadTest::SetUp();
+    data_dir_ = std::filesystem::temp_directory_path() /
+                ("logship-topology-buffer-" + std::to_string(getpid()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(data_dir_);
+  }
+  void TearDown() override {
+    TopologyReloadTest::TearDown();
+    std::filesystem::remove_all(data_dir_);
+  }
+  std::string pipeline(const std::string& when_full) {
+    return "data_dir: " + data_dir_.string() +
+           "\n"
+           "sources:\n"
+           "  s: {type: rl_lines, count: 50, batches: 3}\n"
+           "outputs:\n"
+           "  out: {type: rl_hold, inputs: [s],\n"
+           "        buffer: {type: disk, max_bytes: 1, when_full: " +
+           when_full + ", fsync_interval: 0s}}\n";
+  }
+  size_t heldCount() {
+    std::lock_guard lock(record_.mutex);
+    return record_.held.size();
+  }
+  std::filesystem::path data_dir_;
+};
+
+TEST_F(TopologyDiskBufferTest, BlockAcknowledgesWhatIsOnDiskAndHoldsTheRestUntilThereIsRoom) {
+  startWith(pipeline("block"));
+  // The first batch is on disk: its source may move on although the destination has nothing yet.
+  ASSERT_TRUE(within5s([&] { return record_.checkpoint("s") == 100 && heldCount() == 1; }));
+  EXPECT_EQ(record_.count("out"), 50u);
+  EXPECT_EQ(record_.checkpoint("s"), 100u);  // the others did not fit: not acknowledged
+  for (size_t k = 1; k <= 3; ++k) {
+    ASSERT_TRUE(within5s([&] { return heldCount() == k; })) << k;
+    {
+      std::lock_guard lock(record_.mutex);
+      record_.held[k - 1].resolve(AckStatus::kDelivered);
+    }
+    ASSERT_TRUE(within5s([&] {
+      return record_.checkpoint("s") == std::min<uint64_t>(300, (k + 1) * 100);
+    })) << k;
+  }
+  EXPECT_EQ(record_.count("out"), 150u);
+  EXPECT_TRUE(shutdownNow());
+}
+
+TEST_F(TopologyDiskBufferTest, DropNewestAcknowledgesDroppedBatchesAndCountsThem) {
+  startWith(pipeline("drop_newest"));
+  ASSERT_TRUE(within5s([&] { return record_.checkpoint("s") == 300 && heldCount() == 1; }));
+  EXPECT_EQ(record_.count("out"), 50u);  // only the batch that fitted
+  std::string metrics = metrics_.render();
+  EXPECT_NE(metrics.find("logship_component_discarded_events_total{component_id=\"out\","
+                         "component_kind=\"output\",component_type=\"rl_hold\",reason="
+                         "\"buffer_full\"} 100"),
+            std::string::npos)
+      << metrics;
+  {
+    std::lock_guard lock(record_.mutex);
+    record_.held[0].resolve(AckStatus::kDelivered);
+  }
+  EXPECT_TRUE(shutdownNow());
 }
 
 }  // namespace
