@@ -134,7 +134,14 @@ void BufferedOutput::accept(SharedBatch batch, AckToken ack) {
 }
 
 bool BufferedOutput::tryAppend(const SharedBatch& batch, AckToken& ack) {
-  switch (buffer_.append(*batch, timestamp::nowNs())) {
+  DiskBuffer::Append result = buffer_.append(*batch, timestamp::nowNs());
+  if (result == DiskBuffer::Append::kFull) {
+    // Frames delivered since the last tick still count until collected: collect them now rather
+    // than drop (or hold) a batch there is room for.
+    buffer_.collect();
+    result = buffer_.append(*batch, timestamp::nowNs());
+  }
+  switch (result) {
     case DiskBuffer::Append::kOk:
       if (write_failing_) {
         write_failing_ = false;
@@ -147,6 +154,11 @@ bool BufferedOutput::tryAppend(const SharedBatch& batch, AckToken& ack) {
     case DiskBuffer::Append::kFull:
       if (options_.when_full == "drop_newest") {
         context_.metrics().discarded("buffer_full", batch->events().size());
+        drop_warning_.log(LogLevel::kWarn,
+                          "output '" + std::string(context_.id()) + "': disk buffer full (" +
+                              std::to_string(buffer_.stats().bytes) + " bytes); dropping " +
+                              std::to_string(batch->events().size()) +
+                              " events (when_full: drop_newest)");
         ack.resolve(AckStatus::kDelivered);  // dropped by configuration: the source moves on
         return true;
       }

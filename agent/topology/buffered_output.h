@@ -7,6 +7,7 @@
 
 #include "agent/api/component.h"
 #include "agent/core/disk_buffer.h"
+#include "agent/core/log.h"
 #include "agent/support/aead.h"
 
 namespace prometheus {
@@ -71,6 +72,7 @@ class BufferedOutput final {
   bool sync_scheduled_ = false;
   bool stopped_ = false;
   bool write_failing_ = false;
+  LogThrottle drop_warning_;  // drop_newest: one line per interval while batches are dropped
   prometheus::Gauge* bytes_ = nullptr;
   prometheus::Gauge* events_ = nullptr;
   prometheus::Gauge* oldest_ = nullptr;

@@ -157,9 +157,27 @@ class BeastHttpClient::Connection : public std::enable_shared_from_this<Connecti
     auto self = shared_from_this();
     parser_.emplace();
     parser_->body_limit(impl_.settings.max_response_bytes);
+    // The header first, on its own: a body whose Content-Length is over the limit is refused
+    // before any of it is read. (Read in one go, Boost 1.74's parser lets such a body through when
+    // it arrives in the same read as the header.)
+    withStream([&](auto& stream) {
+      http::async_read_header(stream, buffer_, *parser_,
+                              [self](const beast::error_code& ec, size_t) {
+                                if (ec) return self->fail(ec, "read", !self->parser_->got_some());
+                                auto length = self->parser_->content_length();
+                                if (length && *length > self->impl_.settings.max_response_bytes) {
+                                  return self->fail(http::error::body_limit, "read", false);
+                                }
+                                self->readBody();
+                              });
+    });
+  }
+
+  void readBody() {
+    auto self = shared_from_this();
     withStream([&](auto& stream) {
       http::async_read(stream, buffer_, *parser_, [self](const beast::error_code& ec, size_t) {
-        if (ec) return self->fail(ec, "read", !self->parser_->got_some());
+        if (ec) return self->fail(ec, "read", false);
         self->lowest().expires_never();
         auto& msg = self->parser_->get();
         HttpResponse response;

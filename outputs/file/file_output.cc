@@ -30,7 +30,10 @@ const OptionTable<FileOutputConfig>& FileOutputConfig::options() {
 }
 
 FileOutput::FileOutput(FileOutputConfig config, BuildContext& ctx)
-    : config_(std::move(config)), text_(config_.format == "text"), encoder_(ctx.global) {}
+    : config_(std::move(config)),
+      text_(config_.format == "text"),
+      encoder_(ctx.global),
+      sync_([](int fd) { return ::fdatasync(fd); }) {}
 
 FileOutput::~FileOutput() {
   if (fd_ >= 0) ::close(fd_);
@@ -87,7 +90,7 @@ bool FileOutput::openFile() {
 }
 
 bool FileOutput::writeAll(const std::string& data) {
-  return appendWhole(fd_, data) && (!config_.fsync || ::fdatasync(fd_) == 0);
+  return appendWhole(fd_, data) && (!config_.fsync || sync_(fd_) == 0);
 }
 
 void FileOutput::consume(SharedBatch batch, AckToken ack) {
@@ -117,7 +120,8 @@ void FileOutput::flush() {
     if (!openFile() || !writeAll(buffer_)) {
       if (fd_ >= 0) {
         std::string why = "write to " + config_.path + " failed: " + std::strerror(errno);
-        if (healthy_) logWarn("file output '" + std::string(context_->id()) + "': " + why + " (retrying)");
+        if (healthy_)
+          logWarn("file output '" + std::string(context_->id()) + "': " + why + " (retrying)");
         last_error_.set(why);
       }
       context_->metrics().error("write_failed");

@@ -2,6 +2,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -35,6 +36,9 @@ class FileOutput final : public Sink {
   void stop() override;
   bool healthy() const override { return healthy_; }
   std::string lastError() const override { return last_error_.get(); }
+  // How a written batch is made durable with `fsync: true` (fdatasync); tests observe or fail it.
+  using SyncFn = std::function<int(int fd)>;
+  void setSync(SyncFn sync) { sync_ = std::move(sync); }
 
  private:
   bool openFile();
@@ -53,6 +57,7 @@ class FileOutput final : public Sink {
   bool retry_scheduled_ = false;
   std::atomic<bool> healthy_{true};
   LastError last_error_;
+  SyncFn sync_;
 };
 
 void registerFileOutput(Registry& registry);

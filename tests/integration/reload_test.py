@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 
-from testlib import check, finish, free_port
+from testlib import check, finish, free_port, ndjson_records, wait_until
 
 BIN = os.path.abspath(sys.argv[1])
 
@@ -37,6 +37,20 @@ def wait_ready(port, timeout=30):
 def post_reload(port):
     req = urllib.request.Request(f"http://127.0.0.1:{port}/reload", method="POST")
     return urllib.request.urlopen(req, timeout=30).read().decode()
+
+
+def metric(port, name, component):
+    """The value of metric `name` summed over the series of component `component` (0 if none)."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + "{") and f'component_id="{component}"' in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def messages(path):
+    return [r["message"] for r in ndjson_records(path)]
 
 
 work = tempfile.mkdtemp(prefix="logship-reload-")
@@ -66,27 +80,47 @@ outputs:
     proc = subprocess.Popen([BIN, "run", "-c", config],
                             stderr=open(os.path.join(work, "agent.log"), "w"))
     wait_ready(port)  # SIGHUP before the agent takes it over would end the process
-    total = 60000
+    total, first_part = 60000, 50000
+    resume = threading.Event()
 
     def writer():
         with open(log, "a") as f:
             for i in range(total):
+                if i == first_part:
+                    f.flush()
+                    resume.wait(60)  # the rest after the output is added (below)
                 f.write(f"reload line {i}\n")
                 if i % 500 == 0:
                     f.flush()
-                    time.sleep(0.02)  # about 25k lines/s over ~2.5 s
+                    time.sleep(0.02)  # about 25k lines/s
 
+    def agent_log():
+        return open(os.path.join(work, "agent.log")).read()
+
+    def reloaded(report, times=1):
+        """Waits until the agent logged `report` `times` times: that reload is over."""
+        return wait_until(lambda: agent_log().count(report) >= times, 30, step=0.02)
+
+    out = os.path.join(work, "out.ndjson")
+    second = os.path.join(work, "second.ndjson")
     t = threading.Thread(target=writer)
     t.start()
-    time.sleep(0.4)
+    # Every reload below starts once the one before it is over, while lines are being read.
+    check("lines flow before the reloads", wait_until(lambda: len(messages(out)) > 0, 30, 0.02))
     proc.send_signal(signal.SIGHUP)  # same config: every component kept
-    time.sleep(0.4)
+    check("an unchanged config keeps every component", reloaded("reloaded: kept in, out\n"),
+          agent_log())
     write_config(poll="60ms")
     proc.send_signal(signal.SIGHUP)  # the source is replaced while it reads
-    time.sleep(0.4)
+    check("a changed source is replaced, the rest kept",
+          reloaded("reloaded: kept out; replaced in"), agent_log())
     write_config(broken=True)
     proc.send_signal(signal.SIGHUP)
-    time.sleep(0.4)
+    check("SIGHUP refuses an invalid config", reloaded("reload refused"), agent_log())
+    # The writer holds the rest back; once the first part is delivered the output is added, so
+    # what it must get is known exactly: the lines written after it.
+    check("the first part is delivered",
+          wait_until(lambda: len(messages(out)) >= first_part, 60, 0.05))
     write_config(extra_output=True)
     body = post_reload(port)
     check("POST /reload applies a valid config", "second" in body, body)
@@ -98,27 +132,24 @@ outputs:
         text = e.read().decode()
         check("POST /reload refuses an invalid config with its errors",
               e.code == 400 and "input 'nowhere'" in text, text)
+    resume.set()
     t.join()
-    out = os.path.join(work, "out.ndjson")
-    deadline = time.time() + 30
-    while time.time() < deadline and sum(1 for _ in open(out)) < total:
-        time.sleep(0.1)
-    time.sleep(0.5)
+    check("every line reaches the first output",
+          wait_until(lambda: len(messages(out)) >= total, 60, 0.05))
+    check("the lines after the reload reach the second output",
+          wait_until(lambda: len(messages(second)) >= total - first_part, 60, 0.05))
     proc.send_signal(signal.SIGTERM)
     check("exits 0 after the reloads", proc.wait(timeout=20) == 0)
-    got = [json.loads(l)["message"] for l in open(out)]
+    got = messages(out)
     want = [f"reload line {i}" for i in range(total)]
     check("every line exactly once across the reloads", sorted(got) == sorted(want),
           f"({len(got)} lines, {len(set(got))} distinct, want {total})")
-    agent_log = open(os.path.join(work, "agent.log")).read()
-    check("the invalid config was refused and named", agent_log.count("reload refused") >= 2)
-    check("the second output got the lines after its reload",
-          os.path.exists(os.path.join(work, "second.ndjson")) and
-          sum(1 for _ in open(os.path.join(work, "second.ndjson"))) > 0)
-    check("an unchanged config keeps every component", "reloaded: kept in, out\n" in agent_log,
-          agent_log)
-    check("a changed source is replaced, the rest kept",
-          "reloaded: kept out; replaced in" in agent_log, agent_log)
+    got_second = messages(second)
+    check("the second output got exactly the lines written after it was added, in order",
+          got_second == want[first_part:],
+          f"({len(got_second)} lines, first {got_second[:1]}, last {got_second[-1:]})")
+    check("the invalid configs were refused and named", agent_log().count("reload refused") == 2,
+          agent_log())
 finally:
     if proc and proc.poll() is None:
         proc.kill()
@@ -179,9 +210,11 @@ outputs:
     append(app, [f"app line {i}" for i in range(100)])
     append(auth, ["failed login for root", "failed login for admin"])
     check("lines flow before the reload", wait_lines(os.path.join(work, "app1.ndjson"), 100))
-    time.sleep(0.5)  # the detect rule reads the two hits
-    write_config("app2.ndjson", extra=True)
     wait_ready(port)
+    check("the detect rule read the two hits before the reload",
+          wait_until(lambda: metric(port, "logship_component_received_events_total",
+                                    "failures") >= 2, 30, 0.05))
+    write_config("app2.ndjson", extra=True)
     report = post_reload(port)
     check("the report names what was kept, replaced and added",
           "kept auth, app, failures, alerts; replaced app_out; added everything" in report, report)
@@ -234,10 +267,11 @@ outputs:
     write_config("missing")
     proc = subprocess.Popen([BIN, "run", "-c", config],
                             stderr=open(os.path.join(work, "agent.log"), "w"))
-    time.sleep(1)  # the output fails and retries, holding the lines
+    wait_ready(port)
+    check("the output fails and holds the lines",
+          wait_until(lambda: metric(port, "logship_component_errors_total", "out") >= 2, 30, 0.05))
     os.makedirs(os.path.join(work, "fixed"))
     write_config("fixed")
-    wait_ready(port)
     report = post_reload(port)
     check("the stuck output and the source that fed it are replaced",
           "replaced in, out" in report, report)

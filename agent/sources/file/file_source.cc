@@ -18,8 +18,8 @@
 
 #include "agent/core/log.h"
 #include "agent/support/json_writer.h"
-#include "agent/support/timestamp.h"
 #include "agent/support/stable_hash.h"
+#include "agent/support/timestamp.h"
 
 namespace logship {
 
@@ -388,6 +388,12 @@ void FileSource::emitChunk(Tail& tail, LineReader::Chunk& chunk, bool final) {
 }
 
 bool FileSource::readOnce(Tail& tail) {
+  // Truncated and written again past the position read to: reading on from that position would
+  // ship the middle of other lines. The head tells (the size does not); checked before each read,
+  // not only at the end of the file, where that data would already be shipped.
+  if (tail.head.length > 0 && tail.reader->readOffset() > 0 && !hasHead(tail.fd, tail.head)) {
+    truncated(tail, "truncated and rewritten");
+  }
   ssize_t n = 0;
   auto chunk = tail.reader->read(tail.fd, config_.batch_bytes.bytes, timestamp::nowNs(), &n);
   if (!chunk) {

@@ -171,5 +171,131 @@ TEST(MultilineAssemblerTest, AGroupOverTheLimitIsCutAndTheRestDroppedAcrossReads
   EXPECT_EQ(r.truncated_events, 1u);
 }
 
+MultilineConfig continueRule(uint64_t max_bytes = 1 << 20) {
+  MultilineConfig c;
+  c.continue_ = R"(^\s)";
+  c.max_bytes.bytes = max_bytes;
+  return c;
+}
+
+TEST(MultilineAssemblerTest, ContinueModeHoldsTheLastGroupUntilALineEndsIt) {
+  MultilineAssembler a(std::make_shared<const MultilineRule>(continueRule()), 1 << 20);
+  Batch first = linesBatch({"done", "Exception in thread main", "\tat A"}, 100);
+  auto r = a.assemble(first, false);
+  EXPECT_EQ(messages(first), (std::vector<std::string>{"done"}));
+  ASSERT_TRUE(r.held);
+  EXPECT_EQ(*r.held, 105u);  // the reader gives the held lines back; they come again
+  Batch second = linesBatch({"Exception in thread main", "\tat A", "\tat B", "after"}, 105);
+  r = a.assemble(second, false);
+  EXPECT_EQ(messages(second),
+            (std::vector<std::string>{"Exception in thread main\n\tat A\n\tat B"}));
+  ASSERT_TRUE(r.held);
+  EXPECT_EQ(*r.held, 105u + std::string("Exception in thread main\n\tat A\n\tat B\n").size());
+  // An idle file: what is held is shipped as it is.
+  Batch last = linesBatch({"after"});
+  r = a.assemble(last, true);
+  EXPECT_FALSE(r.held);
+  EXPECT_EQ(messages(last), (std::vector<std::string>{"after"}));
+}
+
+TEST(MultilineAssemblerTest, ContinueModeLeadingContinuationsStandAlone) {
+  // Lines that continue a group shipped in an earlier read (after its timeout) form an event of
+  // their own rather than being lost.
+  MultilineAssembler a(std::make_shared<const MultilineRule>(continueRule()), 1 << 20);
+  Batch b = linesBatch({"\tat C", "\tat D", "next"});
+  a.assemble(b, true);
+  EXPECT_EQ(messages(b), (std::vector<std::string>{"\tat C\n\tat D", "next"}));
+}
+
+TEST(MultilineAssemblerTest, ContinueModeCutsAtMaxBytesAndDropsTheRestAcrossReads) {
+  MultilineAssembler a(std::make_shared<const MultilineRule>(continueRule(16)), 1 << 20);
+  Batch first = linesBatch({"Error: x", " at 1", " at 2", " at 3"});
+  auto r = a.assemble(first, false);
+  EXPECT_FALSE(r.held);
+  EXPECT_EQ(messages(first), (std::vector<std::string>{"Error: x\n at 1"}));
+  EXPECT_TRUE(first.events()[0].flags & Event::kTruncated);
+  EXPECT_EQ(r.truncated_events, 1u);
+  EXPECT_EQ(r.dropped_lines, 2u);
+  Batch second = linesBatch({" at 4", "Fine", " at 5"});
+  r = a.assemble(second, true);
+  EXPECT_EQ(messages(second), (std::vector<std::string>{"Fine\n at 5"}));
+  EXPECT_EQ(r.dropped_lines, 1u);
+  EXPECT_FALSE(second.events()[0].flags & Event::kTruncated);
+}
+
+TEST(MultilineAssemblerTest, ThereIsNoEndMode) {
+  // Only start and continue exist: an `end` rule is refused where it is written, not ignored.
+  ConfigNode node(YAML::Load("{end: ';$'}"), std::make_shared<const std::string>("t.yaml"));
+  MultilineConfig c;
+  Diagnostics diag;
+  EXPECT_FALSE(readMultiline(node, c, diag));
+  ASSERT_EQ(diag.errors().size(), 2u);
+  EXPECT_NE(diag.errors()[0].find("unknown option 'end' (known: start, continue"),
+            std::string::npos)
+      << diag.errors()[0];
+  EXPECT_NE(diag.errors()[1].find("exactly one of start or continue"), std::string::npos);
+}
+
+TEST(CriAssemblerTest, AMessageOfExactlyTheLimitIsHeldWholeThenCutByOneMoreByte) {
+  CriAssembler a(100);
+  const std::string half1(50, 'a'), half2(50, 'b');
+  Batch first = linesBatch({cri("stdout", 'P', half1), cri("stdout", 'P', half2)}, 7);
+  auto r = a.assemble(first, false);
+  ASSERT_TRUE(r.held);  // 100 bytes: not over the limit, so it may still end whole
+  EXPECT_EQ(*r.held, 7u);
+  EXPECT_TRUE(first.events().empty());
+  Batch again =
+      linesBatch({cri("stdout", 'P', half1), cri("stdout", 'P', half2), cri("stdout", 'F', "")});
+  r = a.assemble(again, false);
+  EXPECT_EQ(messages(again), (std::vector<std::string>{half1 + half2}));
+  EXPECT_FALSE(again.events()[0].flags & Event::kTruncated);
+  EXPECT_EQ(r.truncated_events, 0u);
+  Batch over = linesBatch({cri("stdout", 'P', half1), cri("stdout", 'P', half2),
+                           cri("stdout", 'F', "x"), cri("stdout", 'F', "next")});
+  r = a.assemble(over, false);
+  EXPECT_EQ(messages(over), (std::vector<std::string>{half1 + half2, "next"}));
+  EXPECT_TRUE(over.events()[0].flags & Event::kTruncated);
+  EXPECT_EQ(r.truncated_events, 1u);
+}
+
+TEST(CriAssemblerTest, PartialsJoinedThenGroupedByMultilineWithinTheLimit) {
+  // As the file source chains them for `format: cri` with `multiline`: CRI pieces are joined
+  // first, then the joined lines grouped; the group is copied (its lines are not adjacent in the
+  // buffer) and cut at the limit.
+  CriAssembler cri_assembler(30);
+  MultilineAssembler multiline(std::make_shared<const MultilineRule>(startRule()), 30);
+  Batch b = linesBatch({cri("stdout", 'F', "2024-05-01 start"), cri("stdout", 'P', "  at a"),
+                        cri("stdout", 'F', "bc"), cri("stdout", 'F', "  at d"),
+                        cri("stdout", 'F', "2024-05-01 next")});
+  auto r1 = cri_assembler.assemble(b, true);
+  EXPECT_EQ(r1.truncated_events, 0u);
+  ASSERT_EQ(messages(b), (std::vector<std::string>{"2024-05-01 start", "  at abc", "  at d",
+                                                   "2024-05-01 next"}));
+  auto r2 = multiline.assemble(b, true);
+  EXPECT_EQ(messages(b),
+            (std::vector<std::string>{"2024-05-01 start\n  at abc", "2024-05-01 next"}));
+  EXPECT_TRUE(b.events()[0].flags & Event::kTruncated);
+  EXPECT_EQ(r2.truncated_events, 1u);
+  EXPECT_EQ(r2.dropped_lines, 1u);
+  EXPECT_EQ(b.events()[0].timestamp_ns, 1714557600000000001);
+  EXPECT_EQ(b.findField(b.events()[0], "stream")->value.string_value, "stdout");
+}
+
+TEST(CriAssemblerTest, ACutCriMessageStaysFlaggedThroughMultiline) {
+  CriAssembler cri_assembler(12);
+  MultilineAssembler multiline(std::make_shared<const MultilineRule>(startRule()), 1 << 20);
+  Batch b = linesBatch({cri("stdout", 'F', "2024-05-01 a"), cri("stdout", 'P', " at "),
+                        cri("stdout", 'F', "xxxxxxxxxx")});
+  cri_assembler.assemble(b, true);
+  ASSERT_EQ(messages(b), (std::vector<std::string>{"2024-05-01 a", " at xxxxxxxx"}));
+  EXPECT_FALSE(b.events()[0].flags & Event::kTruncated);
+  EXPECT_TRUE(b.events()[1].flags & Event::kTruncated);
+  multiline.assemble(b, true);
+  ASSERT_EQ(b.events().size(), 1u);
+  EXPECT_EQ(b.events()[0].message, "2024-05-01 a\n at xxxxxxxx");
+  // A group holding a cut line says it is incomplete.
+  EXPECT_TRUE(b.events()[0].flags & Event::kTruncated);
+}
+
 }  // namespace
 }  // namespace logship
