@@ -93,8 +93,8 @@ const char* toString(ComponentKind kind) {
 }
 
 const std::vector<std::string_view>& reservedKeys(ComponentKind kind) {
-  // `inputs` on a source is reported by the loader, once.
-  static const std::vector<std::string_view> source{"type", "inputs"};
+  // `inputs` on a source is reported by the loader, once; `fields` is read by the topology.
+  static const std::vector<std::string_view> source{"type", "inputs", "fields"};
   static const std::vector<std::string_view> transform{"type", "inputs"};
   static const std::vector<std::string_view> output{"type", "inputs", "buffer"};
   switch (kind) {

@@ -34,6 +34,28 @@ std::string identityOf(const ComponentConfig& c) {
   return std::string(toString(c.kind)) + '/' + c.type + '\n' + out.c_str();
 }
 
+// A source's `fields:` map of field names to constant strings; mistakes go to `diag`.
+std::vector<std::pair<std::string, std::string>> readStaticFields(const ConfigNode& node,
+                                                                  Diagnostics& diag) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!node.defined()) return out;
+  if (!node.isMap()) {
+    diag.error(node.location(), "fields must be a map of field names to values, like "
+                                "{env: prod, chain: cere}");
+    return out;
+  }
+  for (auto& [key, value] : node.entries()) {
+    const std::string name = key.yaml().Scalar();
+    auto text = value.isScalar() ? value.scalar(diag) : std::nullopt;
+    if (name.empty() || !text) {
+      diag.error(value.location(), "fields: '" + name + "' must be a single value");
+      continue;
+    }
+    out.emplace_back(name, *text);
+  }
+  return out;
+}
+
 }  // namespace
 
 Topology::~Topology() {
@@ -83,6 +105,7 @@ std::unique_ptr<Topology> Topology::build(PipelineConfig config, const Registry&
       case ComponentKind::kSource: {
         auto n = std::make_unique<SourceNode>();
         fill(*n);
+        n->static_fields = readStaticFields(c.node["fields"], diag);
         if (factory) n->source = factory->build_source(ctx);
         by_id[c.id] = n.get();
         t->sources_.push_back(std::move(n));

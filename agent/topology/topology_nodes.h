@@ -191,6 +191,8 @@ struct Topology::TransformNode final : Node {
 };
 
 struct Topology::SourceNode final : Node {
+  // `fields: {env: prod, chain: cere}`: static fields of every event the source emits.
+  std::vector<std::pair<std::string, std::string>> static_fields;
   Consumers consumers;
   std::vector<OutputNode*> reachable_outputs;
   std::unique_ptr<SourceContextImpl> context;
@@ -242,6 +244,7 @@ class Topology::SourceContextImpl final : public SourceContext, ContextBase {
     if (retired_) return;  // a reload removed this source after it stopped: re-read later
     node_.metrics->sent(batch.events().size(), batch.raw().size());
     batch.setSourceName(node_.id);
+    for (const auto& [key, value] : node_.static_fields) batch.addSharedString(key, value);
     node_.tap.publish(batch);
     topology_->dispatch(node_.consumers, std::move(batch));
   }

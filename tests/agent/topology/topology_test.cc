@@ -213,6 +213,30 @@ TEST_F(TopologyTest, FanOutSharesWithOutputsAndCopiesForTransforms) {
       << metrics;
 }
 
+TEST_F(TopologyTest, ASourcesStaticFieldsGoWithEveryEventItEmits) {
+  auto t = build(
+      "sources:\n"
+      "  s: {type: lines, count: 5, batches: 2, fields: {tag: validator-7, env: prod}}\n"
+      "outputs:\n"
+      "  plain: {type: capture, inputs: [s]}\n");
+  ASSERT_NE(t, nullptr) << (diag_.errors().empty() ? "" : diag_.errors()[0]);
+  t->start(metrics_);
+  ASSERT_TRUE(eventually([&] { return store_.tracker.checkpoint() == 200; }));
+  EXPECT_TRUE(t->shutdown(std::chrono::seconds(5)));
+  std::lock_guard lock(store_.mutex);
+  ASSERT_EQ(store_.received["plain"].size(), 10u);
+  for (const std::string& r : store_.received["plain"]) EXPECT_TRUE(r.ends_with("|validator-7")) << r;
+
+  diag_ = Diagnostics();
+  EXPECT_EQ(build("sources:\n  s: {type: lines, count: 1, fields: [env]}\n"
+                  "outputs:\n  o: {type: capture, inputs: [s]}\n"),
+            nullptr);
+  ASSERT_FALSE(diag_.errors().empty());
+  EXPECT_EQ(diag_.errors()[0],
+            "t.yaml:3:38: fields must be a map of field names to values, like {env: prod, "
+            "chain: cere}");
+}
+
 TEST_F(TopologyTest, AChainsOutputRunsOnItsSourcesWorkerAndAFanOutSpreads) {
   auto t = build(
       "sources:\n"
