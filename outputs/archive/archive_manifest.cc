@@ -163,7 +163,7 @@ class DirectoryStore final : public ArchiveStore {
 };
 
 void verifyTier(ArchiveStore& store, const std::string& tier, const std::string& hmac_key,
-                VerifyReport& report) {
+                VerifyReport& report, const std::atomic<bool>* cancel) {
   const std::string text = store.read(tier + "/" + kManifestName).value_or("");
   if (!hmac_key.empty()) {
     std::string mac = store.read(tier + "/" + kManifestHmacName).value_or("");
@@ -206,6 +206,10 @@ void verifyTier(ArchiveStore& store, const std::string& tier, const std::string&
     chain = r.chain;
   }
   for (auto& [file, r] : live) {
+    if (cancel && cancel->load()) {
+      report.cancelled = true;
+      return;
+    }
     ++report.segments;
     uint64_t size = 0;
     auto sha = store.sha256(tier + "/" + file, &size);
@@ -245,17 +249,21 @@ std::unique_ptr<ArchiveStore> directoryStore(const std::string& root) {
 }
 
 VerifyReport verifyArchive(ArchiveStore& store, const std::string& hmac_key,
-                           const std::string& where) {
+                           const std::string& where, const std::atomic<bool>* cancel) {
   VerifyReport report;
   const std::vector<std::string> tiers = store.tiers();
-  for (const std::string& tier : tiers) verifyTier(store, tier, hmac_key, report);
+  for (const std::string& tier : tiers) {
+    verifyTier(store, tier, hmac_key, report, cancel);
+    if (report.cancelled) return report;
+  }
   if (tiers.empty()) report.problems.push_back(where + ": no archive here (no tier with a MANIFEST)");
   return report;
 }
 
-VerifyReport verifyArchive(const std::string& root, const std::string& hmac_key) {
+VerifyReport verifyArchive(const std::string& root, const std::string& hmac_key,
+                           const std::atomic<bool>* cancel) {
   auto store = directoryStore(root);
-  return verifyArchive(*store, hmac_key, root);
+  return verifyArchive(*store, hmac_key, root, cancel);
 }
 
 size_t verifyAnchors(ArchiveStore& store, std::string_view anchors_text, VerifyReport& report) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,6 +46,7 @@ struct VerifyReport {
   std::vector<std::string> notes;     // open (unsealed) segments and the like
   uint64_t segments = 0;
   uint64_t deleted = 0;
+  bool cancelled = false;  // stopped before the end: the rest was not checked
 };
 
 // Where an archive is read from for verification: a directory on this host or a bucket it was
@@ -70,8 +72,10 @@ std::unique_ptr<ArchiveStore> directoryStore(const std::string& root);
 // segment's size and hash. Names segments changed, removed, reordered or truncated, and files the
 // manifest does not know. `where` names the store in the report when it holds no archive.
 VerifyReport verifyArchive(ArchiveStore& store, const std::string& hmac_key,
-                           const std::string& where);
-VerifyReport verifyArchive(const std::string& root, const std::string& hmac_key);
+                           const std::string& where, const std::atomic<bool>* cancel = nullptr);
+// `cancel`, when given and set, stops the check between two segments (an agent shutting down).
+VerifyReport verifyArchive(const std::string& root, const std::string& hmac_key,
+                           const std::atomic<bool>* cancel = nullptr);
 
 // The records of a MANIFEST's text; `error` receives why when a line cannot be parsed.
 std::vector<Record> parseManifest(std::string_view text, std::string* error);

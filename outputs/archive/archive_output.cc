@@ -113,6 +113,7 @@ void ArchiveOutput::start(ComponentContext& context) {
 void ArchiveOutput::startWith(ComponentContext& context,
                               std::shared_ptr<HttpTransport> upload_transport) {
   context_ = &context;
+  id_ = std::string(context.id());
   if (uploader_) uploader_->start(context, std::move(upload_transport));
   auto& registry = context.metricsRegistry();
   std::string id(context.id());
@@ -185,20 +186,22 @@ void ArchiveOutput::scheduleVerify(Duration after) {
 void ArchiveOutput::verifyInBackground() {
   archive::VerifyReport report;
   if (!archive::directoryStore(config_.path)->tiers().empty()) {  // else nothing written yet
-    report = archive::verifyArchive(config_.path, hmac_key_);
+    report = archive::verifyArchive(config_.path, hmac_key_, &stopping_);
   }
-  if (!report.problems.empty()) {
+  if (!report.problems.empty() && !report.cancelled) {
     // The output may have been appending to a MANIFEST or its HMAC as they were read: what is
     // real is still there a moment later.
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    report = archive::verifyArchive(config_.path, hmac_key_);
+    report = archive::verifyArchive(config_.path, hmac_key_, &stopping_);
   }
-  for (const std::string& p : report.problems) {
-    logError("archive '" + std::string(context_->id()) + "': verification: " + p);
+  if (!report.cancelled) {
+    for (const std::string& p : report.problems) {
+      logError("archive '" + id_ + "': verification: " + p);
+    }
+    chain_ok_->Set(report.problems.empty() ? 1 : 0);
+    verify_problems_->Set(static_cast<double>(report.problems.size()));
+    verified_at_->Set(static_cast<double>(timestamp::nowNs()) / 1e9);
   }
-  chain_ok_->Set(report.problems.empty() ? 1 : 0);
-  verify_problems_->Set(static_cast<double>(report.problems.size()));
-  verified_at_->Set(static_cast<double>(timestamp::nowNs()) / 1e9);
   verifying_ = false;
 }
 
@@ -584,6 +587,8 @@ void ArchiveOutput::stop() {
   if (sweep_timer_) sweep_timer_->cancel();
   if (age_timer_) age_timer_->cancel();
   if (verify_timer_) verify_timer_->cancel();
+  stopping_ = true;  // a verification running now ends at its next segment
+  if (verifier_.joinable()) verifier_.join();
   // What the last seals queue is uploaded at the next start (the bucket is listed then).
   if (uploader_) uploader_->stop();
   sealAll();

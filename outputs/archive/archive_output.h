@@ -123,6 +123,8 @@ class ArchiveOutput final : public Sink {
   std::unique_ptr<boost::asio::steady_timer> verify_timer_;
   std::thread verifier_;
   std::atomic<bool> verifying_{false};  // retention waits while a verification reads the files
+  std::atomic<bool> stopping_{false};
+  std::string id_;
   prometheus::Gauge* chain_ok_ = nullptr;
   prometheus::Gauge* verified_at_ = nullptr;
   prometheus::Gauge* verify_problems_ = nullptr;
