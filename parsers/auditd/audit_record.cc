@@ -51,8 +51,12 @@ bool parseAuditRecord(std::string_view line, AuditRecord& out) {
   uint64_t seconds = 0;
   uint64_t millis = 0;
   size_t digits = 0;
-  // Seconds since the epoch fit 12 digits until the year 33658; more is not a time.
-  if (!consumeNumber(s, seconds, digits) || digits > 12 || !s.starts_with('.')) return false;
+  // Nanoseconds since the epoch fit int64 until 2262: later "seconds" are not a time.
+  constexpr uint64_t kLastSecond = 9'000'000'000;
+  if (!consumeNumber(s, seconds, digits) || digits > 10 || seconds > kLastSecond ||
+      !s.starts_with('.')) {
+    return false;
+  }
   s.remove_prefix(1);
   if (!consumeNumber(s, millis, digits) || digits != 3 || !s.starts_with(':')) return false;
   s.remove_prefix(1);

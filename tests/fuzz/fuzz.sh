@@ -19,7 +19,7 @@ out=${LOGSHIP_FUZZ_DIR:-build/fuzz}
 mkdir -p "$out/obj" "$out/seeds"
 launcher=$(command -v ccache || true)
 jobs=${LOGSHIP_FUZZ_JOBS:-$(nproc)}
-sanitize=(-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined)
+sanitize=(-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined)
 flags=(-std=c++20 "${sanitize[@]}" -I.)
 
 # target: its sources (besides tests/fuzz/<target>.cc) and libraries
