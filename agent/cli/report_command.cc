@@ -204,9 +204,21 @@ void addArchive(const std::string& id, const ArchiveOutputConfig& config,
       }
     }
   }
-  archive::VerifyReport local = archive::verifyArchive(*store, key, config.path);
-  report.integrity.push_back(
-      {id, config.path, local.problems.empty(), local.segments, local.problems});
+  if (store->tiers().empty()) {
+    // Nothing archived yet (a new host) is no evidence of tampering; events delivered to an
+    // archive that holds none are.
+    const uint64_t delivered = report.outputs.count(id) ? report.outputs[id].sent : 0;
+    IntegrityCheck empty{id, config.path, delivered == 0, 0, {}};
+    if (delivered > 0) {
+      empty.problems.push_back("no archive here, though the journal says " +
+                               std::to_string(delivered) + " events were delivered to it");
+    }
+    report.integrity.push_back(std::move(empty));
+  } else {
+    archive::VerifyReport local = archive::verifyArchive(*store, key, config.path);
+    report.integrity.push_back(
+        {id, config.path, local.problems.empty(), local.segments, local.problems});
+  }
   if (!config.upload.defined()) return;
   static const std::vector<std::string_view> kNoReserved;
   Diagnostics diag;
@@ -547,13 +559,14 @@ int reportCommand(const CommonOptions& opts) {
     return 2;
   }
   report.host = config.global.host_name;
+  // The journal first: an archive with nothing in it is only a problem if events went to it.
+  addJournal(config.global.data_dir, report);
   for (const ComponentConfig& c : config.components) {
     if (c.kind != ComponentKind::kOutput || c.type != "archive") continue;
     ArchiveOutputConfig archive =
         ArchiveOutputConfig::options().parse(c.node, diag, reservedKeys(ComponentKind::kOutput));
     addArchive(c.id, archive, config.global.tiers, report);
   }
-  addJournal(config.global.data_dir, report);
   if (format == "html") {
     renderHtml(report, std::cout);
   } else if (format == "markdown") {

@@ -115,6 +115,9 @@ agent = None
 try:
     os.makedirs(os.path.join(work, "in"))
     write_config("first")
+    code, out, err = report()
+    check("before anything is archived the report is clean (a new host is not a tampered one)",
+          code == 0 and json.loads(out)["integrity"]["ok"] is True, out[:300] + err[:300])
     failures = [f"Nov 22 03:57:{i:02d} host sshd[{100 + i}]: Failed password for root from 203.0.113.7 port {4000 + i} ssh2"
                 for i in range(12)]
     signups = [f"Nov 22 04:00:{i:02d} host app[7]: signup from user{i}@example.com" for i in range(30)]
@@ -188,6 +191,13 @@ try:
           r["integrity"])
     code, md, _ = report("--format", "markdown")
     check("and the Markdown form says TAMPERED", code == 1 and "TAMPERED" in md)
+    # The whole archive gone: the journal still knows what went into it.
+    shutil.rmtree(os.path.join(work, "archive"))
+    code, out, _ = report()
+    problems = json.loads(out)["integrity"]["checks"][0]["problems"]
+    check("an archive removed whole is named against the journal's count",
+          code == 1 and problems == ["no archive here, though the journal says 50 events were "
+                                     "delivered to it"], problems)
 finally:
     if os.environ.get("KEEP_WORK") != "1":
         shutil.rmtree(work, ignore_errors=True)
