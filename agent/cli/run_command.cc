@@ -140,11 +140,21 @@ class RunningPipeline {
     sd_notify(0, "RELOADING=1");
     applyAdminSettings(next->config().global.admin);
     if (next->sameRuntime(*topology_)) {
-      *report = "reloaded: " + next->takeOver(*topology_, metrics_);
+      const std::string summary = next->takeOver(*topology_, metrics_);
       topology_ = std::move(next);
+      recordConfig(journal_, opts_, "reload");
+      if (summary.find("; failed to start") != std::string::npos) {
+        // The new graph runs, but an output of it does not: its sources wait (nothing is lost,
+        // /readyz says 503) until a reload that fixes it.
+        *report = "reloaded, but not every output started (their sources wait until a reload "
+                  "fixes them): " + summary;
+        sd_notify(0, "READY=1\nSTATUS=an output failed to start");
+        logError(*report);
+        return false;
+      }
+      *report = "reloaded: " + summary;
       sd_notify(0, "READY=1\nSTATUS=shipping");
       logInfo(*report);
-      recordConfig(journal_, opts_, "reload");
       return true;
     }
     topology_->shutdown(topology_->config().shutdown_timeout);

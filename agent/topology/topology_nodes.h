@@ -161,7 +161,10 @@ struct Topology::OutputNode final : Node, AckReceiver {
     if (buffer_options.type == "disk") {
       buffered = std::make_unique<BufferedOutput>(*sink, *context, buffer_options, max_queue_bytes);
       std::string error;
-      if (!buffered->open(&error)) throw std::runtime_error("output '" + id + "': " + error);
+      if (!buffered->open(&error)) {
+        buffered.reset();  // never opened: nothing of it may be used or stopped
+        throw std::runtime_error("output '" + id + "': " + error);
+      }
     }
     running = true;
     for (auto& [batch, token] : std::exchange(waiting, {})) deliver(batch, std::move(token));

@@ -155,6 +155,54 @@ finally:
         proc.kill()
     shutil.rmtree(work, ignore_errors=True)
 
+# An output of the new configuration that cannot start (its disk buffer's directory is taken by a
+# file): the reload is answered 400 and logged as an ERROR, /readyz says 503, the agent goes on.
+work = tempfile.mkdtemp(prefix="logship-reload-")
+proc = None
+try:
+    port = free_port()
+    log = os.path.join(work, "in.log")
+    open(log, "w").close()
+    config = os.path.join(work, "p.yaml")
+    base = f"""data_dir: {work}/data
+admin: {{address: 127.0.0.1:{port}}}
+sources:
+  in: {{type: file, include: [{log}]}}
+outputs:
+  out: {{type: file, inputs: [in], path: {work}/out.ndjson}}
+"""
+    open(config, "w").write(base)
+    proc = subprocess.Popen([BIN, "run", "-c", config],
+                            stderr=open(os.path.join(work, "agent.log"), "w"))
+    wait_ready(port)
+    os.makedirs(os.path.join(work, "data", "buffers"), exist_ok=True)
+    open(os.path.join(work, "data", "buffers", "stuck"), "w").close()
+    open(config, "w").write(base + f"  stuck: {{type: file, inputs: [in], path: {work}/stuck.ndjson, "
+                            "buffer: {type: disk}}\n")
+    try:
+        post_reload(port)
+        check("POST /reload says an output failed to start", False, "answered 200")
+    except urllib.error.HTTPError as e:
+        text = e.read().decode()
+        check("POST /reload says an output failed to start",
+              e.code == 400 and "not every output started" in text and "stuck" in text, text)
+    log_text = open(os.path.join(work, "agent.log")).read()
+    check("and the agent logs it as an error", " ERROR " in log_text and "failed to start" in log_text,
+          log_text[-600:])
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5)
+        check("/readyz says 503 while the output does not run", False, "answered 200")
+    except urllib.error.HTTPError as e:
+        check("/readyz says 503 while the output does not run", e.code == 503, str(e.code))
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=20)
+    check("the agent still exits 0", code == 0,
+          f"exit {code}: " + open(os.path.join(work, "agent.log")).read()[-800:])
+finally:
+    if proc and proc.poll() is None:
+        proc.kill()
+    shutil.rmtree(work, ignore_errors=True)
+
 
 def wait_lines(path, n, timeout=30):
     deadline = time.time() + timeout
