@@ -192,7 +192,7 @@ void addArchive(const std::string& id, const ArchiveOutputConfig& config,
         t.raw_bytes += r.raw_bytes;
         t.oldest_ns = t.oldest_ns == 0 ? r.first_ns : std::min(t.oldest_ns, r.first_ns);
         t.newest_ns = std::max(t.newest_ns, r.last_ns);
-        auto& day = t.by_day[timeText(r.first_ns).substr(0, 10)];
+        auto& day = t.by_day[timestamp::utcDate(r.first_ns)];
         day.first += r.events;
         day.second += r.bytes;
       } else if (r.at_ns >= report.since_ns && r.at_ns <= report.until_ns) {

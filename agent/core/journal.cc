@@ -20,12 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string dayOf(int64_t ns) {
-  char text[timestamp::kRfc3339NanosLength];
-  timestamp::formatRfc3339(ns, text);
-  return std::string(text, 10);
-}
-
 std::string timeOf(int64_t ns) {
   char text[timestamp::kRfc3339NanosLength];
   return std::string(text, timestamp::formatRfc3339(ns, text));
@@ -60,7 +54,7 @@ Journal::Journal(std::string dir, prometheus::Registry& registry)
 
 void Journal::append(int64_t now_ns, const std::string& line) {
   std::lock_guard lock(mutex_);
-  const std::string path = dir_ + "/" + dayOf(now_ns) + ".ndjson";
+  const std::string path = dir_ + "/" + timestamp::utcDate(now_ns) + ".ndjson";
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (fd < 0) return;  // the journal is evidence, not a reason to stop shipping
   appendWhole(fd, line);
@@ -105,7 +99,7 @@ void Journal::snapshot(int64_t now_ns) {
 }
 
 void Journal::prune(int64_t now_ns, int64_t keep_ns) {
-  const std::string oldest = dayOf(now_ns - keep_ns) + ".ndjson";
+  const std::string oldest = timestamp::utcDate(now_ns - keep_ns) + ".ndjson";
   std::error_code ec;
   for (auto& entry : fs::directory_iterator(dir_, ec)) {
     const std::string name = entry.path().filename().string();

@@ -4,6 +4,7 @@
 #include "agent/support/timestamp.h"
 
 #include <array>
+#include <cstdio>
 #include <cstdint>
 #include <cstring>
 
@@ -613,6 +614,17 @@ std::optional<int64_t> parseAny(std::string_view text, int64_t reference_ns,
   if (auto ns = parseEpoch(text, Unit::kAuto)) return ns;
   if (auto ns = parseSyslogTime(text, reference_ns, offset_seconds)) return ns;
   return parseApacheTime(text, offset_seconds);
+}
+
+std::string utcDate(int64_t ns) {
+  const int64_t per_day = kNanosPerSecond * kSecondsPerDay;
+  int64_t days = ns / per_day;
+  if (ns < 0 && ns % per_day != 0) --days;
+  const CivilDate d = civilFromDays(days);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(d.year), d.month,
+                d.day);
+  return buf;
 }
 
 }  // namespace logship::timestamp

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace logship::timestamp {
@@ -157,6 +158,10 @@ size_t formatRfc3339(int64_t ns, char* out);
 // Same with three fraction digits (truncated, not rounded): "2026-11-22T03:57:28.123Z". out must
 // hold kRfc3339MillisLength bytes.
 size_t formatRfc3339Millis(int64_t ns, char* out);
+
+// The UTC date of `ns` as "2026-11-22": what the archive, the journal and the report file and
+// group by.
+std::string utcDate(int64_t ns);
 
 // Tries, in order, RFC 3339 (zone-less values at offset_seconds), an epoch number (unit guessed
 // by magnitude), an RFC 3164 timestamp (year inferred from reference_ns) and the Apache ctime and

@@ -29,16 +29,6 @@ namespace {
 constexpr const char* kUntiered = "_untiered";
 constexpr const char* kOpenSuffix = ".open";
 
-std::string dayOf(int64_t ns) {
-  int64_t days = ns / (timestamp::kNanosPerSecond * timestamp::kSecondsPerDay);
-  if (ns < 0 && ns % (timestamp::kNanosPerSecond * timestamp::kSecondsPerDay) != 0) --days;
-  timestamp::CivilDate d = timestamp::civilFromDays(days);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(d.year), d.month,
-                d.day);
-  return buf;
-}
-
 void fsyncDir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0) {
@@ -392,7 +382,7 @@ void ArchiveOutput::consume(SharedBatch batch, AckToken ack) {
   };
   std::vector<Group> groups;
   for (const Event& e : batch->events()) {
-    std::string day = dayOf(e.timestamp_ns);
+    std::string day = timestamp::utcDate(e.timestamp_ns);
     Group* g = nullptr;
     for (Group& candidate : groups) {
       if (candidate.tier == e.tier && candidate.day == day) g = &candidate;

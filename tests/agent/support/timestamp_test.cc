@@ -435,5 +435,14 @@ TEST_F(TimestampRobustnessTest, PrefixesAndCorruptionsAreSafe) {
   EXPECT_GT(accepted, 0);
 }
 
+TEST(UtcDate, DaysTurnAtMidnightUtcAlsoBeforeTheEpoch) {
+  EXPECT_EQ(utcDate(0), "1970-01-01");
+  EXPECT_EQ(utcDate(1700000000'000000000), "2023-11-14");
+  EXPECT_EQ(utcDate(86400'000000000 - 1), "1970-01-01");
+  EXPECT_EQ(utcDate(86400'000000000), "1970-01-02");
+  EXPECT_EQ(utcDate(-1), "1969-12-31");
+  EXPECT_EQ(utcDate(-86400'000000000), "1969-12-31");
+}
+
 }  // namespace
 }  // namespace logship::timestamp
