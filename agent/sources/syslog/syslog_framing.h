@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -47,7 +48,7 @@ void SyslogFrameReader::feed(std::string_view data, F&& on_message) {
   };
   // Appends to held_ within the limit; what is beyond it marks the message truncated.
   auto hold = [&](std::string_view part) {
-    const size_t room = max_message_bytes_ - held_.size();
+    const size_t room = max_message_bytes_ - std::min(held_.size(), max_message_bytes_);
     if (part.size() > room) {
       truncated_ = true;
       part = part.substr(0, room);
@@ -71,7 +72,8 @@ void SyslogFrameReader::feed(std::string_view data, F&& on_message) {
       }
       case State::kLength: {
         const char c = data[i];
-        if (c >= '0' && c <= '9' && remaining_ < (uint64_t{1} << 40)) {
+        if (c >= '0' && c <= '9' && remaining_ < (uint64_t{1} << 40) &&
+            held_.size() < max_message_bytes_) {
           remaining_ = remaining_ * 10 + static_cast<uint64_t>(c - '0');
           held_.push_back(c);  // kept in case this turns out to be a plain line
           ++i;
