@@ -17,6 +17,7 @@
 #include <set>
 
 #include "agent/core/admin_server.h"
+#include "agent/core/listener.h"
 #include "agent/core/log.h"
 #include "agent/support/ascii.h"
 
@@ -156,7 +157,7 @@ DecompressStatus decompressBody(BodyEncoding encoding, std::string_view in, size
   return status;
 }
 
-class SessionBase;
+class HttpReceiverSession;
 
 struct HttpReceiver::State {
   State(HttpReceiverSettings s, SourceContext& c)
@@ -167,7 +168,7 @@ struct HttpReceiver::State {
   std::map<std::string, HttpDecoder, std::less<>> routes;
   tcp::acceptor acceptor;
   std::optional<ssl::context> tls;
-  std::set<SessionBase*> sessions;
+  std::set<HttpReceiverSession*> sessions;
   bool accepting = false;
   bool stopped = false;
   LogThrottle refusals;
@@ -182,7 +183,7 @@ struct HttpReceiver::State {
     if (!stopped) context.metrics().error(reason);
   }
   void accept(const std::shared_ptr<State>& self);
-  void sessionEnded(SessionBase* session, const std::shared_ptr<State>& self);
+  void sessionEnded(HttpReceiverSession* session, const std::shared_ptr<State>& self);
 };
 
 namespace {
@@ -219,9 +220,9 @@ std::string mediaTypeOf(std::string_view content_type) {
 
 }  // namespace
 
-class SessionBase {
+class HttpReceiverSession {
  public:
-  virtual ~SessionBase() = default;
+  virtual ~HttpReceiverSession() = default;
   // The receiver stops: a connection waiting for its next request is closed.
   virtual void closeIfIdle() = 0;
 };
@@ -229,7 +230,8 @@ class SessionBase {
 namespace {
 
 template <class Stream>
-class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+class Session final : public HttpReceiverSession,
+                      public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(Stream stream, std::shared_ptr<HttpReceiver::State> state, std::string peer_ip)
       : stream_(std::move(stream)), state_(std::move(state)), peer_ip_(std::move(peer_ip)) {
@@ -328,7 +330,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     body_read_ = true;
     if (state_->stopped) return refuse(503, "stopping", "503 the receiver is stopping\n");
     auto& request = parser_->get();
-    HttpRequest req;
+    ReceivedHttpRequest req;
     req.path = path_;
     req.query = query_;
     const std::string media_type = mediaTypeOf(view(request[http::field::content_type]));
@@ -474,7 +476,8 @@ void HttpReceiver::State::accept(const std::shared_ptr<State>& self) {
   });
 }
 
-void HttpReceiver::State::sessionEnded(SessionBase* session, const std::shared_ptr<State>& self) {
+void HttpReceiver::State::sessionEnded(HttpReceiverSession* session,
+                                       const std::shared_ptr<State>& self) {
   sessions.erase(session);
   accept(self);
 }
@@ -490,49 +493,16 @@ void HttpReceiver::route(std::string path, HttpDecoder decoder) {
 
 bool HttpReceiver::start(std::string* error) {
   const HttpReceiverSettings& s = state_->settings;
-  const size_t colon = s.address.rfind(':');
-  std::string host = colon == std::string::npos ? std::string() : s.address.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  beast::error_code ec;
-  const auto ip = asio::ip::make_address(host, ec);
-  unsigned long port = 0;
-  try {
-    port = colon == std::string::npos ? 0 : std::stoul(s.address.substr(colon + 1));
-  } catch (const std::exception&) {
-    ec = asio::error::invalid_argument;
-  }
-  if (ec || colon == std::string::npos || port > 65535) {
-    *error = "address '" + s.address + "' must be IP:port";
-    return false;
-  }
   if (!s.tls_cert_file.empty()) {
-    auto& tls = state_->tls.emplace(ssl::context::tls_server);
-    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    std::string file = s.tls_cert_file;
-    tls.use_certificate_chain_file(file, ec);
-    if (!ec) tls.use_private_key_file(file = s.tls_key_file, ssl::context::pem, ec);
-    if (!ec && !s.tls_ca_file.empty()) tls.load_verify_file(file = s.tls_ca_file, ec);
-    if (ec) {
-      *error = "tls: cannot load " + file + ": " + ec.message();
+    state_->tls.emplace(ssl::context::tls_server);
+    if (!loadServerTls(*state_->tls,
+                       {s.tls_cert_file, s.tls_key_file, s.tls_ca_file, s.tls_verify_client},
+                       error)) {
+      *error = "tls: " + *error;
       return false;
     }
-    if (s.tls_verify_client) {
-      tls.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
-    }
   }
-  const tcp::endpoint endpoint(ip, static_cast<uint16_t>(port));
-  auto& acceptor = state_->acceptor;
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    *error = "cannot listen on " + s.address + ": " + ec.message();
-    beast::error_code ignored;
-    acceptor.close(ignored);
-    return false;
-  }
+  if (!listenOn(state_->acceptor, s.address, error)) return false;
   state_->accept(state_);
   return true;
 }
@@ -543,8 +513,8 @@ void HttpReceiver::stop() {
   beast::error_code ignored;
   state_->acceptor.close(ignored);
   // Closing may end a session, which erases itself from the set.
-  std::vector<SessionBase*> sessions(state_->sessions.begin(), state_->sessions.end());
-  for (SessionBase* session : sessions) session->closeIfIdle();
+  std::vector<HttpReceiverSession*> sessions(state_->sessions.begin(), state_->sessions.end());
+  for (HttpReceiverSession* session : sessions) session->closeIfIdle();
 }
 
 uint16_t HttpReceiver::port() const {

@@ -37,7 +37,7 @@ DecompressStatus decompressBody(BodyEncoding encoding, std::string_view in, size
                                 HttpBody& out);
 
 // One POST request, as a decoder sees it.
-struct HttpRequest {
+struct ReceivedHttpRequest {
   std::string_view path;        // the target up to '?'
   std::string_view query;       // after '?', "" when none
   std::string_view media_type;  // Content-Type lower-cased, without parameters
@@ -59,7 +59,7 @@ struct HttpDecoded {
   HttpReply reply;
 };
 // Runs on the source's worker, before the source is stopped; counts what it drops itself.
-using HttpDecoder = std::function<HttpDecoded(HttpRequest& request)>;
+using HttpDecoder = std::function<HttpDecoded(ReceivedHttpRequest& request)>;
 
 struct HttpReceiverSettings {
   std::string name;     // for log lines: "http source 'x'"

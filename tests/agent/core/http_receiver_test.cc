@@ -108,7 +108,7 @@ class HoldingContext final : public SourceContext {
 };
 
 // One event per line of the body.
-HttpDecoded linesDecoder(HttpRequest& request) {
+HttpDecoded linesDecoder(ReceivedHttpRequest& request) {
   HttpDecoded out;
   const size_t size = request.body.size;
   out.batch = Batch(std::move(request.body.data), size, {});
