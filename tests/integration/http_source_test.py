@@ -412,7 +412,34 @@ outputs:
         rx.stop()
 
 
-def s6_the_example_validates(w):
+def s6_a_reload_replaces_the_source_on_its_port(w):
+    port = free_port()
+    out = os.path.join(w, "out.ndjson")
+    agent = Agent(w, "agent", f"""sources:
+  in: {{type: http, address: "127.0.0.1:{port}"}}
+outputs:
+  out: {{type: file, inputs: [in], path: {out}}}
+""").start(port)
+    try:
+        check("answered before the reload", post(port, "/", b"before\n", "text/plain")[0] == 200)
+        with open(agent.config) as f:
+            text = f.read()
+        with open(agent.config, "w") as f:
+            f.write(text.replace(f'address: "127.0.0.1:{port}"',
+                                 f'address: "127.0.0.1:{port}", max_connections: 8'))
+        agent.proc.send_signal(signal.SIGHUP)
+        replaced = wait_until(lambda: "replaced in" in agent.tail(), 10)
+        check("the changed source was replaced", replaced, agent.tail())
+        status = wait_until(lambda: post(port, "/", b"after\n", "text/plain")[0] == 200, 10)
+        check("the new source answers on the same port", status)
+        check("both records arrived", wait_until(
+            lambda: set(records_by_message(out)) == {"before", "after"}, 10),
+            records_by_message(out))
+    finally:
+        agent.stop()
+
+
+def s7_the_example_validates(w):
     example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "conf",
                            "examples", "http_receiver.yaml")
     r = subprocess.run([BIN, "validate", "-c", example], capture_output=True, text=True,
@@ -422,7 +449,8 @@ def s6_the_example_validates(w):
 
 SCENARIOS = [s1_formats_and_refusals, s2_https_with_client_certificates,
              s3_429_while_the_output_is_stalled, s4_logship_loki_output_into_the_http_source,
-             s5_no_loss_across_a_crash_and_a_destination_restart, s6_the_example_validates]
+             s5_no_loss_across_a_crash_and_a_destination_restart,
+             s6_a_reload_replaces_the_source_on_its_port, s7_the_example_validates]
 
 
 def main():
