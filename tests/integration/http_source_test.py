@@ -146,21 +146,30 @@ def loki_protobuf(streams):
     return snappy.compress(push)
 
 
+def http_to_file(w, source_options="", output_options="", name="agent", out=None):
+    """Starts an agent whose http source (with `source_options`, YAML flow-map entries) feeds a
+    file output to `out` (with `output_options`); returns the agent, the source's port and the
+    file."""
+    port = free_port()
+    out = out or os.path.join(w, "out.ndjson")
+    agent = Agent(w, name, f"""sources:
+  in: {{type: http, address: "127.0.0.1:{port}"{", " + source_options if source_options else ""}}}
+outputs:
+  out: {{type: file, inputs: [in], path: {out}{", " + output_options if output_options else ""}}}
+""").start(port)
+    return agent, port, out
+
+
 def records_by_message(path):
     return {r.get("message"): r for r in ndjson_records(path)}
 
 
 def s1_formats_and_refusals(w):
-    port = free_port()
     with open(os.path.join(w, "token"), "w") as f:
         f.write(TOKEN + "\n")
-    out = os.path.join(w, "out.ndjson")
-    agent = Agent(w, "agent", f"""sources:
-  in: {{type: http, address: "127.0.0.1:{port}", max_body_bytes: 64KiB,
-        auth: {{token_file: {w}/token}}, label_fields: {{level: log.level}}}}
-outputs:
-  out: {{type: file, inputs: [in], path: {out}}}
-""").start(port)
+    agent, port, out = http_to_file(
+        w, f"max_body_bytes: 64KiB, auth: {{token_file: {w}/token}}, "
+        "label_fields: {level: log.level}")
     try:
         ndjson = b'{"message":"nd 1","user":{"name":"bob"},"n":7}\n{"message":"nd 2"}\nnot json\n'
         cases = [
@@ -231,17 +240,9 @@ outputs:
 
 def s2_https_with_client_certificates(w):
     pki = Pki(w)
-    port = free_port()
-    out = os.path.join(w, "out.ndjson")
-    agent = Agent(w, "agent", f"""sources:
-  in:
-    type: http
-    address: "127.0.0.1:{port}"
-    tls: {{cert_file: {pki.server_cert}, key_file: {pki.server_key}, ca_file: {pki.ca},
-          verify_client: true}}
-outputs:
-  out: {{type: file, inputs: [in], path: {out}}}
-""").start(port)
+    agent, port, out = http_to_file(
+        w, f"tls: {{cert_file: {pki.server_cert}, key_file: {pki.server_key}, "
+        f"ca_file: {pki.ca}, verify_client: true}}")
     try:
         status, _, text = post(port, "/", b"over tls\n", "text/plain", context=pki.client_context())
         check("https with a client certificate: 200", status == 200, f"got {status} {text}")
@@ -258,17 +259,13 @@ outputs:
 
 
 def s3_429_while_the_output_is_stalled(w):
-    port = free_port()
     destination = os.path.join(w, "not-yet")
     out = os.path.join(destination, "out.ndjson")
     # The destination directory is missing: the file output fails and retries, what it holds
     # stays in its queue, and past 1 KiB the source is told the output is full.
-    agent = Agent(w, "agent", f"""sources:
-  in: {{type: http, address: "127.0.0.1:{port}"}}
-outputs:
-  out: {{type: file, inputs: [in], path: {out}, retry_interval: 100ms,
-         buffer: {{type: memory, max_bytes: 1KiB}}}}
-""").start(port)
+    agent, port, _ = http_to_file(
+        w, output_options="retry_interval: 100ms, buffer: {type: memory, max_bytes: 1KiB}",
+        out=out)
     try:
         first = {}
         body = "".join(f"held line {i} {'x' * 40}\n" for i in range(40)).encode()
@@ -296,14 +293,8 @@ outputs:
 
 
 def s4_logship_loki_output_into_the_http_source(w):
-    port = free_port()
-    out = os.path.join(w, "out.ndjson")
-    receiver = Agent(w, "receiver", f"""sources:
-  in: {{type: http, address: "127.0.0.1:{port}", label_fields: {{host: host.name}},
-        loki_line_format: json}}
-outputs:
-  out: {{type: file, inputs: [in], path: {out}}}
-""").start(port)
+    receiver, port, out = http_to_file(
+        w, "label_fields: {host: host.name}, loki_line_format: json", name="receiver")
     log = os.path.join(w, "in.log")
     lines = [f"round trip {i} \"quoted\" ünïcode" for i in range(50)]
     with open(log, "w") as f:
@@ -413,13 +404,7 @@ outputs:
 
 
 def s6_a_reload_replaces_the_source_on_its_port(w):
-    port = free_port()
-    out = os.path.join(w, "out.ndjson")
-    agent = Agent(w, "agent", f"""sources:
-  in: {{type: http, address: "127.0.0.1:{port}"}}
-outputs:
-  out: {{type: file, inputs: [in], path: {out}}}
-""").start(port)
+    agent, port, out = http_to_file(w)
     try:
         check("answered before the reload", post(port, "/", b"before\n", "text/plain")[0] == 200)
         with open(agent.config) as f:
