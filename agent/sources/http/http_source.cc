@@ -121,12 +121,8 @@ HttpDecoded HttpSource::decodePlain(ReceivedHttpRequest& request) {
 }
 
 HttpDecoded HttpSource::decodeLoki(ReceivedHttpRequest& request) {
-  const bool protobuf = request.media_type == "application/x-protobuf";
-  if (!protobuf && request.media_type != "application/json") {
-    return refusal(415, "unsupported Content-Type '" + std::string(request.media_type) +
-                            "': Loki pushes are application/x-protobuf (snappy) or "
-                            "application/json");
-  }
+  // As Loki reads it: JSON when it says so, else (application/x-protobuf, or no type) protobuf.
+  const bool protobuf = request.media_type != "application/json";
   HttpDecoded out;
   if (protobuf) {
     // Loki's protobuf bodies are snappy blocks whatever Content-Encoding says.
@@ -138,7 +134,8 @@ HttpDecoded HttpSource::decodeLoki(ReceivedHttpRequest& request) {
       case DecompressStatus::kTooLarge:
         return refusal(413, "decompressed body larger than max_body_bytes");
       case DecompressStatus::kCorrupt:
-        return refusal(400, "the protobuf body is not snappy-compressed (block format)");
+        return refusal(400, "the body is neither JSON (application/json) nor a snappy-compressed "
+                            "(block format) protobuf PushRequest");
     }
     out.batch = batchOf(std::move(plain), request.peer_ip);
   } else {

@@ -86,19 +86,22 @@ std::string PlainBodyDecoder::decodeJson(Batch& batch) {
     simdjson::ondemand::array array;
     error = doc.get_array().get(array);
     size_t index = 0;
-    for (auto element : array) {
-      simdjson::ondemand::value value;
-      simdjson::ondemand::object object;
-      if (!error) error = element.get(value);
-      if (!error) error = value.type().get(type);
-      if (error) break;
-      if (type != simdjson::ondemand::json_type::object) {
-        return "element " + std::to_string(index) + " of the JSON array is not an object";
+    // An array that failed to open (an unbalanced body) must not be iterated.
+    if (!error) {
+      for (auto element : array) {
+        simdjson::ondemand::value value;
+        simdjson::ondemand::object object;
+        error = element.get(value);
+        if (!error) error = value.type().get(type);
+        if (error) break;
+        if (type != simdjson::ondemand::json_type::object) {
+          return "element " + std::to_string(index) + " of the JSON array is not an object";
+        }
+        error = value.get_object().get(object);
+        if (!error) error = decodeObject(object);
+        if (error) break;
+        ++index;
       }
-      error = value.get_object().get(object);
-      if (!error) error = decodeObject(object);
-      if (error) break;
-      ++index;
     }
   } else if (!error && type == simdjson::ondemand::json_type::object) {
     simdjson::ondemand::object object;

@@ -71,7 +71,8 @@ TEST_F(PlainBodyDecoderTest, JsonArrayOrOneObject) {
 TEST_F(PlainBodyDecoderTest, MalformedJsonIsRefusedWhole) {
   std::string error;
   for (std::string_view body : {"[{\"a\":1}, 2]", "[{\"a\":1}", "{\"a\":1}\n{\"b\":2}", "\"text\"",
-                                "{\"a\":", "[{\"a\":\"\\x\"}]"}) {
+                                "{\"a\":", "[{\"a\":\"\\x\"}]",
+                                "[{\"message\":\"a\"},{\"x\":{"}) {
     Batch b = decode(BodyFormat::kJson, body, &error);
     EXPECT_FALSE(error.empty()) << body;
     EXPECT_TRUE(b.events().empty()) << body;
