@@ -2,6 +2,7 @@
 
 #include "agent/sources/file/file_config.h"
 #include "agent/sources/file_integrity/file_integrity_source.h"
+#include "agent/sources/http/http_config.h"
 #include "agent/sources/journald/journald_source.h"
 #include "agent/sources/kafka/kafka_config.h"
 #include "agent/sources/stdin/stdin_source.h"
@@ -32,6 +33,7 @@ void registerBuiltinComponents(Registry& registry) {
   registerStdinSource(registry);
   registerSyslogSource(registry, syslogParser);
   registerKafkaSource(registry);
+  registerHttpSource(registry);
   registerArchiveAnchorSource(registry);
   registerParsers(registry);
   registerPipelines(registry);

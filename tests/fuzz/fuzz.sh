@@ -43,6 +43,7 @@ declare -A sources=(
   [config_fuzz]="@agent"
   [loki_response_fuzz]="@agent"
   [es_response_fuzz]="@agent"
+  [http_source_fuzz]="@agent"
 )
 transform_common="parsers/common/parser_support.cc agent/support/timestamp.cc agent/api/api.cc agent/api/config.cc agent/support/units.cc agent/support/json_writer.cc agent/support/utf8.cc"
 libs="-lyaml-cpp -lsimdjson -lre2 -lcrypto -lz"
@@ -50,7 +51,7 @@ agent_dir=$out/cmake
 agent_targets="logship_components logship_parsers logship_pipelines logship_outputs logship_core"
 agent_libs="-Wl,--start-group $(for l in $agent_targets; do printf '%s ' "$agent_dir/lib$l.a"; done)"
 agent_libs+="-Wl,--end-group -lyaml-cpp -lsimdjson -lre2 -lssl -lcrypto -lz -lzstd -lsnappy"
-agent_libs+=" -lprometheus-cpp-core -lrdkafka++ -lrdkafka -lsystemd -pthread"
+agent_libs+=" -lprometheus-cpp-core -lrdkafka++ -lrdkafka -lsystemd -lprotobuf -pthread"
 
 # Generated sources.
 [[ -f $out/bip39_wordlist.cc ]] ||
