@@ -31,24 +31,6 @@ int64_t nowNs() {
       .count();
 }
 
-// "host:port" or "[v6]:port" into an endpoint; throws std::runtime_error naming the address.
-template <class Endpoint>
-Endpoint parseEndpoint(const std::string& address) {
-  const size_t colon = address.rfind(':');
-  std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  boost::system::error_code ec;
-  const auto ip = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
-  char* end = nullptr;
-  const unsigned long port = std::strtoul(address.c_str() + colon + 1, &end, 10);
-  if (ec || *end != '\0' || port > 65535) {
-    throw std::runtime_error("'" + address + "' is not an IP address and port");
-  }
-  return Endpoint(ip, static_cast<uint16_t>(port));
-}
-
 }  // namespace
 
 // Messages received since the last flush, copied into one buffer that becomes the batch's raw
@@ -203,7 +185,7 @@ SyslogSource::SyslogSource(SyslogSourceConfig config, BuildContext& ctx,
     : config_(std::move(config)), id_(ctx.id), pending_(std::make_unique<Pending>()) {
   if (config_.tls.defined()) {
     static const std::vector<std::string_view> kNoReserved;
-    tls_config_ = TlsServerConfig::options().parse(config_.tls, ctx.diag, kNoReserved);
+    tls_config_ = ServerTlsConfig::options().parse(config_.tls, ctx.diag, kNoReserved);
   }
   parser_ = parser(config_, ctx);
 }
@@ -226,13 +208,14 @@ void SyslogSource::listen() {
   auto& io = context_->io();
   try {
     if (config_.mode == "tcp") {
-      if (tls_config_ && !tls_) tls_ = makeTlsServerContext(*tls_config_);
+      std::string error;
+      if (tls_config_ && !tls_) {
+        auto tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+        if (!loadServerTls(*tls, *tls_config_, &error)) throw std::runtime_error("tls: " + error);
+        tls_ = std::move(tls);
+      }
       auto acceptor = std::make_unique<tcp::acceptor>(io);
-      const auto endpoint = parseEndpoint<tcp::endpoint>(config_.address);
-      acceptor->open(endpoint.protocol());
-      acceptor->set_option(tcp::acceptor::reuse_address(true));
-      acceptor->bind(endpoint);
-      acceptor->listen(asio::socket_base::max_listen_connections);
+      if (!listenOn(*acceptor, config_.address, &error)) throw std::runtime_error(error);
       acceptor_ = std::move(acceptor);
       acceptNext();
       sweepIdle();
@@ -247,7 +230,13 @@ void SyslogSource::listen() {
       };
       if (config_.mode == "udp") {
         auto socket = std::make_unique<asio::ip::udp::socket>(io);
-        const auto endpoint = parseEndpoint<asio::ip::udp::endpoint>(config_.address);
+        asio::ip::address ip;
+        uint16_t port = 0;
+        std::string error;
+        if (!parseListenAddress(config_.address, &ip, &port, &error)) {
+          throw std::runtime_error(error);
+        }
+        const asio::ip::udp::endpoint endpoint(ip, port);
         socket->open(endpoint.protocol());
         socket->set_option(asio::ip::udp::socket::reuse_address(true));
         enlarge(socket->native_handle());
@@ -269,14 +258,17 @@ void SyslogSource::listen() {
     logInfo("syslog source '" + id_ + "' listens on " + config_.address + " (" + config_.mode +
             (tls_ ? ", TLS" : "") + ")");
   } catch (const std::exception& e) {
-    retryListen(e.what());
+    std::string why = e.what();
+    if (why.find(config_.address) == std::string::npos) {
+      why = "cannot listen on " + config_.address + ": " + why;
+    }
+    retryListen(why);
   }
 }
 
 void SyslogSource::retryListen(const std::string& why) {
   context_->metrics().error("listen");
-  logError("syslog source '" + id_ + "' cannot listen on " + config_.address + ": " + why +
-           "; trying again in 5s");
+  logError("syslog source '" + id_ + "': " + why + "; trying again in 5s");
   acceptor_.reset();
   udp_.reset();
   unix_.reset();

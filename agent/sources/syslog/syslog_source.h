@@ -15,7 +15,7 @@
 #include "agent/api/component.h"
 #include "agent/api/registry.h"
 #include "agent/core/log.h"
-#include "agent/core/tls_server.h"
+#include "agent/core/listener.h"
 #include "agent/sources/syslog/syslog_config.h"
 
 namespace logship {
@@ -67,7 +67,7 @@ class SyslogSource final : public Source {
   std::string id_;
   std::unique_ptr<Transform> parser_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
-  std::optional<TlsServerConfig> tls_config_;
+  std::optional<ServerTlsConfig> tls_config_;
   SourceContext* context_ = nullptr;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
