@@ -483,6 +483,17 @@ void SyslogSource::flush() {
   std::vector<std::string_view> peers;
   peers.reserve(p.peers.size());
   for (const std::string& peer : p.peers) peers.push_back(arena.copy(peer));
+  // Most batches come from one sender (a TCP connection): its address is then a field of the
+  // batch, not one of every event.
+  const Pending::Item& first = p.items.front();
+  const bool one_sender =
+      std::all_of(p.items.begin(), p.items.end(), [&](const Pending::Item& item) {
+        return item.peer == first.peer && item.port == first.port;
+      });
+  if (one_sender && first.peer != UINT32_MAX) {
+    batch.addSharedField("source.ip", FieldValue::string(peers[first.peer]));
+    batch.addSharedField("source.port", FieldValue::integer(first.port));
+  }
   batch.events().reserve(p.items.size());
   for (const Pending::Item& item : p.items) {
     Event& event = batch.events().emplace_back();
@@ -490,7 +501,7 @@ void SyslogSource::flush() {
     event.offset = item.offset;
     event.timestamp_ns = item.received_ns;
     if (item.truncated) event.flags |= Event::kTruncated;
-    if (item.peer != UINT32_MAX) {
+    if (!one_sender && item.peer != UINT32_MAX) {
       batch.addField(event, "source.ip", FieldValue::string(peers[item.peer]));
       batch.addField(event, "source.port", FieldValue::integer(item.port));
     }
