@@ -8,6 +8,7 @@
 #include <benchmark/benchmark.h>
 #include <snappy.h>
 
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -76,9 +77,9 @@ void BM_HttpSourceLokiProtobuf(benchmark::State& state) {
   global.host_name = "bench-node";
   std::string text;
   for (size_t i = 0; i < kEvents; ++i) text += lines[i % lines.size()] + "\n";
-  auto source =
-      std::make_shared<Batch>(std::make_unique<char[]>(text.size()), text.size(), AckToken());
-  std::memcpy(const_cast<char*>(source->raw().data()), text.data(), text.size());
+  auto raw = std::make_unique<char[]>(text.size());
+  std::memcpy(raw.get(), text.data(), text.size());
+  auto source = std::make_shared<Batch>(std::move(raw), text.size(), AckToken());
   source->addSharedString("host.name", "web-7");
   size_t at = 0;
   for (size_t i = 0; i < kEvents; ++i) {
