@@ -1,27 +1,9 @@
 #include "agent/sources/http/http_config.h"
 
+#include "agent/core/listener.h"
 #include "agent/sources/http/http_source.h"
 
 namespace logship {
-
-const OptionTable<HttpSourceTlsConfig>& HttpSourceTlsConfig::options() {
-  static const OptionTable<HttpSourceTlsConfig> table = [] {
-    OptionTable<HttpSourceTlsConfig> t;
-    t.required("cert_file", &HttpSourceTlsConfig::cert_file, "Certificate chain (PEM).")
-        .required("key_file", &HttpSourceTlsConfig::key_file, "Private key (PEM).")
-        .optional("ca_file", &HttpSourceTlsConfig::ca_file,
-                  "CAs (PEM) that sign client certificates.")
-        .optional("verify_client", &HttpSourceTlsConfig::verify_client,
-                  "Require a client certificate signed by a CA of ca_file.")
-        .check([](const HttpSourceTlsConfig& c, const ConfigNode& node, Diagnostics& diag) {
-          if (c.verify_client && c.ca_file.empty()) {
-            diag.error(node.location(), "verify_client needs 'ca_file'");
-          }
-        });
-    return t;
-  }();
-  return table;
-}
 
 const OptionTable<HttpSourceAuthConfig>& HttpSourceAuthConfig::options() {
   static const OptionTable<HttpSourceAuthConfig> table = [] {
@@ -81,7 +63,7 @@ const OptionTable<HttpSourceConfig>& HttpSourceConfig::options() {
           if (c.idle_timeout.count() <= 0) {
             diag.error(node["idle_timeout"].location(), "idle_timeout must be positive");
           }
-          if (c.tls.defined()) HttpSourceTlsConfig::options().parse(c.tls, diag, {});
+          if (c.tls.defined()) ServerTlsConfig::options().parse(c.tls, diag, {});
           if (c.auth.defined()) HttpSourceAuthConfig::options().parse(c.auth, diag, {});
         });
     return t;

@@ -10,15 +10,6 @@
 
 namespace logship {
 
-// `tls: {cert_file, key_file, ca_file, verify_client}` of the http source.
-struct HttpSourceTlsConfig {
-  std::string cert_file;
-  std::string key_file;
-  std::string ca_file;
-  bool verify_client = false;
-  static const OptionTable<HttpSourceTlsConfig>& options();
-};
-
 // `auth: {token_file}` of the http source.
 struct HttpSourceAuthConfig {
   std::string token_file;

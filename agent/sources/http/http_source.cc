@@ -35,7 +35,7 @@ HttpSource::HttpSource(HttpSourceConfig config, BuildContext& ctx)
       loki_(ctx.global, lokiOptions(config_)) {
   // The option table checked both already; errors here were reported there.
   Diagnostics ignored;
-  if (config_.tls.defined()) tls_ = HttpSourceTlsConfig::options().parse(config_.tls, ignored, {});
+  if (config_.tls.defined()) tls_ = ServerTlsConfig::options().parse(config_.tls, ignored, {});
   if (config_.auth.defined()) {
     auth_ = HttpSourceAuthConfig::options().parse(config_.auth, ignored, {});
   }

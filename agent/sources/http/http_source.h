@@ -7,6 +7,7 @@
 #include "agent/api/component.h"
 #include "agent/api/registry.h"
 #include "agent/core/http_receiver.h"
+#include "agent/core/listener.h"
 #include "agent/sources/http/http_config.h"
 #include "agent/sources/http/loki_push_decoder.h"
 #include "agent/sources/http/plain_body_decoder.h"
@@ -36,7 +37,7 @@ class HttpSource final : public Source {
 
   HttpSourceConfig config_;
   std::string id_;
-  HttpSourceTlsConfig tls_;
+  ServerTlsConfig tls_;
   HttpSourceAuthConfig auth_;
   PlainBodyDecoder plain_;
   LokiPushDecoder loki_;
