@@ -134,8 +134,9 @@ HttpDecoded HttpSource::decodeLoki(ReceivedHttpRequest& request) {
       case DecompressStatus::kTooLarge:
         return refusal(413, "decompressed body larger than max_body_bytes");
       case DecompressStatus::kCorrupt:
-        return refusal(400, "the body is neither JSON (application/json) nor a snappy-compressed "
-                            "(block format) protobuf PushRequest");
+        return refusal(400,
+                       "the body is neither JSON (application/json) nor a snappy-compressed "
+                       "(block format) protobuf PushRequest");
     }
     out.batch = batchOf(std::move(plain), request.peer_ip);
   } else {

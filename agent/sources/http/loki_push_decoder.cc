@@ -193,7 +193,7 @@ std::string LokiPushDecoder::decodeProtobuf(Batch& batch) {
   auto readEntry = [&](std::string_view entry) {
     int64_t timestamp_ns = 0;
     std::string_view line;
-    std::vector<std::pair<std::string_view, std::string_view>> metadata;
+    metadata_.clear();
     const bool ok =
         readMessage(entry, [&](uint32_t field, uint32_t wire, CodedInputStream& in, bool& handled) {
           if (wire != 2 || field < 1 || field > 3) return true;
@@ -225,13 +225,14 @@ std::string LokiPushDecoder::decodeProtobuf(Batch& batch) {
                   return readBytes(p, f == 1 ? pair.first : pair.second);
                 });
             if (!read) return false;
-            metadata.push_back(pair);
+            metadata_.push_back(pair);
           }
           return true;
         });
     if (!ok) return false;
-    Event& e = addEntry(batch, timestamp_ns, line, static_cast<size_t>(padded_end - line.data()));
-    for (auto& [name, value] : metadata) {
+    const size_t capacity = line.empty() ? 0 : static_cast<size_t>(padded_end - line.data());
+    Event& e = addEntry(batch, timestamp_ns, line, capacity);
+    for (auto& [name, value] : metadata_) {
       if (!name.empty()) addMetadata(batch, e, name, value);
     }
     return true;

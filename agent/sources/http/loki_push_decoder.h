@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "agent/api/batch.h"
@@ -61,8 +62,10 @@ class LokiPushDecoder {
     std::string_view value;
     bool member;  // set through JsonEventDecoder::setMember (a mapped name)
   };
+  // Reused from entry to entry and stream to stream.
   std::vector<Label> labels_;
   std::vector<StreamField> stream_fields_;
+  std::vector<std::pair<std::string_view, std::string_view>> metadata_;
 };
 
 }  // namespace logship
