@@ -286,7 +286,9 @@ class FluentBit {
       heads = {out_.addTransform(heads[0] + "_path_key", key->where, t, heads)};
     }
     if (name != "syslog") {
-      if (const FluentBitEntry* p = in.find("Parser")) heads = parse({p}, "message", *p, heads);
+      if (const FluentBitEntry* p = in.find("Parser")) {
+        heads = parse({p}, "message", heads[0] + "_parse", p->where, heads);
+      }
     } else {
       out_.note(in.where, "the syslog source parses RFC 3164 and RFC 5424 itself");
     }
@@ -297,9 +299,10 @@ class FluentBit {
 
   // A parse transform for the parsers named (tried in order) on `field`.
   std::vector<std::string> parse(const std::vector<const FluentBitEntry*>& names,
-                                 const std::string& field, const FluentBitEntry& at,
-                                 std::vector<std::string> heads) {
+                                 const std::string& field, const std::string& base,
+                                 const Where& at, std::vector<std::string> heads) {
     YAML::Node t(YAML::NodeType::Map);
+    YAML::Node restore(YAML::NodeType::Map);
     std::string format;
     for (const FluentBitEntry* name : names) {
       auto found = parsers_.find(name->value);
@@ -325,7 +328,7 @@ class FluentBit {
       }
       format = f;
       if (f == "regex") {
-        regexParser(*found->second, t);
+        if (!regexParser(*found->second, t, restore)) format.clear();
       } else if (f == "json") {
         t["type"] = "parse_json";
         timeKey(found == parsers_.end() ? nullptr : found->second, "time");
@@ -341,7 +344,14 @@ class FluentBit {
     }
     if (format.empty()) return heads;
     if (field != "message") t["field"] = field;
-    return {out_.addTransform(heads[0] + "_parse", at.where, t, heads)};
+    heads = {out_.addTransform(base, at, t, heads)};
+    if (restore.size() > 0) {
+      YAML::Node r(YAML::NodeType::Map);
+      r["type"] = "remap";
+      r["rename"] = restore;
+      heads = {out_.addTransform(base + "_names", at, r, heads)};
+    }
+    return heads;
   }
 
   // Time_Key of a json or logfmt parser: logship reads time/ts/timestamp members only.
@@ -356,13 +366,14 @@ class FluentBit {
     }
   }
 
-  void regexParser(const FluentBitSection& p, YAML::Node& t) {
+  // False when the expression has no RE2 equivalent.
+  bool regexParser(const FluentBitSection& p, YAML::Node& t, YAML::Node& restore) {
     t["type"] = "parse_regex";
     std::string unsupported;
     std::string pattern = toRe2(p.get("Regex"), unsupported);
     if (!unsupported.empty()) {
       out_.notTranslated(p.find("Regex")->where, "RE2 lacks " + unsupported);
-      return;
+      return false;
     }
     const std::string time_key = p.get("Time_Key", "time");
     std::vector<std::string> groups = groupNames(pattern);
@@ -380,11 +391,16 @@ class FluentBit {
         out_.notTranslated(keep->where, "the time group sets the time and is not kept as a field");
       }
     }
-    // Groups logship parsers would take into the event (level, msg, ...) stay fields.
+    // Groups logship parsers would take into the event (level, msg, ...) are captured under
+    // another name and given theirs back by a remap after the parser; message is logship's own.
     for (const std::string& g : groups) {
       if (g != time_key && isWellKnownParserKey(g)) {
         renameGroup(pattern, g, "extracted__" + g);
-        renamed_[g] = "extracted." + g;
+        if (g == "message" || g == "@timestamp" || g == "log.level") {
+          renamed_[g] = "extracted." + g;
+        } else {
+          restore["extracted." + g] = g;
+        }
       }
     }
     t["patterns"].push_back(pattern);
@@ -400,6 +416,7 @@ class FluentBit {
         t["types"][item.substr(0, colon)] = type;
       }
     }
+    return true;
   }
 
   // --- filters ---
@@ -424,7 +441,7 @@ class FluentBit {
       if (!again && !on(f.get("Reserve_Data", "off"))) {
         out_.note(f.where, "logship keeps the other fields and the message (Reserve_Data On)");
       }
-      return parse(names, field(key->value), *key, heads);
+      return parse(names, field(key->value), "parser", f.where, heads);
     }
     if (name == "grep") {
       const bool any = lower(f.get("Logical_Op", "legacy")) == "or";
