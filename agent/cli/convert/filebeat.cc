@@ -32,13 +32,13 @@ YAML::Node setting(const YAML::Node& node, const std::string& dotted) {
 YAML::Node section(const YAML::Node& node, const std::string& prefix) {
   YAML::Node out(YAML::NodeType::Map);
   bool found = false;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const std::string key = it->first.as<std::string>();
-    if (key == prefix && it->second.IsMap()) {
-      for (auto sub = it->second.begin(); sub != it->second.end(); ++sub) out[sub->first] = sub->second;
+  for (const auto& it : node) {
+    const std::string key = it.first.as<std::string>();
+    if (key == prefix && it.second.IsMap()) {
+      for (const auto& sub : it.second) out[sub.first] = sub.second;
       found = true;
     } else if (key.starts_with(prefix + ".")) {
-      out[key.substr(prefix.size() + 1)] = it->second;
+      out[key.substr(prefix.size() + 1)] = it.second;
       found = true;
     }
   }
@@ -95,14 +95,14 @@ class Filebeat {
   void convert(const YAML::Node& root) {
     // Top-level settings, nested ones ("output: {elasticsearch: ...}") read as dotted names.
     std::vector<std::pair<std::string, std::pair<YAML::Node, YAML::Node>>> settings;
-    for (auto it = root.begin(); it != root.end(); ++it) {
-      const std::string key = it->first.as<std::string>();
-      if ((key == "filebeat" || key == "output" || key == "path") && it->second.IsMap()) {
-        for (auto sub = it->second.begin(); sub != it->second.end(); ++sub) {
-          settings.push_back({key + "." + sub->first.as<std::string>(), {sub->first, sub->second}});
+    for (const auto& it : root) {
+      const std::string key = it.first.as<std::string>();
+      if ((key == "filebeat" || key == "output" || key == "path") && it.second.IsMap()) {
+        for (const auto& sub : it.second) {
+          settings.push_back({key + "." + sub.first.as<std::string>(), {sub.first, sub.second}});
         }
       } else {
-        settings.push_back({key, {it->first, it->second}});
+        settings.push_back({key, {it.first, it.second}});
       }
     }
     std::vector<std::pair<std::string, std::pair<YAML::Node, YAML::Node>>> outputs;
@@ -278,12 +278,12 @@ class Filebeat {
       out_.notTranslated(w, "no logship source reads input type " + type);
       return;
     }
-    for (auto it = in.begin(); it != in.end(); ++it) {
-      const std::string key = it->first.as<std::string>();
+    for (const auto& it : in) {
+      const std::string key = it.first.as<std::string>();
       std::string top = key.substr(0, key.find('.'));
       if (std::find(handled.begin(), handled.end(), key) == handled.end() &&
           std::find(handled.begin(), handled.end(), top) == handled.end()) {
-        out_.notTranslated(at(it->first, path + "." + key), "no logship option does this");
+        out_.notTranslated(at(it.first, path + "." + key), "no logship option does this");
       }
     }
     fields(in, path, name, chain);
@@ -358,8 +358,8 @@ class Filebeat {
     if (!in["fields"] && !in["tags"]) return;
     YAML::Node t = component("remap");
     const bool root = in["fields_under_root"].as<bool>(false);
-    for (auto it = in["fields"].begin(); it != in["fields"].end(); ++it) {
-      flatten(root ? "" : "fields", it->first.as<std::string>(), it->second, t["set"]);
+    for (const auto& it : in["fields"]) {
+      flatten(root ? "" : "fields", it.first.as<std::string>(), it.second, t["set"]);
     }
     if (in["tags"]) {
       std::string joined;
@@ -375,8 +375,8 @@ class Filebeat {
                       YAML::Node set) {
     const std::string name = prefix.empty() ? key : prefix + "." + key;
     if (value.IsMap()) {
-      for (auto it = value.begin(); it != value.end(); ++it) {
-        flatten(name, it->first.as<std::string>(), it->second, set);
+      for (const auto& it : value) {
+        flatten(name, it.first.as<std::string>(), it.second, set);
       }
     } else {
       set[name] = value.IsScalar() ? value.as<std::string>() : flowYaml(value);
@@ -423,7 +423,7 @@ class Filebeat {
       return std::nullopt;
     }
     const std::string op = c.begin()->first.as<std::string>();
-    const YAML::Node& args = c.begin()->second;
+    const YAML::Node args = c.begin()->second;
     const std::string p = path + "." + op;
     std::vector<YAML::Node> all;
     if (op == "or" || op == "and") {
@@ -451,10 +451,10 @@ class Filebeat {
       }
     } else if (op == "equals" || op == "contains" || op == "regexp" || op == "network" ||
                op == "range") {
-      for (auto it = args.begin(); it != args.end(); ++it) {
+      for (const auto& it : args) {
         YAML::Node one(YAML::NodeType::Map);
-        one["field"] = it->first.as<std::string>();
-        const std::string value = it->second.IsScalar() ? it->second.as<std::string>() : "";
+        one["field"] = it.first.as<std::string>();
+        const std::string value = it.second.IsScalar() ? it.second.as<std::string>() : "";
         if (op == "equals") {
           one["equals"] = value;
         } else if (op == "contains") {
@@ -462,21 +462,21 @@ class Filebeat {
         } else if (op == "regexp") {
           one["matches"] = value;
         } else if (op == "network") {
-          for (const std::string& net : strings(it->second)) {
+          for (const std::string& net : strings(it.second)) {
             if (net.find('/') == std::string::npos) {
-              out_.notTranslated(at(it->first, p), "named networks (" + net + "): give CIDRs");
+              out_.notTranslated(at(it.first, p), "named networks (" + net + "): give CIDRs");
               return std::nullopt;
             }
           }
-          one["cidr"] = list(strings(it->second));
+          one["cidr"] = list(strings(it.second));
         } else {
-          for (auto bound = it->second.begin(); bound != it->second.end(); ++bound) {
-            const std::string b = bound->first.as<std::string>();
+          for (const auto& bound : it.second) {
+            const std::string b = bound.first.as<std::string>();
             if (b != "gte" && b != "lte") {
-              out_.notTranslated(at(bound->first, p), "conditions have gte and lte, not " + b);
+              out_.notTranslated(at(bound.first, p), "conditions have gte and lte, not " + b);
               return std::nullopt;
             }
-            one[b] = bound->second.as<std::string>();
+            one[b] = bound.second.as<std::string>();
           }
         }
         all.push_back(one);
@@ -517,8 +517,8 @@ class Filebeat {
     if (kind == "add_fields") {
       YAML::Node t = component("remap");
       const std::string target = p["target"].as<std::string>("fields");
-      for (auto it = p["fields"].begin(); it != p["fields"].end(); ++it) {
-        flatten(target, it->first.as<std::string>(), it->second, t["set"]);
+      for (const auto& it : p["fields"]) {
+        flatten(target, it.first.as<std::string>(), it.second, t["set"]);
       }
       add(base, w, t, chain);
     } else if (kind == "drop_fields") {
@@ -662,10 +662,10 @@ class Filebeat {
       out_.notTranslated(w, "no logship output speaks " + kind);
       return;
     }
-    for (auto it = o.begin(); it != o.end(); ++it) {
-      const std::string k = it->first.as<std::string>();
+    for (const auto& it : o) {
+      const std::string k = it.first.as<std::string>();
       if (std::find(handled.begin(), handled.end(), k.substr(0, k.find('.'))) == handled.end()) {
-        out_.notTranslated(at(it->first, key + "." + k), "no " + kind + " output option does this");
+        out_.notTranslated(at(it.first, key + "." + k), "no " + kind + " output option does this");
       }
     }
     out_.addOutput(kind, w, t, heads_);

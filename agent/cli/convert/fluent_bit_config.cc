@@ -96,16 +96,16 @@ void yamlSection(const std::string& file, const std::string& kind, const YAML::N
                  const std::string& path, std::vector<FluentBitSection>& sections,
                  PipelineBuilder& out) {
   FluentBitSection section{kind, whereOf(file, map, path), {}};
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    const std::string key = it->first.as<std::string>();
-    const Where w = whereOf(file, it->first, path + "." + key);
-    if (it->second.IsScalar()) {
-      section.entries.push_back({key, it->second.as<std::string>(), w});
-    } else if (it->second.IsSequence() && it->second.size() > 0 && it->second[0].IsScalar()) {
-      for (const YAML::Node& item : it->second) {
+  for (const auto& it : map) {
+    const std::string key = it.first.as<std::string>();
+    const Where w = whereOf(file, it.first, path + "." + key);
+    if (it.second.IsScalar()) {
+      section.entries.push_back({key, it.second.as<std::string>(), w});
+    } else if (it.second.IsSequence() && it.second.size() > 0 && it.second[0].IsScalar()) {
+      for (const YAML::Node& item : it.second) {
         section.entries.push_back({key, item.as<std::string>(), whereOf(file, item, w.path)});
       }
-    } else if (!it->second.IsNull()) {
+    } else if (!it.second.IsNull()) {
       out.notTranslated(w, "nested settings (processors, ...) have no logship equivalent");
     }
   }
@@ -151,9 +151,9 @@ bool readFluentBitYaml(const std::string& path, std::vector<FluentBitSection>& s
                        std::string& error, PipelineBuilder& out) {
   YAML::Node root;
   if (!loadYaml(path, root, error)) return false;
-  for (auto it = root.begin(); it != root.end(); ++it) {
-    const std::string key = it->first.as<std::string>();
-    const YAML::Node& v = it->second;
+  for (const auto& it : root) {
+    const std::string key = it.first.as<std::string>();
+    const YAML::Node v = it.second;
     if (key == "service") {
       yamlSection(path, "SERVICE", v, key, sections, out);
     } else if (key == "parsers" || key == "multiline_parsers") {
@@ -177,7 +177,7 @@ bool readFluentBitYaml(const std::string& path, std::vector<FluentBitSection>& s
         }
       }
     } else {
-      out.notTranslated(whereOf(path, it->first, key), "no logship equivalent");
+      out.notTranslated(whereOf(path, it.first, key), "no logship equivalent");
     }
   }
   return true;

@@ -53,9 +53,9 @@ YAML::Node withInputs(YAML::Node options, const std::vector<std::string>& inputs
   YAML::Node ordered(YAML::NodeType::Map);
   ordered["type"] = options["type"];
   ordered["inputs"] = list(inputs);
-  for (auto it = options.begin(); it != options.end(); ++it) {
-    std::string key = it->first.as<std::string>();
-    if (key != "type" && key != "inputs") ordered[key] = it->second;
+  for (const auto& it : options) {
+    std::string key = it.first.as<std::string>();
+    if (key != "type" && key != "inputs") ordered[key] = it.second;
   }
   return ordered;
 }
@@ -143,8 +143,8 @@ std::string PipelineBuilder::render(const std::string& input_name) const {
     out << "\n" << name << ":\n";
     for (const Component& c : components) {
       out << "  # " << c.origin << "\n  " << c.id << ":\n";
-      for (auto it = c.options.begin(); it != c.options.end(); ++it) {
-        out << "    " << it->first.as<std::string>() << ": " << flowYaml(it->second) << "\n";
+      for (const auto& it : c.options) {
+        out << "    " << it.first.as<std::string>() << ": " << flowYaml(it.second) << "\n";
       }
     }
   };

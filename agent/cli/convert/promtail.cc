@@ -26,17 +26,23 @@ struct Chain {
 };
 
 std::string labelField(const std::string& label) { return "labels." + label; }
+// The template of a label's value, for loki labels and metric labels: {labels.NAME}.
+std::string labelTemplate(const std::string& label) {
+  std::string out = "{labels.";
+  out.append(label).push_back('}');
+  return out;
+}
 
 class Promtail {
  public:
   Promtail(std::string file, PipelineBuilder& out) : file_(std::move(file)), out_(out) {}
 
   void convert(const YAML::Node& root) {
-    for (auto it = root.begin(); it != root.end(); ++it) {
-      const std::string key = it->first.as<std::string>();
-      const YAML::Node& value = it->second;
+    for (const auto& it : root) {
+      const std::string key = it.first.as<std::string>();
+      const YAML::Node value = it.second;
       if (key == "server") {
-        out_.note(at(it->first, key),
+        out_.note(at(it.first, key),
                   "Promtail's own HTTP server is not needed; logship's admin server "
                   "(admin.address) serves /metrics and /healthz");
       } else if (key == "positions") {
@@ -46,7 +52,7 @@ class Promtail {
           scrapeConfig(value[i], "scrape_configs[" + std::to_string(i) + "]");
         }
       } else if (key != "clients" && key != "client") {
-        out_.notTranslated(at(it->first, key), "no logship equivalent");
+        out_.notTranslated(at(it.first, key), "no logship equivalent");
       }
     }
     // Outputs last: every label any stage set is known by then.
@@ -93,16 +99,16 @@ class Promtail {
     }
     if (c["tenant_id"]) o["tenant"] = c["tenant_id"].as<std::string>();
     YAML::Node labels(YAML::NodeType::Map);
-    for (const std::string& name : label_names_) labels[name] = "{" + labelField(name) + "}";
-    for (auto it = c["external_labels"].begin(); it != c["external_labels"].end(); ++it) {
-      labels[it->first.as<std::string>()] = it->second.as<std::string>();
+    for (const std::string& name : label_names_) labels[name] = labelTemplate(name);
+    for (const auto& it : c["external_labels"]) {
+      labels[it.first.as<std::string>()] = it.second.as<std::string>();
     }
     if (labels.size() > 0) o["labels"] = labels;
     o["line_format"] = "message";
-    for (auto it = c.begin(); it != c.end(); ++it) {
-      const std::string key = it->first.as<std::string>();
-      const YAML::Node& v = it->second;
-      const Where w = at(it->first, path + "." + key);
+    for (const auto& it : c) {
+      const std::string key = it.first.as<std::string>();
+      const YAML::Node v = it.second;
+      const Where w = at(it.first, path + "." + key);
       if (key == "url" || key == "tenant_id" || key == "external_labels") continue;
       if (key == "batchwait") {
         o["batch"]["timeout"] = v.as<std::string>();
@@ -142,14 +148,14 @@ class Promtail {
 
   YAML::Node tls(const YAML::Node& t, const std::string& path) {
     YAML::Node o(YAML::NodeType::Map);
-    for (auto it = t.begin(); it != t.end(); ++it) {
-      const std::string key = it->first.as<std::string>();
+    for (const auto& it : t) {
+      const std::string key = it.first.as<std::string>();
       if (key == "ca_file" || key == "cert_file" || key == "key_file" || key == "server_name") {
-        o[key] = it->second.as<std::string>();
+        o[key] = it.second.as<std::string>();
       } else if (key == "insecure_skip_verify") {
-        o["verify"] = !it->second.as<bool>(false);
+        o["verify"] = !it.second.as<bool>(false);
       } else {
-        out_.notTranslated(at(it->first, path + "." + key), "no tls option does this");
+        out_.notTranslated(at(it.first, path + "." + key), "no tls option does this");
       }
     }
     return o;
@@ -160,9 +166,9 @@ class Promtail {
   void scrapeConfig(const YAML::Node& sc, const std::string& path) {
     const std::string job = sc["job_name"] ? sc["job_name"].as<std::string>() : "scrape";
     Chain chain;
-    for (auto it = sc.begin(); it != sc.end(); ++it) {
-      const std::string key = it->first.as<std::string>();
-      const YAML::Node& v = it->second;
+    for (const auto& it : sc) {
+      const std::string key = it.first.as<std::string>();
+      const YAML::Node v = it.second;
       const std::string p = path + "." + key;
       if (key == "job_name" || key == "pipeline_stages" || key == "relabel_configs") continue;
       if (key == "static_configs") {
@@ -178,7 +184,7 @@ class Promtail {
       } else if (key == "kubernetes_sd_configs") {
         kubernetesPods(job, v, p, chain);
       } else {
-        out_.notTranslated(at(it->first, p), "no logship source reads this target kind");
+        out_.notTranslated(at(it.first, p), "no logship source reads this target kind");
       }
     }
     if (sc["relabel_configs"]) {
@@ -202,10 +208,10 @@ class Promtail {
                   Chain& chain) {
     YAML::Node r(YAML::NodeType::Map);
     r["type"] = "remap";
-    for (auto it = labels.begin(); it != labels.end(); ++it) {
-      const std::string name = it->first.as<std::string>();
+    for (const auto& it : labels) {
+      const std::string name = it.first.as<std::string>();
       if (name.starts_with("__")) continue;
-      r["set"][labelField(name)] = it->second.as<std::string>();
+      r["set"][labelField(name)] = it.second.as<std::string>();
       addLabelName(name);
     }
     for (const auto& [field, label] : copies) {
@@ -238,16 +244,16 @@ class Promtail {
   void journal(const std::string& job, const YAML::Node& j, const std::string& path, Chain& chain) {
     YAML::Node src(YAML::NodeType::Map);
     src["type"] = "journald";
-    for (auto it = j.begin(); it != j.end(); ++it) {
-      const std::string key = it->first.as<std::string>();
-      const Where w = at(it->first, path + "." + key);
+    for (const auto& it : j) {
+      const std::string key = it.first.as<std::string>();
+      const Where w = at(it.first, path + "." + key);
       if (key == "labels") continue;
       if (key == "path") {
-        src["directory"] = it->second.as<std::string>();
+        src["directory"] = it.second.as<std::string>();
       } else if (key == "matches") {
         std::vector<std::string> units;
         std::string rest;
-        std::string text = it->second.as<std::string>();
+        std::string text = it.second.as<std::string>();
         for (size_t start = 0; start < text.size();) {
           size_t end = text.find(' ', start);
           std::string m = text.substr(start, end == std::string::npos ? end : end - start);
@@ -279,12 +285,12 @@ class Promtail {
     src["type"] = "syslog";
     src["address"] = s["listen_address"].as<std::string>("0.0.0.0:514");
     src["mode"] = s["listen_protocol"].as<std::string>("tcp");
-    for (auto it = s.begin(); it != s.end(); ++it) {
-      const std::string key = it->first.as<std::string>();
-      const Where w = at(it->first, path + "." + key);
+    for (const auto& it : s) {
+      const std::string key = it.first.as<std::string>();
+      const Where w = at(it.first, path + "." + key);
       if (key == "listen_address" || key == "listen_protocol" || key == "labels") continue;
       if (key == "tls_config") {
-        src["tls"] = tls(it->second, path + ".tls_config");
+        src["tls"] = tls(it.second, path + ".tls_config");
       } else if (key == "idle_timeout" || key == "use_incoming_timestamp") {
         out_.note(w, "the syslog source keeps its own default");
       } else {
@@ -301,13 +307,13 @@ class Promtail {
     const YAML::Node server = p["server"];
     src["address"] = server["http_listen_address"].as<std::string>("0.0.0.0") + ":" +
                      server["http_listen_port"].as<std::string>("3500");
-    for (auto it = p.begin(); it != p.end(); ++it) {
-      const std::string key = it->first.as<std::string>();
+    for (const auto& it : p) {
+      const std::string key = it.first.as<std::string>();
       if (key == "server" || key == "labels") continue;
       if (key == "use_incoming_timestamp") {
-        out_.note(at(it->first, path + "." + key), "the http source keeps the pushed timestamps");
+        out_.note(at(it.first, path + "." + key), "the http source keeps the pushed timestamps");
       } else {
-        out_.notTranslated(at(it->first, path + "." + key), "no http source option does this");
+        out_.notTranslated(at(it.first, path + "." + key), "no http source option does this");
       }
     }
     const std::string id = out_.addSource(job, at(p, path), src);
@@ -433,8 +439,8 @@ class Promtail {
   }
 
   std::string fieldOf(const Chain& chain, const std::string& extracted) const {
-    auto it = chain.extracted.find(extracted);
-    return it == chain.extracted.end() ? extracted : it->second;
+    auto found = chain.extracted.find(extracted);
+    return found == chain.extracted.end() ? extracted : found->second;
   }
 
   void stage(const std::string& name, const YAML::Node& s, const std::string& path, const Where& w,
@@ -474,24 +480,24 @@ class Promtail {
       add(base, w, t, chain);
       const YAML::Node names = name == "json" ? s["expressions"] : s["mapping"];
       YAML::Node renames(YAML::NodeType::Map);
-      for (auto it = names.begin(); it != names.end(); ++it) {
-        const std::string key = it->first.as<std::string>();
-        std::string member = it->second.IsNull() ? key : it->second.as<std::string>("");
+      for (const auto& it : names) {
+        const std::string key = it.first.as<std::string>();
+        std::string member = it.second.IsNull() ? key : it.second.as<std::string>("");
         if (member.empty()) member = key;
         if (member.find_first_of("[]|()*'\"@&!") != std::string::npos) {
-          out_.notTranslated(at(it->first, path + "." + key),
+          out_.notTranslated(at(it.first, path + "." + key),
                              "JMESPath beyond a member path (" + member + ")");
           continue;
         }
         std::string field = member;
         if (member == "level" || member == "lvl" || member == "severity") field = "log.level";
         if (isWellKnownParserKey(member) && field != "log.level") {
-          out_.note(at(it->first, path + "." + key),
+          out_.note(at(it.first, path + "." + key),
                     "the member " + member + " is taken into the event's " +
                         (member == "msg" || member == "message" ? "message" : "time or ids") +
                         " by " + t["type"].as<std::string>());
         } else if (field == "log.level") {
-          out_.note(at(it->first, path + "." + key),
+          out_.note(at(it.first, path + "." + key),
                     "the member " + member + " becomes log.level, normalised to critical, high, "
                     "medium, low, info or debug");
         }
@@ -505,9 +511,9 @@ class Promtail {
     } else if (name == "labels") {
       YAML::Node t(YAML::NodeType::Map);
       t["type"] = "remap";
-      for (auto it = s.begin(); it != s.end(); ++it) {
-        const std::string label = it->first.as<std::string>();
-        std::string from = it->second.IsNull() ? label : it->second.as<std::string>("");
+      for (const auto& it : s) {
+        const std::string label = it.first.as<std::string>();
+        std::string from = it.second.IsNull() ? label : it.second.as<std::string>("");
         if (from.empty()) from = label;
         t["copy"][fieldOf(chain, from)] = labelField(label);
         addLabelName(label);
@@ -516,9 +522,9 @@ class Promtail {
     } else if (name == "static_labels") {
       YAML::Node t(YAML::NodeType::Map);
       t["type"] = "remap";
-      for (auto it = s.begin(); it != s.end(); ++it) {
-        t["set"][labelField(it->first.as<std::string>())] = it->second.as<std::string>();
-        addLabelName(it->first.as<std::string>());
+      for (const auto& it : s) {
+        t["set"][labelField(it.first.as<std::string>())] = it.second.as<std::string>();
+        addLabelName(it.first.as<std::string>());
       }
       add(base, w, t, chain);
     } else if (name == "labeldrop") {
@@ -597,7 +603,7 @@ class Promtail {
       t["type"] = "throttle";
       t["threshold"] = s["rate"].as<std::string>("1");
       t["window"] = "1s";
-      if (s["by_label_name"]) t["key"] = "{" + labelField(s["by_label_name"].as<std::string>()) + "}";
+      if (s["by_label_name"]) t["key"] = labelTemplate(s["by_label_name"].as<std::string>());
       if (s["max_distinct_labels"]) t["max_keys"] = s["max_distinct_labels"].as<std::string>();
       add(base, w, t, chain);
       if (!s["drop"].as<bool>(false)) {
@@ -852,10 +858,10 @@ class Promtail {
                const std::string& base, Chain& chain) {
     YAML::Node t(YAML::NodeType::Map);
     t["type"] = "log_to_metric";
-    for (auto it = s.begin(); it != s.end(); ++it) {
-      const std::string name = it->first.as<std::string>();
-      const YAML::Node& m = it->second;
-      const Where mw = at(it->first, path + "." + name);
+    for (const auto& it : s) {
+      const std::string name = it.first.as<std::string>();
+      const YAML::Node m = it.second;
+      const Where mw = at(it.first, path + "." + name);
       std::string type = m["type"].as<std::string>("");
       std::transform(type.begin(), type.end(), type.begin(), ::tolower);
       const YAML::Node config = m["config"];
@@ -894,7 +900,7 @@ class Promtail {
         continue;
       }
       YAML::Node labels(YAML::NodeType::Map);
-      for (const std::string& l : label_names_) labels[l] = "{" + labelField(l) + "}";
+      for (const std::string& l : label_names_) labels[l] = labelTemplate(l);
       if (labels.size() > 0) metric["labels"] = labels;
       t["metrics"].push_back(metric);
     }
