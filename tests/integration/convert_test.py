@@ -9,6 +9,7 @@ and the not-translated list with file:line:column.
 usage: convert_test.py PATH/TO/logship
 Prints one line per check and "N passed, N failed". Needs python3-protobuf and python3-snappy.
 """
+import contextlib
 import json
 import os
 import shutil
@@ -59,6 +60,16 @@ def run(work, pipeline, until, seconds=20):
             agent.wait()
 
 
+@contextlib.contextmanager
+def receiver(kind, work):
+    """A Loki or Elasticsearch receiver storing what it gets in WORK/KIND.ndjson."""
+    r = Receiver(kind, os.path.join(work, f"{kind}.ndjson")).start()
+    try:
+        yield r
+    finally:
+        r.stop()
+
+
 def write_log(work):
     logs = os.path.join(work, "logs")
     os.makedirs(logs, exist_ok=True)
@@ -70,8 +81,7 @@ def write_log(work):
 
 def promtail(work):
     log = write_log(work)
-    loki = Receiver("loki", os.path.join(work, "loki.ndjson")).start()
-    try:
+    with receiver("loki", work) as loki:
         rc, err, pipeline = convert("promtail", work, "promtail.yaml", f"""
 server:
   http_listen_port: 9080
@@ -113,14 +123,11 @@ scrape_configs:
                                         "component": "db", "team": "platform"}, rows[0]["labels"])
             check("promtail: the timestamp stage set the entry time",
                   str(rows[1]["ts"]).startswith("1795319850"), rows[1]["ts"])
-    finally:
-        loki.stop()
 
 
 def filebeat(work):
     write_log(work)
-    es = Receiver("elasticsearch", os.path.join(work, "es.ndjson")).start()
-    try:
+    with receiver("elasticsearch", work) as es:
         rc, err, pipeline = convert("filebeat", work, "filebeat.yml", f"""
 filebeat.inputs:
 - type: filestream
@@ -161,14 +168,11 @@ output.elasticsearch:
             check("filebeat: add_fields with a target gives project.name",
                   d.get("project", {}).get("name") == "demo", d)
             check("filebeat: the renamed field is gone", "app" not in d.get("fields", {}), d)
-    finally:
-        es.stop()
 
 
 def fluent_bit(work):
     write_log(work)
-    loki = Receiver("loki", os.path.join(work, "loki.ndjson")).start()
-    try:
+    with receiver("loki", work) as loki:
         with open(os.path.join(work, "parsers.conf"), "w") as f:
             f.write("""[PARSER]
     Name        app
@@ -224,8 +228,6 @@ def fluent_bit(work):
             check("fluent-bit: the parser's named groups are fields of the record",
                   lines[1].get("text") == "request failed" and lines[1].get("level") == "ERROR",
                   lines[1])
-    finally:
-        loki.stop()
 
 
 def exit_codes(work):
