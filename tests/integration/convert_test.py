@@ -110,6 +110,11 @@ scrape_configs:
       - drop:
           source: level
           value: DEBUG
+      - match:
+          selector: '{{component="api"}} |= "failed"'
+          stages:
+            - static_labels:
+                alert: "yes"
 """)
         check("promtail: everything translated, exit 0", rc == 0, err)
         check("promtail: the server section is noted with its line", "promtail.yaml:2:1: note: server" in err, err)
@@ -121,6 +126,9 @@ scrape_configs:
             check("promtail: stream labels from static_configs, regex + labels, static_labels",
                   rows[0]["labels"] == {"job": "app", "filename": log, "level": "INFO",
                                         "component": "db", "team": "platform"}, rows[0]["labels"])
+            check("promtail: a match stage's stages apply to the lines its selector selects",
+                  rows[1]["labels"].get("alert") == "yes" and "alert" not in rows[0]["labels"],
+                  [r["labels"] for r in rows])
             check("promtail: the timestamp stage set the entry time",
                   str(rows[1]["ts"]).startswith("1795319850"), rows[1]["ts"])
 
