@@ -28,6 +28,8 @@ LINES = [
     "2026-11-22T03:57:30Z ERROR api: request failed",
 ]
 
+JSON_LINE = '{"level":"error","msg":"disk full","user":"bob"}'
+
 
 def convert(tool, work, name, text):
     """Writes the tool's configuration, converts it; returns (exit code, stderr, pipeline dir)."""
@@ -115,11 +117,29 @@ scrape_configs:
           stages:
             - static_labels:
                 alert: "yes"
+  - job_name: json
+    static_configs:
+      - labels:
+          job: json
+          __path__: {work}/logs/*.json
+    pipeline_stages:
+      - json:
+          expressions:
+            user:
+            text: msg
+      - labels:
+          user:
 """)
         check("promtail: everything translated, exit 0", rc == 0, err)
         check("promtail: the server section is noted with its line", "promtail.yaml:2:1: note: server" in err, err)
-        rows = run(work, pipeline, lambda: len(loki.rows()) >= 2 and loki.rows())
-        rows = sorted(rows or [], key=lambda r: r["line"])
+        with open(os.path.join(work, "logs", "app.json"), "w") as f:
+            f.write(JSON_LINE + "\n")
+        rows = run(work, pipeline, lambda: len(loki.rows()) >= 3 and loki.rows())
+        json_rows = [r for r in rows or [] if r["labels"].get("job") == "json"]
+        check("promtail: a json stage leaves the line whole, labels stage labels from it",
+              [(r["line"], r["labels"].get("user")) for r in json_rows] == [(JSON_LINE, "bob")],
+              json_rows)
+        rows = sorted([r for r in rows or [] if r not in json_rows], key=lambda r: r["line"])
         check("promtail: Loki got the two lines not dropped, as they were",
               [r["line"] for r in rows] == [LINES[0], LINES[2]], rows)
         if len(rows) == 2:

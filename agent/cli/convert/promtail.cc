@@ -438,6 +438,27 @@ class Promtail {
     return id;
   }
 
+  // A JSON or logfmt parser takes a msg or message member into the event's message, which is the
+  // line Loki gets; Promtail's line stays the whole line. The line is kept aside and put back.
+  void keepingTheLine(const std::string& base, const Where& w, const YAML::Node& parser,
+                      Chain& chain) {
+    const std::string kept = "extracted.line";
+    YAML::Node copy(YAML::NodeType::Map);
+    copy["type"] = "remap";
+    copy["copy"]["message"] = kept;
+    add(base + "_keep_line", w, copy, chain);
+    add(base, w, parser, chain);
+    YAML::Node back(YAML::NodeType::Map);
+    back["type"] = "parse_regex";
+    back["field"] = kept;
+    back["patterns"] = convert::list({"(?s)^(?P<message>.*)$"});
+    add(base + "_line", w, back, chain);
+    YAML::Node drop(YAML::NodeType::Map);
+    drop["type"] = "remap";
+    drop["delete"] = convert::list({kept});
+    add(base + "_line_kept", w, drop, chain);
+  }
+
   std::string fieldOf(const Chain& chain, const std::string& extracted) const {
     auto found = chain.extracted.find(extracted);
     return found == chain.extracted.end() ? extracted : found->second;
@@ -477,9 +498,8 @@ class Promtail {
       YAML::Node t(YAML::NodeType::Map);
       t["type"] = name == "json" ? "parse_json" : "parse_logfmt";
       if (s["source"]) t["field"] = fieldOf(chain, s["source"].as<std::string>());
-      add(base, w, t, chain);
+      keepingTheLine(base, w, t, chain);
       const YAML::Node names = name == "json" ? s["expressions"] : s["mapping"];
-      YAML::Node renames(YAML::NodeType::Map);
       for (const auto& it : names) {
         const std::string key = it.first.as<std::string>();
         std::string member = it.second.IsNull() ? key : it.second.as<std::string>("");
@@ -505,9 +525,8 @@ class Promtail {
       }
       if (name == "json") {
         out_.note(w, "parse_json takes every member (nested ones as dotted names), not only the "
-                     "expressions; a msg or message member becomes the shipped line");
+                     "expressions");
       }
-      chain.lines_changed = true;
     } else if (name == "labels") {
       YAML::Node t(YAML::NodeType::Map);
       t["type"] = "remap";
