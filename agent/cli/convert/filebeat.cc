@@ -222,13 +222,13 @@ class Filebeat {
       }
       for (const YAML::Node& parser : in["parsers"]) {
         if (parser["ndjson"]) {
-          ndjson(parser["ndjson"], path + ".parsers.ndjson", name, chain);
+          ndjson(parser["ndjson"], path + ".parsers.ndjson", name, true, chain);
         } else if (!parser["multiline"]) {
           out_.notTranslated(at(parser, path + ".parsers"), "only ndjson and multiline parsers");
         }
       }
       if (YAML::Node json = section(in, "json"); json) {
-        ndjson(json, path + ".json", name, chain);
+        ndjson(json, path + ".json", name, false, chain);
       }
       lineFilter(in, "include_lines", "keep", path, name, chain);
       lineFilter(in, "exclude_lines", "drop", path, name, chain);
@@ -316,19 +316,27 @@ class Filebeat {
     src["multiline"] = out;
   }
 
-  void ndjson(const YAML::Node& j, const std::string& path, const std::string& name, Chain& chain) {
+  // The log input's json.* (keys under "json" unless keys_under_root) or filestream's ndjson parser
+  // (keys at the root unless a target is given).
+  void ndjson(const YAML::Node& j, const std::string& path, const std::string& name,
+              bool under_root_by_default, Chain& chain) {
+    // A section gathered from dotted keys has no place of its own: its first value's is used.
+    const YAML::Node first = j.IsMap() && j.size() > 0 ? j.begin()->second : j;
+    if (j.IsMap()) {
+      const std::string target = j["target"].as<std::string>("");
+      if (!target.empty() || !j["keys_under_root"].as<bool>(under_root_by_default)) {
+        out_.notTranslated(at(first, path), "parse_json writes the members as top-level fields, "
+                                            "not under a target");
+      }
+      const std::string key = j["message_key"].as<std::string>("message");
+      if (key != "message" && key != "msg") {
+        out_.note(at(j["message_key"], path + ".message_key"),
+                  "parse_json takes msg or message as the message");
+      }
+    }
+    out_.note(at(first, path), "members msg or message become the message, level the log.level "
+                               "(normalised), time, ts or timestamp the time");
     YAML::Node t = component("parse_json");
-    const YAML::Node first = j.begin()->second;  // a section gathered from dotted keys has no place
-    const std::string target = j["target"].as<std::string>("");
-    if (!target.empty() || (j["keys_under_root"] && !j["keys_under_root"].as<bool>())) {
-      out_.notTranslated(at(first, path), "parse_json writes the members as top-level fields, not "
-                                      "under a target");
-    }
-    if (j["message_key"] && j["message_key"].as<std::string>() != "message" &&
-        j["message_key"].as<std::string>() != "msg") {
-      out_.note(at(j["message_key"], path + ".message_key"),
-                "parse_json takes msg or message as the message");
-    }
     add(name + "_json", at(first, path), t, chain);
   }
 
