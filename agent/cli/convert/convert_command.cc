@@ -85,8 +85,8 @@ int convertCommand(const CommonOptions& opts) {
     }
   } catch (const YAML::Exception& e) {
     // A value of another shape than the tool takes (a list where a map belongs, ...).
-    std::cerr << input << ":" << e.mark.line + 1 << ":" << e.mark.column + 1 << ": " << e.msg
-              << "\n";
+    std::cerr << input << ":" << e.mark.line + 1 << ":" << e.mark.column + 1
+              << ": a setting is not of the shape " << from << " takes (" << e.msg << ")\n";
     return 2;
   }
   const std::string text =

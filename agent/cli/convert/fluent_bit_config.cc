@@ -1,5 +1,7 @@
 #include "agent/cli/convert/fluent_bit_config.h"
 
+#include <glob.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -70,7 +72,20 @@ bool readClassic(const std::string& path, std::vector<FluentBitSection>& section
       }
     }
     if (sameKey(key, "@INCLUDE")) {
-      if (!readClassic(besides(path, value), sections, variables, depth + 1, error)) return false;
+      // A pattern (inputs/*.conf) includes every file it matches, in name order.
+      const std::string pattern = besides(path, value);
+      std::vector<std::string> files = {pattern};
+      if (pattern.find_first_of("*?[") != std::string::npos) {
+        files.clear();
+        glob_t found{};
+        if (::glob(pattern.c_str(), 0, nullptr, &found) == 0) {
+          for (size_t i = 0; i < found.gl_pathc; ++i) files.push_back(found.gl_pathv[i]);
+        }
+        ::globfree(&found);
+      }
+      for (const std::string& file : files) {
+        if (!readClassic(file, sections, variables, depth + 1, error)) return false;
+      }
       continue;
     }
     if (sameKey(key, "@SET")) {
