@@ -163,6 +163,7 @@ filebeat.inputs:
   paths: [{work}/logs/*.log]
   fields:
     app: billing
+    retries: 3
   processors:
     - rename:
         fields:
@@ -196,6 +197,7 @@ output.elasticsearch:
             check("filebeat: add_fields with a target gives project.name",
                   d.get("project", {}).get("name") == "demo", d)
             check("filebeat: the renamed field is gone", "app" not in d.get("fields", {}), d)
+            check("filebeat: an unquoted number stays a number", d["fields"].get("retries") == 3, d)
 
 
 def fluent_bit(work):

@@ -367,7 +367,7 @@ class Filebeat {
     YAML::Node t = component("remap");
     const bool root = in["fields_under_root"].as<bool>(false);
     for (const auto& it : in["fields"]) {
-      flatten(root ? "" : "fields", it.first.as<std::string>(), it.second, t["set"]);
+      flatten(root ? "" : "fields", it.first.as<std::string>(), it.second, t);
     }
     if (in["tags"]) {
       std::string joined;
@@ -378,16 +378,31 @@ class Filebeat {
     add(name + "_fields", at(in["fields"] ? in["fields"] : in["tags"], path + ".fields"), t, chain);
   }
 
-  // Nested field maps as dotted names: {a: {b: 1}} under "fields" sets fields.a.b.
+  // Nested field maps as dotted names set by the remap `t`: {a: {b: 1}} under "fields" sets
+  // fields.a.b; unquoted numbers and booleans are coerced, so that they stay numbers and booleans.
   static void flatten(const std::string& prefix, const std::string& key, const YAML::Node& value,
-                      YAML::Node set) {
+                      YAML::Node t) {
     const std::string name = prefix.empty() ? key : prefix + "." + key;
     if (value.IsMap()) {
-      for (const auto& it : value) {
-        flatten(name, it.first.as<std::string>(), it.second, set);
-      }
-    } else {
-      set[name] = value.IsScalar() ? value.as<std::string>() : flowYaml(value);
+      for (const auto& it : value) flatten(name, it.first.as<std::string>(), it.second, t);
+      return;
+    }
+    if (!value.IsScalar()) {
+      t["set"][name] = flowYaml(value);
+      return;
+    }
+    const std::string text = value.as<std::string>();
+    t["set"][name] = text;
+    if (value.Tag() != "?") return;  // quoted: text as written
+    int64_t integer = 0;
+    double real = 0;
+    bool flag = false;
+    if (YAML::convert<int64_t>::decode(value, integer)) {
+      t["coerce"][name] = "int";
+    } else if (YAML::convert<double>::decode(value, real)) {
+      t["coerce"][name] = "float";
+    } else if (YAML::convert<bool>::decode(value, flag)) {
+      t["coerce"][name] = "bool";
     }
   }
 
@@ -526,7 +541,7 @@ class Filebeat {
       YAML::Node t = component("remap");
       const std::string target = p["target"].as<std::string>("fields");
       for (const auto& it : p["fields"]) {
-        flatten(target, it.first.as<std::string>(), it.second, t["set"]);
+        flatten(target, it.first.as<std::string>(), it.second, t);
       }
       add(base, w, t, chain);
     } else if (kind == "drop_fields") {
