@@ -143,13 +143,7 @@ class FluentBit {
     for (size_t f = 0; f < filters.size(); ++f) {
       if (!filter_used[f]) out_.note(filters[f]->where, "matches no input's tag: left out");
     }
-    for (size_t o = 0; o < outputs.size(); ++o) {
-      if (output_inputs[o].empty()) {
-        out_.notTranslated(outputs[o]->where, "matches the tag of no translated input");
-        continue;
-      }
-      output(*outputs[o], output_inputs[o]);
-    }
+    for (size_t o = 0; o < outputs.size(); ++o) output(*outputs[o], output_inputs[o]);
     if (outputs.empty()) out_.notTranslated(Where{file_, 1, 1, ""}, "no [OUTPUT]");
   }
 
@@ -674,6 +668,10 @@ class FluentBit {
           !key.starts_with("rdkafka.")) {
         out_.notTranslated(e.where, "no " + name + " output option does this");
       }
+    }
+    if (inputs.empty()) {
+      out_.notTranslated(o.where, "matches the tag of no translated input");
+      return;
     }
     out_.addOutput(name, o.where, t, inputs);
   }

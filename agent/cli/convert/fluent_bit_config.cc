@@ -101,7 +101,6 @@ bool readClassic(const std::string& path, std::vector<FluentBitSection>& section
       error = where.text() + ": an entry before the first [SECTION]";
       return false;
     }
-    where.path = sections.back().where.path + " " + key;
     sections.back().entries.push_back({key, value, where});
   }
   return true;
@@ -159,7 +158,16 @@ std::vector<const FluentBitEntry*> FluentBitSection::all(const std::string& key)
 bool readFluentBitClassic(const std::string& path, std::vector<FluentBitSection>& sections,
                           std::string& error) {
   std::map<std::string, std::string> variables;
-  return readClassic(path, sections, variables, 0, error);
+  if (!readClassic(path, sections, variables, 0, error)) return false;
+  // Settings are named as "[FILTER] grep" and "[FILTER] grep.Regex".
+  for (FluentBitSection& section : sections) {
+    const std::string name = section.get("Name");
+    if (!name.empty()) section.where.path += " " + name;
+    for (FluentBitEntry& entry : section.entries) {
+      entry.where.path = section.where.path + (name.empty() ? " " : ".") + entry.key;
+    }
+  }
+  return true;
 }
 
 bool readFluentBitYaml(const std::string& path, std::vector<FluentBitSection>& sections,
