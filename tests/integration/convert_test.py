@@ -126,9 +126,10 @@ scrape_configs:
       - json:
           expressions:
             user:
-            text: msg
+            severity: level
       - labels:
           user:
+          severity:
 """)
         check("promtail: everything translated, exit 0", rc == 0, err)
         check("promtail: the server section is noted with its line", "promtail.yaml:2:1: note: server" in err, err)
@@ -136,9 +137,10 @@ scrape_configs:
             f.write(JSON_LINE + "\n")
         rows = run(work, pipeline, lambda: len(loki.rows()) >= 3 and loki.rows())
         json_rows = [r for r in rows or [] if r["labels"].get("job") == "json"]
-        check("promtail: a json stage leaves the line whole, labels stage labels from it",
-              [(r["line"], r["labels"].get("user")) for r in json_rows] == [(JSON_LINE, "bob")],
-              json_rows)
+        check("promtail: a json stage leaves the line whole, labels stage labels from it, the "
+              "level as written",
+              [(r["line"], r["labels"].get("user"), r["labels"].get("severity"))
+               for r in json_rows] == [(JSON_LINE, "bob", "error")], json_rows)
         rows = sorted([r for r in rows or [] if r not in json_rows], key=lambda r: r["line"])
         check("promtail: Loki got the two lines not dropped, as they were",
               [r["line"] for r in rows] == [LINES[0], LINES[2]], rows)

@@ -459,6 +459,33 @@ class Promtail {
     add(base + "_line_kept", w, drop, chain);
   }
 
+  // The parsers take members such as level, msg or time into the event itself (level normalised):
+  // the value as written is captured from the text again by a parse_regex whose last pattern
+  // matches any text, so an entry without the member is no parse error. A string value keeps its
+  // JSON or logfmt escapes.
+  void memberAsWritten(const std::string& format, const std::string& member,
+                       const std::string& key, const std::string& field, const std::string& base,
+                       const Where& w, Chain& chain) {
+    const std::string group = "extracted__" + key;
+    const std::string name = quoteRegex(member);
+    YAML::Node t(YAML::NodeType::Map);
+    t["type"] = "parse_regex";
+    if (!field.empty()) t["field"] = field;
+    const std::string capture = "(?P<" + group + ">";
+    const std::string quoted = R"re((?:[^"\\]|\\.)*)")re";  // the text of a quoted value and its end
+    if (format == "json") {
+      t["patterns"] = convert::list({"\"" + name + R"re("\s*:\s*")re" + capture + quoted,
+                                     "\"" + name + R"re("\s*:\s*)re" + capture + "[-+.0-9eE]+)",
+                                     "^"});
+    } else {
+      t["patterns"] = convert::list({R"re((?:^|\s))re" + name + "=\"" + capture + quoted,
+                                     R"re((?:^|\s))re" + name + "=" + capture + R"re(\S*))re", "^"});
+    }
+    const std::string id = add(base + "_" + key, w, t, chain);
+    chain.extracted[key] = "extracted." + key;
+    chain.captured_by[key] = {id, group};
+  }
+
   std::string fieldOf(const Chain& chain, const std::string& extracted) const {
     auto found = chain.extracted.find(extracted);
     return found == chain.extracted.end() ? extracted : found->second;
@@ -509,19 +536,12 @@ class Promtail {
                              "JMESPath beyond a member path (" + member + ")");
           continue;
         }
-        std::string field = member;
-        if (member == "level" || member == "lvl" || member == "severity") field = "log.level";
-        if (isWellKnownParserKey(member) && field != "log.level") {
-          out_.note(at(it.first, path + "." + key),
-                    "the member " + member + " is taken into the event's " +
-                        (member == "msg" || member == "message" ? "message" : "time or ids") +
-                        " by " + t["type"].as<std::string>());
-        } else if (field == "log.level") {
-          out_.note(at(it.first, path + "." + key),
-                    "the member " + member + " becomes log.level, normalised to critical, high, "
-                    "medium, low, info or debug");
+        if (isWellKnownParserKey(member)) {
+          memberAsWritten(name, member, key, t["field"].as<std::string>(""), base,
+                          at(it.first, path + "." + key), chain);
+        } else {
+          chain.extracted[key] = member;
         }
-        chain.extracted[key] = field;
       }
       if (name == "json") {
         out_.note(w, "parse_json takes every member (nested ones as dotted names), not only the "
@@ -662,9 +682,13 @@ class Promtail {
     auto captured = chain.captured_by.find(source);
     if (captured != chain.captured_by.end()) {
       YAML::Node* parser = out_.options(captured->second.first);
-      std::string pattern = (*parser)["patterns"][0].as<std::string>();
-      renameGroup(pattern, captured->second.second, "timestamp");
-      (*parser)["patterns"] = convert::list({pattern});
+      std::vector<std::string> patterns;
+      for (const YAML::Node& p : (*parser)["patterns"]) {
+        std::string pattern = p.as<std::string>();
+        renameGroup(pattern, captured->second.second, "timestamp");
+        patterns.push_back(pattern);
+      }
+      (*parser)["patterns"] = convert::list(patterns);
       if (!format->empty()) (*parser)["timestamp_format"] = *format;
       chain.extracted[source] = "";
       out_.note(w, "the group " + source + " of " + captured->second.first +
