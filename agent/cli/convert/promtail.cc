@@ -332,6 +332,8 @@ class Promtail {
     YAML::Node src(YAML::NodeType::Map);
     src["type"] = "file";
     src["include"] = list({"/var/log/pods/*/*/*.log"});
+    // As packaging/kubernetes: the agent's own output would come back to it through its pod's log.
+    src["exclude"] = list({"/var/log/pods/logship_logship-*/logship/*.log"});
     src["format"] = "cri";
     chain.source = out_.addSource(job, at(sd, path), src);
     out_.note(at(sd, path),
