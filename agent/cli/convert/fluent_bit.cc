@@ -438,10 +438,12 @@ class FluentBit {
       return parse(names, field(key->value), "parser", f.where, heads);
     }
     if (name == "grep") {
-      const bool any = lower(f.get("Logical_Op", "legacy")) == "or";
+      // Regex lines must all match and any Exclude line drops (legacy), unless Logical_Op says.
+      const std::string op = lower(f.get("Logical_Op", "legacy"));
       for (auto [key, action] : {std::pair{"Regex", "keep"}, {"Exclude", "drop"}}) {
-        YAML::Node when(YAML::NodeType::Map);
-        std::vector<YAML::Node> conditions;
+        YAML::Node combined(YAML::NodeType::Map);
+        const bool drop = std::string(action) == "drop";
+        const char* join = (drop ? op != "and" : op == "or") ? "any" : "all";
         for (const FluentBitEntry* e : f.all(key)) {
           size_t space = e->value.find(' ');
           std::string unsupported;
@@ -453,20 +455,13 @@ class FluentBit {
             problem(e->where, "RE2 lacks " + unsupported);
             return heads;
           }
-          conditions.push_back(c);
+          combined[join].push_back(c);
         }
-        if (conditions.empty()) continue;
-        // Regex lines must all match (legacy, and); Exclude lines drop on any (legacy, or).
-        const bool use_any = std::string(action) == "drop" ? lower(f.get("Logical_Op", "legacy")) != "and" : any;
-        if (conditions.size() == 1) {
-          when = conditions[0];
-        } else {
-          for (YAML::Node& c : conditions) when[use_any ? "any" : "all"].push_back(c);
-        }
+        if (!combined[join]) continue;
         YAML::Node t(YAML::NodeType::Map);
         t["type"] = "filter";
         t["action"] = action;
-        t["when"] = when;
+        t["when"] = combined[join].size() == 1 ? combined[join][0] : combined;
         add(t);
       }
       return heads;
