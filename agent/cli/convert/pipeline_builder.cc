@@ -72,16 +72,20 @@ std::string PipelineBuilder::addSource(const std::string& base, const Where& fro
 std::string PipelineBuilder::addTransform(const std::string& base, const Where& from,
                                           YAML::Node options,
                                           const std::vector<std::string>& inputs) {
-  std::string id = uniqueId(base);
-  transforms_.push_back({id, originText(from), withInputs(options, inputs)});
-  return id;
+  return addReader(transforms_, base, from, options, inputs);
 }
 
 std::string PipelineBuilder::addOutput(const std::string& base, const Where& from,
                                        YAML::Node options,
                                        const std::vector<std::string>& inputs) {
+  return addReader(outputs_, base, from, options, inputs);
+}
+
+std::string PipelineBuilder::addReader(std::vector<Component>& group, const std::string& base,
+                                       const Where& from, YAML::Node options,
+                                       const std::vector<std::string>& inputs) {
   std::string id = uniqueId(base);
-  outputs_.push_back({id, originText(from), withInputs(options, inputs)});
+  group.push_back({id, originText(from), withInputs(options, inputs)});
   return id;
 }
 

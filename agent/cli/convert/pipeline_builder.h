@@ -59,6 +59,10 @@ class PipelineBuilder {
   std::string problems() const;
 
  private:
+  // A transform or output: its options get `inputs`.
+  std::string addReader(std::vector<Component>& group, const std::string& base, const Where& from,
+                        YAML::Node options, const std::vector<std::string>& inputs);
+
   struct Problem {
     Where where;
     bool untranslated;
