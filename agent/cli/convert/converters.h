@@ -17,6 +17,15 @@ bool convertFluentBit(const std::string& path, PipelineBuilder& out, std::string
 // Loads a YAML file, or sets `error` to "file:line:column: why".
 bool loadYaml(const std::string& path, YAML::Node& root, std::string& error);
 
+// Loads the YAML file `path` and has a Converter (constructed from the path and `out`) convert it.
+template <class Converter>
+bool convertYamlFile(const std::string& path, PipelineBuilder& out, std::string& error) {
+  YAML::Node root;
+  if (!loadYaml(path, root, error)) return false;
+  Converter(path, out).convert(root);
+  return true;
+}
+
 // Whether a field name is one logship parsers take into the event itself (time, level, message,
 // trace and span ids) instead of keeping it as a field; converters rename such captures so that
 // the tool's extracted value stays a field of that name.

@@ -712,10 +712,7 @@ class Filebeat {
 }  // namespace
 
 bool convertFilebeat(const std::string& path, PipelineBuilder& out, std::string& error) {
-  YAML::Node root;
-  if (!loadYaml(path, root, error)) return false;
-  Filebeat(path, out).convert(root);
-  return true;
+  return convertYamlFile<Filebeat>(path, out, error);
 }
 
 }  // namespace logship::convert

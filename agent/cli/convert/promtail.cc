@@ -961,10 +961,7 @@ class Promtail {
 }  // namespace
 
 bool convertPromtail(const std::string& path, PipelineBuilder& out, std::string& error) {
-  YAML::Node root;
-  if (!loadYaml(path, root, error)) return false;
-  Promtail(path, out).convert(root);
-  return true;
+  return convertYamlFile<Promtail>(path, out, error);
 }
 
 }  // namespace logship::convert
