@@ -645,16 +645,18 @@ class Filebeat {
                      "default index logship-{tier}-%Y.%m.%d");
       }
       if (o["username"]) {
-        out_.notTranslated(at(o["username"], key + ".username"),
-                           "logship reads passwords from files only: write it to a file and set "
-                           "auth: {strategy: basic, user, password_file}");
+        t["headers"]["Authorization"] = basicAuthorization(o["username"].as<std::string>(),
+                                                           o["password"].as<std::string>(""));
+        out_.note(at(o["username"], key + ".username"), kInlineSecretNote);
       }
       if (o["api_key"]) {
-        out_.notTranslated(at(o["api_key"], key + ".api_key"),
-                           "set headers: {Authorization: \"ApiKey <base64 of id:api_key>\"}");
+        t["headers"]["Authorization"] = "ApiKey " + base64(o["api_key"].as<std::string>());
+        out_.note(at(o["api_key"], key + ".api_key"), kInlineSecretNote);
       }
       if (YAML::Node ssl = section(o, "ssl"); ssl) t["tls"] = tls(ssl, key + ".ssl");
-      if (o["headers"]) t["headers"] = o["headers"];
+      for (const auto& h : o["headers"]) {
+        t["headers"][h.first.as<std::string>()] = h.second.as<std::string>();
+      }
       if (o["bulk_max_size"]) t["batch"]["max_events"] = o["bulk_max_size"].as<int>();
       if (o["worker"]) t["concurrency"] = o["worker"].as<int>();
       handled.insert(handled.end(), {"hosts", "protocol", "path", "index", "username", "password",

@@ -538,11 +538,17 @@ class FluentBit {
       handled.insert(handled.end(), {"tls", "tls.ca_file", "tls.crt_file", "tls.key_file",
                                      "tls.vhost", "tls.verify", "host", "port"});
     };
-    auto secret = [&](const char* key) {
-      if (const FluentBitEntry* e = o.find(key)) {
-        out_.notTranslated(e->where, "logship reads secrets from files only: write it to a file "
-                                     "and set auth (password_file, token_file)");
+    // Credentials written inline go into an Authorization header.
+    auto credentials = [&]() {
+      if (const FluentBitEntry* user = o.find("http_user")) {
+        t["headers"]["Authorization"] = basicAuthorization(user->value, o.get("http_passwd"));
+        out_.note(user->where, kInlineSecretNote);
       }
+      if (const FluentBitEntry* token = o.find("bearer_token")) {
+        t["headers"]["Authorization"] = "Bearer " + token->value;
+        out_.note(token->where, kInlineSecretNote);
+      }
+      handled.insert(handled.end(), {"http_user", "http_passwd", "bearer_token"});
     };
     if (name == "loki") {
       t["type"] = "loki";
@@ -581,8 +587,7 @@ class FluentBit {
       } else {
         out_.notTranslated(o.find("line_format")->where, "line_format " + format);
       }
-      secret("http_passwd");
-      secret("bearer_token");
+      credentials();
       if (o.find("remove_keys")) {
         out_.notTranslated(o.find("remove_keys")->where, "the JSON line has every field");
       }
@@ -599,11 +604,7 @@ class FluentBit {
       } else {
         t["index"] = o.get("Index", "fluent-bit");
       }
-      if (o.find("HTTP_User")) {
-        out_.notTranslated(o.find("HTTP_User")->where,
-                           "logship reads passwords from files only: write it to a file and set "
-                           "auth: {strategy: basic, user, password_file}");
-      }
+      credentials();
       for (const char* key : {"Suppress_Type_Name", "Type", "Replace_Dots", "Generate_ID",
                               "Trace_Error", "Buffer_Size"}) {
         if (const FluentBitEntry* e = o.find(key)) {

@@ -85,6 +85,15 @@ inline size_t count(const YAML::Node& node) { return node && node.IsSequence() ?
 // [a, b, ...] of strings.
 YAML::Node list(const std::vector<std::string>& values);
 
+// An Authorization header value for credentials a tool's file holds inline ("Basic <base64 of
+// user:password>", "Bearer <token>", "ApiKey <base64 of id:key>"): logship reads secrets from
+// files in auth, so an inline one goes to headers as it was, and the conversion notes it.
+std::string basicAuthorization(const std::string& user, const std::string& password);
+std::string base64(const std::string& bytes);
+inline constexpr const char* kInlineSecretNote =
+    "the secret written inline goes into an Authorization header as it was; better: write it to "
+    "a file and use auth: {strategy: basic | bearer, user, password_file | token_file}";
+
 // Tool regular expressions (Go's RE2 syntax for Promtail and Filebeat, Onigmo for Fluent Bit) as
 // RE2: `(?<name>` becomes `(?P<name>`; constructs RE2 lacks (look-around, back-references,
 // possessive and atomic groups) are named in `unsupported`, empty when none.

@@ -117,7 +117,7 @@ class Promtail {
       } else if (key == "timeout") {
         o["request_timeout"] = v.as<std::string>();
       } else if (key == "headers") {
-        o["headers"] = v;
+        for (const auto& h : v) o["headers"][h.first.as<std::string>()] = h.second.as<std::string>();
       } else if (key == "backoff_config") {
         if (v["min_period"]) o["retry"]["initial_backoff"] = v["min_period"].as<std::string>();
         if (v["max_period"]) o["retry"]["max_backoff"] = v["max_period"].as<std::string>();
@@ -128,15 +128,16 @@ class Promtail {
           o["auth"]["user"] = v["username"].as<std::string>("");
           o["auth"]["password_file"] = v["password_file"].as<std::string>();
         } else {
-          out_.notTranslated(w, "logship reads passwords from files only: write it to a file "
-                                "and set auth: {strategy: basic, user, password_file}");
+          o["headers"]["Authorization"] = basicAuthorization(v["username"].as<std::string>(""),
+                                                             v["password"].as<std::string>(""));
+          out_.note(w, kInlineSecretNote);
         }
       } else if (key == "bearer_token_file") {
         o["auth"]["strategy"] = "bearer";
         o["auth"]["token_file"] = v.as<std::string>();
       } else if (key == "bearer_token") {
-        out_.notTranslated(w, "logship reads tokens from files only: write it to a file and set "
-                              "auth: {strategy: bearer, token_file}");
+        o["headers"]["Authorization"] = "Bearer " + v.as<std::string>();
+        out_.note(w, kInlineSecretNote);
       } else if (key == "tls_config") {
         o["tls"] = tls(v, path + ".tls_config");
       } else {
