@@ -675,6 +675,7 @@ class Promtail {
       out_.notTranslated(w, why);
       return;
     }
+    if (!why.empty()) out_.note(w, why);
     if (s["location"]) {
       out_.notTranslated(at(s["location"], path + ".location"),
                          "logship takes fixed offsets (timezone_offset: +02:00), not zone names");

@@ -76,6 +76,11 @@ std::optional<std::string> goLayoutToStrftime(const std::string& layout, std::st
     if (go[i] == '%') out += '%';
     out += go[i++];
   }
+  if (out.find("%Y") == std::string::npos && out.find("%y") == std::string::npos) {
+    // A format without a year would give 1970; the recognised forms infer it.
+    why = "a time without a year is read as a syslog (RFC 3164) time, its year inferred";
+    return std::string();
+  }
   return out;
 }
 
