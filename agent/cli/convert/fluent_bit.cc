@@ -376,7 +376,8 @@ class FluentBit {
       if (const FluentBitEntry* tf = p.find("Time_Format")) {
         std::string why;
         if (auto format = fluentBitTimeFormat(tf->value, why)) {
-          t["timestamp_format"] = *format;
+          if (!format->empty()) t["timestamp_format"] = *format;
+          if (!why.empty()) out_.note(tf->where, why);
         } else {
           out_.notTranslated(tf->where, why);
         }

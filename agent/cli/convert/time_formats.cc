@@ -35,6 +35,16 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 29> kGoEleme
     {"03", ""},        {"3", ""},        {"PM", ""},       {"pm", ""},
 }};
 
+// A format without a year would give 1970: such times are left to the forms logship recognises,
+// whose syslog (RFC 3164) form infers the year.
+std::string withYear(const std::string& format, std::string& why) {
+  for (const char* year : {"%Y", "%y", "%s", "%F"}) {
+    if (format.find(year) != std::string::npos) return format;
+  }
+  why = "a time without a year is read as a syslog (RFC 3164) time, its year inferred";
+  return std::string();
+}
+
 }  // namespace
 
 std::optional<std::string> goLayoutToStrftime(const std::string& layout, std::string& why) {
@@ -76,12 +86,7 @@ std::optional<std::string> goLayoutToStrftime(const std::string& layout, std::st
     if (go[i] == '%') out += '%';
     out += go[i++];
   }
-  if (out.find("%Y") == std::string::npos && out.find("%y") == std::string::npos) {
-    // A format without a year would give 1970; the recognised forms infer it.
-    why = "a time without a year is read as a syslog (RFC 3164) time, its year inferred";
-    return std::string();
-  }
-  return out;
+  return withYear(out, why);
 }
 
 std::optional<std::string> fluentBitTimeFormat(const std::string& format, std::string& why) {
@@ -103,7 +108,7 @@ std::optional<std::string> fluentBitTimeFormat(const std::string& format, std::s
       return std::nullopt;
     }
   }
-  return out;
+  return withYear(out, why);
 }
 
 }  // namespace logship::convert
