@@ -202,18 +202,8 @@ output.elasticsearch:
             check("filebeat: an unquoted number stays a number", d["fields"].get("retries") == 3, d)
 
 
-def fluent_bit(work):
-    write_log(work)
-    with receiver("loki", work) as loki:
-        with open(os.path.join(work, "parsers.conf"), "w") as f:
-            f.write("""[PARSER]
-    Name        app
-    Format      regex
-    Regex       ^(?<time>\\S+) (?<level>\\w+) (?<component>\\w+): (?<text>.*)$
-    Time_Key    time
-    Time_Format %Y-%m-%dT%H:%M:%SZ
-""")
-        rc, err, pipeline = convert("fluent-bit", work, "fluent-bit.conf", f"""[SERVICE]
+def fluent_bit_classic(work, loki):
+    return "fluent-bit.conf", f"""[SERVICE]
     Parsers_File  parsers.conf
     storage.path  {work}/data
 
@@ -246,18 +236,65 @@ def fluent_bit(work):
     Host    127.0.0.1
     Port    {loki.port}
     Labels  job=fluent-bit, level=$level, service=$service
+"""
+
+
+def fluent_bit_yaml(work, loki):
+    return "fluent-bit.yaml", f"""service:
+  parsers_file: parsers.conf
+  storage.path: {work}/data
+pipeline:
+  inputs:
+    - name: tail
+      tag: app.log
+      path: {work}/logs/*.log
+      read_from_head: true
+  filters:
+    - name: parser
+      match: app.*
+      key_name: log
+      parser: app
+      reserve_data: on
+    - name: grep
+      match: app.*
+      exclude: level DEBUG
+    - name: modify
+      match: app.*
+      rename: component service
+  outputs:
+    - name: loki
+      match: app.*
+      host: 127.0.0.1
+      port: {loki.port}
+      labels: job=fluent-bit, level=$level, service=$service
+"""
+
+
+def fluent_bit(work, config):
+    """The same Fluent Bit pipeline in the format `config` writes."""
+    write_log(work)
+    with receiver("loki", work) as loki:
+        with open(os.path.join(work, "parsers.conf"), "w") as f:
+            f.write("""[PARSER]
+    Name        app
+    Format      regex
+    Regex       ^(?<time>\\S+) (?<level>\\w+) (?<component>\\w+): (?<text>.*)$
+    Time_Key    time
+    Time_Format %Y-%m-%dT%H:%M:%SZ
 """)
-        check("fluent-bit: everything translated, exit 0", rc == 0, err)
+        name, text = config(work, loki)
+        rc, err, pipeline = convert("fluent-bit", work, name, text)
+        check(f"{name}: everything translated, exit 0", rc == 0, err)
         rows = run(work, pipeline, lambda: len(loki.rows()) >= 2 and loki.rows())
         rows = sorted(rows or [], key=lambda r: json.loads(r["line"]).get("message", ""))
         lines = [json.loads(r["line"]) for r in rows]
-        check("fluent-bit: Loki got the lines grep kept, as JSON records",
+        check(f"{name}: Loki got the lines grep kept, as JSON records",
               [l.get("message") for l in lines] == [LINES[0], LINES[2]], lines)
         if len(rows) == 2:
-            check("fluent-bit: labels from Labels and the parsed, renamed keys",
+            check(f"{name}: labels from Labels and the parsed, renamed keys",
                   rows[1]["labels"] == {"job": "fluent-bit", "level": "ERROR", "service": "api"},
                   rows[1]["labels"])
-            check("fluent-bit: the parser's named groups are fields of the record",
+            check(f"{name}: the parser's named groups are fields of the record",
                   lines[1].get("text") == "request failed" and lines[1].get("level") == "ERROR",
                   lines[1])
 
@@ -304,12 +341,16 @@ scrape_configs:
 
 
 def main():
-    for scenario in (promtail, filebeat, fluent_bit, exit_codes):
-        work = tempfile.mkdtemp(prefix=f"logship-convert-{scenario.__name__}-")
+    scenarios = [("promtail", promtail), ("filebeat", filebeat),
+                 ("fluent_bit_classic", lambda work: fluent_bit(work, fluent_bit_classic)),
+                 ("fluent_bit_yaml", lambda work: fluent_bit(work, fluent_bit_yaml)),
+                 ("exit_codes", exit_codes)]
+    for name, scenario in scenarios:
+        work = tempfile.mkdtemp(prefix=f"logship-convert-{name}-")
         try:
             scenario(work)
         except Exception as e:  # one scenario's failure must not hide the others' results
-            check(f"{scenario.__name__} ran", False, repr(e))
+            check(f"{name} ran", False, repr(e))
         finally:
             shutil.rmtree(work, ignore_errors=True)
     finish()
