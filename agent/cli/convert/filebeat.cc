@@ -269,7 +269,7 @@ class Filebeat {
         mode = type;
         out_.note(w, "read as syslog lines");
       }
-      src["address"] = setting(proto, "host").as<std::string>("localhost:9000");
+      src["address"] = ipListenAddress(setting(proto, "host").as<std::string>("localhost:9000"));
       src["mode"] = mode;
       chain.heads = {out_.addSource(name, w, src)};
       handled.insert(handled.end(), {"protocol", "protocol.udp", "protocol.tcp", "host", "format",

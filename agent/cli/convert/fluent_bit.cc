@@ -259,7 +259,7 @@ class FluentBit {
         src["address"] = in.get("Path");
         src["mode"] = "unix";
       } else {
-        src["address"] = in.get("Listen", "0.0.0.0") + ":" + in.get("Port", "5140");
+        src["address"] = ipListenAddress(in.get("Listen", "0.0.0.0") + ":" + in.get("Port", "5140"));
         src["mode"] = mode;
       }
       handled.insert(handled.end(), {"mode", "listen", "port", "path"});

@@ -174,6 +174,15 @@ std::string PipelineBuilder::problems() const {
   return out;
 }
 
+std::string ipListenAddress(const std::string& host_port) {
+  const size_t colon = host_port.rfind(':');
+  const std::string host = host_port.substr(0, colon);
+  const std::string port = colon == std::string::npos ? "" : host_port.substr(colon);
+  if (host.empty()) return "0.0.0.0" + port;
+  if (host == "localhost") return "127.0.0.1" + port;
+  return host_port;
+}
+
 std::string base64(const std::string& bytes) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

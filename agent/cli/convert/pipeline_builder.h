@@ -85,6 +85,10 @@ inline size_t count(const YAML::Node& node) { return node && node.IsSequence() ?
 // [a, b, ...] of strings.
 YAML::Node list(const std::vector<std::string>& values);
 
+// A tool's listen address ("localhost:9000", ":514") as the IP:port logship's network sources
+// take ("127.0.0.1:9000", "0.0.0.0:514").
+std::string ipListenAddress(const std::string& host_port);
+
 // An Authorization header value for credentials a tool's file holds inline ("Basic <base64 of
 // user:password>", "Bearer <token>", "ApiKey <base64 of id:key>"): logship reads secrets from
 // files in auth, so an inline one goes to headers as it was, and the conversion notes it.

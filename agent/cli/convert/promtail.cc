@@ -162,6 +162,24 @@ class Promtail {
     return o;
   }
 
+  // A listener's TLS (Promtail's syslog target): certificate, key and the CA clients are checked
+  // against.
+  YAML::Node serverTls(const YAML::Node& t, const std::string& path) {
+    YAML::Node o(YAML::NodeType::Map);
+    for (const auto& it : t) {
+      const std::string key = it.first.as<std::string>();
+      if (key == "cert_file" || key == "key_file") {
+        o[key] = it.second.as<std::string>();
+      } else if (key == "ca_file") {
+        o["ca_file"] = it.second.as<std::string>();
+        o["verify_client"] = true;
+      } else {
+        out_.notTranslated(at(it.first, path + "." + key), "no listener tls option does this");
+      }
+    }
+    return o;
+  }
+
   // --- targets ---
 
   void scrapeConfig(const YAML::Node& sc, const std::string& path) {
@@ -284,16 +302,22 @@ class Promtail {
   void syslog(const std::string& job, const YAML::Node& s, const std::string& path, Chain& chain) {
     YAML::Node src(YAML::NodeType::Map);
     src["type"] = "syslog";
-    src["address"] = s["listen_address"].as<std::string>("0.0.0.0:514");
+    src["address"] = ipListenAddress(s["listen_address"].as<std::string>("0.0.0.0:514"));
     src["mode"] = s["listen_protocol"].as<std::string>("tcp");
     for (const auto& it : s) {
       const std::string key = it.first.as<std::string>();
       const Where w = at(it.first, path + "." + key);
       if (key == "listen_address" || key == "listen_protocol" || key == "labels") continue;
       if (key == "tls_config") {
-        src["tls"] = tls(it.second, path + ".tls_config");
-      } else if (key == "idle_timeout" || key == "use_incoming_timestamp") {
-        out_.note(w, "the syslog source keeps its own default");
+        src["tls"] = serverTls(it.second, path + ".tls_config");
+      } else if (key == "idle_timeout") {
+        src["idle_timeout"] = it.second.as<std::string>();
+      } else if (key == "max_message_length") {
+        src["max_message_bytes"] = it.second.as<std::string>();
+      } else if (key == "use_incoming_timestamp") {
+        out_.note(w, "the syslog source takes the time from the message");
+      } else if (key == "label_structured_data") {
+        out_.notTranslated(w, "structured data becomes fields sd.<id>.<name>, not labels");
       } else {
         out_.notTranslated(w, "no syslog source option does this");
       }
@@ -306,8 +330,8 @@ class Promtail {
     YAML::Node src(YAML::NodeType::Map);
     src["type"] = "http";
     const YAML::Node server = p["server"];
-    src["address"] = server["http_listen_address"].as<std::string>("0.0.0.0") + ":" +
-                     server["http_listen_port"].as<std::string>("3500");
+    src["address"] = ipListenAddress(server["http_listen_address"].as<std::string>("0.0.0.0") +
+                                     ":" + server["http_listen_port"].as<std::string>("3500"));
     for (const auto& it : p) {
       const std::string key = it.first.as<std::string>();
       if (key == "server" || key == "labels") continue;
@@ -318,6 +342,8 @@ class Promtail {
       }
     }
     const std::string id = out_.addSource(job, at(p, path), src);
+    out_.note(at(p, path), "pushed labels arrive as fields labels.<name>; the loki outputs send "
+                           "those of the label names this file sets (add others to their labels)");
     labelRemap(job, at(p, path), id, p["labels"], {}, chain);
   }
 
@@ -361,6 +387,10 @@ class Promtail {
         {"__syslog_message_hostname", "host.name"},
         {"__syslog_message_app_name", "process.name"},
         {"__syslog_message_proc_id", "process.pid"},
+        {"__syslog_message_severity", "log.syslog.severity.name"},
+        {"__syslog_message_facility", "log.syslog.facility.name"},
+        {"__syslog_message_msg_id", "log.syslog.msgid"},
+        {"__syslog_connection_ip_address", "source.ip"},
         {"__filename__", "log.file.path"},
     };
     YAML::Node copies(YAML::NodeType::Map);
