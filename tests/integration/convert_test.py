@@ -3,8 +3,9 @@
 client/output is the Loki or Elasticsearch receiver of tests/receivers and whose paths name a log
 this test writes are converted, the converted file is run with `logship run` (beside a file that
 only sets the admin address, so tests running side by side do not collide), and the receiver must
-get the lines with the labels or fields the original configuration names. Also: the exit codes
-and the not-translated list with file:line:column.
+get the lines with the labels or fields the original configuration names; a Promtail syslog
+target is sent a message over TCP. Also: the exit codes and the not-translated list with
+file:line:column.
 
 usage: convert_test.py PATH/TO/logship
 Prints one line per check and "N passed, N failed". Needs python3-protobuf and python3-snappy.
@@ -14,6 +15,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -153,6 +155,46 @@ scrape_configs:
                   [r["labels"] for r in rows])
             check("promtail: the timestamp stage set the entry time",
                   str(rows[1]["ts"]).startswith("1795319850"), rows[1]["ts"])
+
+
+def promtail_syslog(work):
+    """A syslog target: the syslog source, the body as the line, labels from meta labels."""
+    port = free_port()
+    with receiver("loki", work) as loki:
+        rc, err, pipeline = convert("promtail", work, "promtail.yaml", f"""
+positions:
+  filename: {work}/positions/positions.yaml
+clients:
+  - url: {loki.url()}/loki/api/v1/push
+scrape_configs:
+  - job_name: syslog
+    syslog:
+      listen_address: 127.0.0.1:{port}
+      labels:
+        job: syslog
+    relabel_configs:
+      - source_labels: [__syslog_message_hostname]
+        target_label: host
+      - source_labels: [__syslog_message_app_name]
+        target_label: app
+""")
+        check("promtail syslog: everything translated, exit 0", rc == 0, err)
+        sent = []
+
+        def send_then_rows():
+            if not sent:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                        s.sendall(b"<34>1 2026-11-22T03:57:28Z web-1 nginx 123 - - upstream timed out\n")
+                    sent.append(True)
+                except OSError:
+                    return None
+            return loki.rows()
+
+        rows = run(work, pipeline, send_then_rows) or []
+        check("promtail syslog: Loki got the message body with job, host and app labels",
+              [(r["line"], r["labels"]) for r in rows] ==
+              [("upstream timed out", {"job": "syslog", "host": "web-1", "app": "nginx"})], rows)
 
 
 def filebeat(work):
@@ -341,7 +383,7 @@ scrape_configs:
 
 
 def main():
-    scenarios = [("promtail", promtail), ("filebeat", filebeat),
+    scenarios = [("promtail", promtail), ("promtail_syslog", promtail_syslog), ("filebeat", filebeat),
                  ("fluent_bit_classic", lambda work: fluent_bit(work, fluent_bit_classic)),
                  ("fluent_bit_yaml", lambda work: fluent_bit(work, fluent_bit_yaml)),
                  ("exit_codes", exit_codes)]

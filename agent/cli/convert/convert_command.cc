@@ -43,6 +43,14 @@ bool isWellKnownParserKey(const std::string& name) {
   return false;
 }
 
+std::string syslogBodyAsMessage(PipelineBuilder& out, const std::string& source, const Where& from) {
+  YAML::Node t(YAML::NodeType::Map);
+  t["type"] = "parse_regex";
+  t["field"] = "syslog.message";
+  t["patterns"] = list({"(?s)^(?P<message>.*)$"});
+  return out.addTransform(source + "_body", from, t, {source});
+}
+
 std::string quoteRegex(const std::string& literal) {
   std::string out;
   for (char c : literal) {

@@ -31,6 +31,10 @@ bool convertYamlFile(const std::string& path, PipelineBuilder& out, std::string&
 // the tool's extracted value stays a field of that name.
 bool isWellKnownParserKey(const std::string& name);
 
+// After a syslog source: the message body (syslog.message) becomes the message, as the three tools
+// ship it, instead of the whole line. Returns the transform's id.
+std::string syslogBodyAsMessage(PipelineBuilder& out, const std::string& source, const Where& from);
+
 // RE2 text matching `literal` exactly.
 std::string quoteRegex(const std::string& literal);
 

@@ -271,7 +271,7 @@ class Filebeat {
       }
       src["address"] = ipListenAddress(setting(proto, "host").as<std::string>("localhost:9000"));
       src["mode"] = mode;
-      chain.heads = {out_.addSource(name, w, src)};
+      chain.heads = {syslogBodyAsMessage(out_, out_.addSource(name, w, src), w)};
       handled.insert(handled.end(), {"protocol", "protocol.udp", "protocol.tcp", "host", "format",
                                      "max_message_size"});
     } else {

@@ -284,6 +284,7 @@ class FluentBit {
         heads = parse({p}, "message", heads[0] + "_parse", p->where, heads);
       }
     } else {
+      heads = {syslogBodyAsMessage(out_, heads[0], in.where)};
       out_.note(in.where, "the syslog source parses RFC 3164 and RFC 5424 itself");
     }
     return heads;

@@ -323,7 +323,8 @@ class Promtail {
       }
     }
     const std::string id = out_.addSource(job, at(s, path), src);
-    labelRemap(job, at(s, path), id, s["labels"], {}, chain);
+    labelRemap(job, at(s, path), syslogBodyAsMessage(out_, id, at(s, path)), s["labels"], {},
+               chain);
   }
 
   void pushApi(const std::string& job, const YAML::Node& p, const std::string& path, Chain& chain) {
