@@ -4,7 +4,8 @@ client/output is the Loki or Elasticsearch receiver of tests/receivers and whose
 this test writes are converted, the converted file is run with `logship run` (beside a file that
 only sets the admin address, so tests running side by side do not collide), and the receiver must
 get the lines with the labels or fields the original configuration names; a Promtail syslog
-target is sent a message over TCP. Also: the exit codes and the not-translated list with
+target is sent a message over TCP and a loki_push_api target a push. Also: the exit codes and the
+not-translated list with
 file:line:column.
 
 usage: convert_test.py PATH/TO/logship
@@ -197,6 +198,52 @@ scrape_configs:
               [("upstream timed out", {"job": "syslog", "host": "web-1", "app": "nginx"})], rows)
 
 
+def promtail_push(work):
+    """A loki_push_api target: the http source takes a Loki push, its labels kept by name."""
+    port = free_port()
+    with receiver("loki", work) as loki:
+        rc, err, pipeline = convert("promtail", work, "promtail.yaml", f"""
+positions:
+  filename: {work}/positions/positions.yaml
+clients:
+  - url: {loki.url()}/loki/api/v1/push
+scrape_configs:
+  - job_name: push
+    loki_push_api:
+      server:
+        http_listen_address: 127.0.0.1
+        http_listen_port: {port}
+      labels:
+        pushserver: push1
+  - job_name: names
+    static_configs:
+      - labels:
+          job: names
+          __path__: {work}/none/*.log
+""")
+        check("promtail push: everything translated, exit 0", rc == 0, err)
+        push = json.dumps({"streams": [{"stream": {"job": "batch"},
+                                        "values": [["1795319850000000000", "job done"]]}]})
+        sent = []
+
+        def push_then_rows():
+            if not sent:
+                try:
+                    status, _ = http("POST", f"http://127.0.0.1:{port}/loki/api/v1/push",
+                                     push.encode(), timeout=5)
+                except OSError:
+                    return None
+                if status // 100 != 2:
+                    return None
+                sent.append(True)
+            return loki.rows()
+
+        rows = run(work, pipeline, push_then_rows) or []
+        check("promtail push: Loki got the pushed line, its job label and the target's labels",
+              [(r["line"], r["labels"]) for r in rows] ==
+              [("job done", {"job": "batch", "pushserver": "push1"})], rows)
+
+
 def filebeat(work):
     write_log(work)
     with receiver("elasticsearch", work) as es:
@@ -383,7 +430,8 @@ scrape_configs:
 
 
 def main():
-    scenarios = [("promtail", promtail), ("promtail_syslog", promtail_syslog), ("filebeat", filebeat),
+    scenarios = [("promtail", promtail), ("promtail_syslog", promtail_syslog),
+                 ("promtail_push", promtail_push), ("filebeat", filebeat),
                  ("fluent_bit_classic", lambda work: fluent_bit(work, fluent_bit_classic)),
                  ("fluent_bit_yaml", lambda work: fluent_bit(work, fluent_bit_yaml)),
                  ("exit_codes", exit_codes)]
