@@ -5,8 +5,7 @@ this test writes are converted, the converted file is run with `logship run` (be
 only sets the admin address, so tests running side by side do not collide), and the receiver must
 get the lines with the labels or fields the original configuration names; a Promtail syslog
 target is sent a message over TCP and a loki_push_api target a push. Also: the exit codes and the
-not-translated list with
-file:line:column.
+not-translated list with file:line:column.
 
 usage: convert_test.py PATH/TO/logship
 Prints one line per check and "N passed, N failed". Needs python3-protobuf and python3-snappy.
