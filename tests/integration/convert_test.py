@@ -74,6 +74,23 @@ def receiver(kind, work):
         r.stop()
 
 
+def sent_then_rows(send, receiver):
+    """For run(): tries send() until it succeeds (the source may not listen yet), then returns the
+    receiver's rows."""
+    sent = []
+
+    def poll():
+        if not sent:
+            try:
+                if not send():
+                    return None
+            except OSError:
+                return None
+            sent.append(True)
+        return receiver.rows()
+    return poll
+
+
 def write_log(work):
     logs = os.path.join(work, "logs")
     os.makedirs(logs, exist_ok=True)
@@ -134,7 +151,8 @@ scrape_configs:
           severity:
 """)
         check("promtail: everything translated, exit 0", rc == 0, err)
-        check("promtail: the server section is noted with its line", "promtail.yaml:2:1: note: server" in err, err)
+        check("promtail: the server section is noted with its line",
+              "promtail.yaml:2:1: note: server" in err, err)
         with open(os.path.join(work, "logs", "app.json"), "w") as f:
             f.write(JSON_LINE + "\n")
         rows = run(work, pipeline, lambda: len(loki.rows()) >= 3 and loki.rows())
@@ -157,17 +175,40 @@ scrape_configs:
                   str(rows[1]["ts"]).startswith("1795319850"), rows[1]["ts"])
 
 
-def promtail_syslog(work):
-    """A syslog target: the syslog source, the body as the line, labels from meta labels."""
+def promtail_target(work, name, scrape_config, send, expected):
+    """A network target of Promtail (`scrape_config`, formatted with port and work) converted and
+    run; send(port) gives it an entry, and Loki must get [(line, labels)] == expected."""
     port = free_port()
     with receiver("loki", work) as loki:
-        rc, err, pipeline = convert("promtail", work, "promtail.yaml", f"""
-positions:
+        rc, err, pipeline = convert("promtail", work, "promtail.yaml", f"""positions:
   filename: {work}/positions/positions.yaml
 clients:
   - url: {loki.url()}/loki/api/v1/push
 scrape_configs:
-  - job_name: syslog
+""" + scrape_config.format(port=port, work=work))
+        check(f"promtail {name}: everything translated, exit 0", rc == 0, err)
+        rows = run(work, pipeline, sent_then_rows(lambda: send(port), loki)) or []
+        check(f"promtail {name}: Loki got the line with the labels named",
+              [(r["line"], r["labels"]) for r in rows] == expected, rows)
+
+
+def send_syslog(port):
+    with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+        s.sendall(b"<34>1 2026-11-22T03:57:28Z web-1 nginx 123 - - upstream timed out\n")
+    return True
+
+
+def send_loki_push(port):
+    push = {"streams": [{"stream": {"job": "batch"},
+                         "values": [["1795319850000000000", "job done"]]}]}
+    status, _ = http("POST", f"http://127.0.0.1:{port}/loki/api/v1/push",
+                     json.dumps(push).encode(), timeout=5)
+    return status // 100 == 2
+
+
+def promtail_syslog(work):
+    """A syslog target: the syslog source, the body as the line, labels from meta labels."""
+    promtail_target(work, "syslog", """  - job_name: syslog
     syslog:
       listen_address: 127.0.0.1:{port}
       labels:
@@ -177,37 +218,13 @@ scrape_configs:
         target_label: host
       - source_labels: [__syslog_message_app_name]
         target_label: app
-""")
-        check("promtail syslog: everything translated, exit 0", rc == 0, err)
-        sent = []
-
-        def send_then_rows():
-            if not sent:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                        s.sendall(b"<34>1 2026-11-22T03:57:28Z web-1 nginx 123 - - upstream timed out\n")
-                    sent.append(True)
-                except OSError:
-                    return None
-            return loki.rows()
-
-        rows = run(work, pipeline, send_then_rows) or []
-        check("promtail syslog: Loki got the message body with job, host and app labels",
-              [(r["line"], r["labels"]) for r in rows] ==
-              [("upstream timed out", {"job": "syslog", "host": "web-1", "app": "nginx"})], rows)
+""", send_syslog, [("upstream timed out", {"job": "syslog", "host": "web-1", "app": "nginx"})])
 
 
 def promtail_push(work):
-    """A loki_push_api target: the http source takes a Loki push, its labels kept by name."""
-    port = free_port()
-    with receiver("loki", work) as loki:
-        rc, err, pipeline = convert("promtail", work, "promtail.yaml", f"""
-positions:
-  filename: {work}/positions/positions.yaml
-clients:
-  - url: {loki.url()}/loki/api/v1/push
-scrape_configs:
-  - job_name: push
+    """A loki_push_api target: the http source takes a Loki push, its labels kept by the names this
+    file sets (job, from the second scrape config)."""
+    promtail_target(work, "push", """  - job_name: push
     loki_push_api:
       server:
         http_listen_address: 127.0.0.1
@@ -219,28 +236,7 @@ scrape_configs:
       - labels:
           job: names
           __path__: {work}/none/*.log
-""")
-        check("promtail push: everything translated, exit 0", rc == 0, err)
-        push = json.dumps({"streams": [{"stream": {"job": "batch"},
-                                        "values": [["1795319850000000000", "job done"]]}]})
-        sent = []
-
-        def push_then_rows():
-            if not sent:
-                try:
-                    status, _ = http("POST", f"http://127.0.0.1:{port}/loki/api/v1/push",
-                                     push.encode(), timeout=5)
-                except OSError:
-                    return None
-                if status // 100 != 2:
-                    return None
-                sent.append(True)
-            return loki.rows()
-
-        rows = run(work, pipeline, push_then_rows) or []
-        check("promtail push: Loki got the pushed line, its job label and the target's labels",
-              [(r["line"], r["labels"]) for r in rows] ==
-              [("job done", {"job": "batch", "pushserver": "push1"})], rows)
+""", send_loki_push, [("job done", {"job": "batch", "pushserver": "push1"})])
 
 
 def filebeat(work):
@@ -278,7 +274,8 @@ output.elasticsearch:
         docs = sorted([r["doc"] for r in rows or []], key=lambda d: d["message"])
         check("filebeat: Elasticsearch got the lines drop_event kept",
               [d["message"] for d in docs] == [LINES[0], LINES[2]], docs)
-        check("filebeat: into the index named", all(r["index"] == "filebeat-test" for r in rows or []),
+        check("filebeat: into the index named",
+              all(r["index"] == "filebeat-test" for r in rows or []),
               [r["index"] for r in rows or []])
         if docs:
             d = docs[0]
@@ -391,14 +388,17 @@ def exit_codes(work):
     bad = os.path.join(work, "bad.yaml")
     with open(bad, "w") as f:
         f.write("scrape_configs: [\n")
-    proc = subprocess.run([BIN, "convert", "--from", "promtail", bad], capture_output=True, text=True)
+    proc = subprocess.run([BIN, "convert", "--from", "promtail", bad], capture_output=True,
+                          text=True)
     check("a file that does not parse: exit 2 with file:line:column",
           proc.returncode == 2 and proc.stderr.startswith(bad + ":2:"), proc.stderr)
     proc = subprocess.run([BIN, "convert", "--from", "filebeat", os.path.join(work, "none.yml")],
                           capture_output=True, text=True)
-    check("a file that cannot be read: exit 2", proc.returncode == 2 and "cannot read" in proc.stderr,
+    check("a file that cannot be read: exit 2",
+          proc.returncode == 2 and "cannot read" in proc.stderr,
           proc.stderr)
-    proc = subprocess.run([BIN, "convert", "--from", "syslog-ng", bad], capture_output=True, text=True)
+    proc = subprocess.run([BIN, "convert", "--from", "syslog-ng", bad], capture_output=True,
+                          text=True)
     check("an unknown tool: exit 2 with the usage", proc.returncode == 2 and "usage" in proc.stderr,
           proc.stderr)
     part = os.path.join(work, "partial.yaml")
@@ -421,8 +421,10 @@ scrape_configs:
                           capture_output=True, text=True)
     check("something not translated: exit 1", proc.returncode == 1, proc.stderr)
     check("each not translated part listed with file:line:column",
-          f"{part}:8:9: not translated: scrape_configs[0].pipeline_stages[0].replace" in proc.stderr and
-          f"{part}:11:9: not translated: scrape_configs[0].pipeline_stages[1].tenant" in proc.stderr,
+          f"{part}:8:9: not translated: scrape_configs[0].pipeline_stages[0].replace"
+          in proc.stderr and
+          f"{part}:11:9: not translated: scrape_configs[0].pipeline_stages[1].tenant"
+          in proc.stderr,
           proc.stderr)
     valid = subprocess.run([BIN, "validate", "-c", out], capture_output=True, text=True)
     check("what was translated still validates", valid.returncode == 0, valid.stderr)

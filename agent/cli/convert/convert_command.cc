@@ -35,15 +35,16 @@ bool loadYaml(const std::string& path, YAML::Node& root, std::string& error) {
 }
 
 bool isWellKnownParserKey(const std::string& name) {
-  for (const char* key : {"@timestamp", "time", "timestamp", "ts", "level", "lvl", "severity",
-                          "log.level", "msg", "message", "trace_id", "traceId", "trace.id",
-                          "span_id", "spanId", "span.id"}) {
+  for (const char* key :
+       {"@timestamp", "time", "timestamp", "ts", "level", "lvl", "severity", "log.level", "msg",
+        "message", "trace_id", "traceId", "trace.id", "span_id", "spanId", "span.id"}) {
     if (name == key) return true;
   }
   return false;
 }
 
-std::string syslogBodyAsMessage(PipelineBuilder& out, const std::string& source, const Where& from) {
+std::string syslogBodyAsMessage(PipelineBuilder& out, const std::string& source,
+                                const Where& from) {
   YAML::Node t(YAML::NodeType::Map);
   t["type"] = "parse_regex";
   t["field"] = "syslog.message";
@@ -97,8 +98,7 @@ int convertCommand(const CommonOptions& opts) {
               << ": a setting is not of the shape " << from << " takes (" << e.msg << ")\n";
     return 2;
   }
-  const std::string text =
-      pipeline.render(std::filesystem::path(input).filename().string());
+  const std::string text = pipeline.render(std::filesystem::path(input).filename().string());
   if (output.empty()) {
     std::cout << text;
   } else {

@@ -72,8 +72,8 @@ std::string beatsTemplate(const std::string& text) {
     std::string inner = text.substr(i + 2, close - i - 2);
     if (inner.starts_with("+")) {
       std::string date = inner.substr(1);
-      for (auto [joda, directive] : {std::pair{"yyyy", "%Y"}, {"MM", "%m"}, {"dd", "%d"},
-                                     {"HH", "%H"}}) {
+      for (auto [joda, directive] :
+           {std::pair{"yyyy", "%Y"}, {"MM", "%m"}, {"dd", "%d"}, {"HH", "%H"}}) {
         for (size_t at = date.find(joda); at != std::string::npos; at = date.find(joda)) {
           date.replace(at, std::string(joda).size(), directive);
         }
@@ -129,8 +129,9 @@ class Filebeat {
         out_.note(w, "logship names the host host.name from the system (LOGSHIP_HOST_NAME)");
       } else if (key.starts_with("setup.") || key == "setup" || key.starts_with("logging") ||
                  key.starts_with("monitoring") || key.starts_with("http")) {
-        out_.note(w, "no pipeline setting: logship logs to stderr and serves its metrics on the "
-                     "admin address");
+        out_.note(w,
+                  "no pipeline setting: logship logs to stderr and serves its metrics on the "
+                  "admin address");
       } else {
         out_.notTranslated(w, "no logship equivalent");
       }
@@ -176,8 +177,8 @@ class Filebeat {
       return;
     }
     Chain chain;
-    std::vector<std::string> handled = {"type", "id", "enabled", "paths", "processors", "fields",
-                                        "fields_under_root", "tags"};
+    std::vector<std::string> handled = {"type",       "id",     "enabled",           "paths",
+                                        "processors", "fields", "fields_under_root", "tags"};
     if (type == "filestream" || type == "log" || type == "container") {
       YAML::Node src = component("file");
       src["include"] = list(strings(in["paths"]));
@@ -211,9 +212,10 @@ class Filebeat {
       if (multiline) multilineOf(multiline, path + ".multiline", src);
       if (setting(in, "tail_files").as<bool>(false)) src["start_at"] = "end";
       chain.heads = {out_.addSource(name, w, src)};
-      handled.insert(handled.end(), {"exclude_files", "multiline", "format", "stream",
-                                     "exclude_lines", "include_lines", "parsers", "json",
-                                     "tail_files", "prospector", "close_inactive", "scan_frequency"});
+      handled.insert(
+          handled.end(),
+          {"exclude_files", "multiline", "format", "stream", "exclude_lines", "include_lines",
+           "parsers", "json", "tail_files", "prospector", "close_inactive", "scan_frequency"});
       if (type == "container" && in["stream"].as<std::string>("all") != "all") {
         YAML::Node f = component("filter");
         f["when"]["field"] = "stream";
@@ -253,7 +255,8 @@ class Filebeat {
       }
       if (!units.empty()) src["units"] = list(units);
       if (in["paths"]) src["directory"] = strings(in["paths"])[0];
-      if (in["seek"]) src["start_at"] = in["seek"].as<std::string>() == "head" ? "beginning" : "end";
+      if (in["seek"])
+        src["start_at"] = in["seek"].as<std::string>() == "head" ? "beginning" : "end";
       chain.heads = {out_.addSource(name, w, src)};
       handled.insert(handled.end(), {"include_matches", "seek"});
     } else if (type == "syslog" || type == "tcp" || type == "udp") {
@@ -325,8 +328,9 @@ class Filebeat {
     if (j.IsMap()) {
       const std::string target = j["target"].as<std::string>("");
       if (!target.empty() || !j["keys_under_root"].as<bool>(under_root_by_default)) {
-        out_.notTranslated(at(first, path), "parse_json writes the members as top-level fields, "
-                                            "not under a target");
+        out_.notTranslated(at(first, path),
+                           "parse_json writes the members as top-level fields, "
+                           "not under a target");
       }
       const std::string key = j["message_key"].as<std::string>("message");
       if (key != "message" && key != "msg") {
@@ -334,8 +338,9 @@ class Filebeat {
                   "parse_json takes msg or message as the message");
       }
     }
-    out_.note(at(first, path), "members msg or message become the message, level the log.level "
-                               "(normalised), time, ts or timestamp the time");
+    out_.note(at(first, path),
+              "members msg or message become the message, level the log.level "
+              "(normalised), time, ts or timestamp the time");
     YAML::Node t = component("parse_json");
     add(name + "_json", at(first, path), t, chain);
   }
@@ -371,7 +376,8 @@ class Filebeat {
     }
     if (in["tags"]) {
       std::string joined;
-      for (const std::string& tag : strings(in["tags"])) joined += (joined.empty() ? "" : ",") + tag;
+      for (const std::string& tag : strings(in["tags"]))
+        joined += (joined.empty() ? "" : ",") + tag;
       t["set"]["tags"] = joined;
       out_.note(at(in["tags"], path + ".tags"), "tags is one comma-separated text field");
     }
@@ -411,8 +417,9 @@ class Filebeat {
   void module(const YAML::Node& m, const std::string& path) {
     const std::string name = m["module"].as<std::string>("");
     if (name != "system") {
-      out_.notTranslated(at(m, path), "module " + name + ": only the system module (auth, syslog) "
-                                      "has logship parsers");
+      out_.notTranslated(at(m, path), "module " + name +
+                                          ": only the system module (auth, syslog) "
+                                          "has logship parsers");
       return;
     }
     struct Fileset {
@@ -420,8 +427,9 @@ class Filebeat {
       std::vector<std::string> paths;
       const char* parser;
     };
-    for (const Fileset& fs : {Fileset{"syslog", {"/var/log/messages*", "/var/log/syslog*"}, "parse_syslog"},
-                              Fileset{"auth", {"/var/log/auth.log*", "/var/log/secure*"}, "parse_auth"}}) {
+    for (const Fileset& fs :
+         {Fileset{"syslog", {"/var/log/messages*", "/var/log/syslog*"}, "parse_syslog"},
+          Fileset{"auth", {"/var/log/auth.log*", "/var/log/secure*"}, "parse_auth"}}) {
       const YAML::Node set = m[fs.name];
       if (!set || !setting(set, "enabled").as<bool>(true)) continue;
       const std::string p = path + "." + fs.name;
@@ -431,7 +439,8 @@ class Filebeat {
       src["exclude"] = list({"*.gz"});
       Chain chain{{out_.addSource(std::string("system_") + fs.name, at(set, p), src)}};
       add(std::string("system_") + fs.name + "_parse", at(set, p), component(fs.parser), chain);
-      out_.note(at(set, p), std::string("the fileset's ingest pipeline is replaced by ") + fs.parser +
+      out_.note(at(set, p), std::string("the fileset's ingest pipeline is replaced by ") +
+                                fs.parser +
                                 ", which writes ECS fields of its own (event.action, user.name, "
                                 "source.ip, ...)");
       heads_.insert(heads_.end(), chain.heads.begin(), chain.heads.end());
@@ -596,8 +605,9 @@ class Filebeat {
       if (key.empty() || key[0] == '?') {
         pattern += last ? ".*" : ".*?";
       } else if (key.find_first_of("+&*/-> ") != std::string::npos || key[0] == '+') {
-        out_.notTranslated(w, "dissect modifiers (%{+key}, %{&key}, %{*key}, ->) have no "
-                              "parse_regex equivalent");
+        out_.notTranslated(w,
+                           "dissect modifiers (%{+key}, %{&key}, %{*key}, ->) have no "
+                           "parse_regex equivalent");
         return;
       } else {
         std::string group = prefix.empty() ? key : prefix + "." + key;
@@ -636,17 +646,19 @@ class Filebeat {
       }
       if (o["path"]) host += o["path"].as<std::string>();
       t["endpoint"] = host;
-      if (hosts.size() > 1) out_.notTranslated(at(o["hosts"], key + ".hosts"),
-                                               "the elasticsearch output takes one endpoint");
+      if (hosts.size() > 1)
+        out_.notTranslated(at(o["hosts"], key + ".hosts"),
+                           "the elasticsearch output takes one endpoint");
       if (o["index"]) {
         t["index"] = beatsTemplate(o["index"].as<std::string>());
       } else {
-        out_.note(w, "Filebeat's default data stream filebeat-<version> becomes logship's "
-                     "default index logship-{tier}-%Y.%m.%d");
+        out_.note(w,
+                  "Filebeat's default data stream filebeat-<version> becomes logship's "
+                  "default index logship-{tier}-%Y.%m.%d");
       }
       if (o["username"]) {
-        t["headers"]["Authorization"] = basicAuthorization(o["username"].as<std::string>(),
-                                                           o["password"].as<std::string>(""));
+        t["headers"]["Authorization"] =
+            basicAuthorization(o["username"].as<std::string>(), o["password"].as<std::string>(""));
         out_.note(at(o["username"], key + ".username"), kInlineSecretNote);
       }
       if (o["api_key"]) {
@@ -670,7 +682,8 @@ class Filebeat {
       if (o["key"]) t["key"] = beatsTemplate(o["key"].as<std::string>());
       if (o["compression"]) t["compression"] = o["compression"].as<std::string>();
       if (YAML::Node ssl = section(o, "ssl"); ssl) {
-        out_.notTranslated(at(ssl, key + ".ssl"), "give librdkafka's ssl.* properties in librdkafka");
+        out_.notTranslated(at(ssl, key + ".ssl"),
+                           "give librdkafka's ssl.* properties in librdkafka");
       }
       handled.insert(handled.end(), {"hosts", "topic", "key", "compression", "ssl"});
     } else if (kind == "file") {

@@ -30,7 +30,8 @@ std::vector<std::string> splitList(const std::string& text, char separator) {
   size_t start = 0;
   while (start <= text.size()) {
     size_t end = text.find(separator, start);
-    std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::string item =
+        text.substr(start, end == std::string::npos ? std::string::npos : end - start);
     size_t a = item.find_first_not_of(" \t"), b = item.find_last_not_of(" \t");
     if (a != std::string::npos) out.push_back(item.substr(a, b - a + 1));
     if (end == std::string::npos) break;
@@ -42,8 +43,12 @@ std::vector<std::string> splitList(const std::string& text, char separator) {
 // A record key (or record accessor $a['b']) as the logship field holding it.
 std::string fieldName(const std::string& key) {
   static const std::map<std::string, std::string> kKnown = {
-      {"log", "message"},           {"MESSAGE", "message"},          {"_SYSTEMD_UNIT", "systemd.unit"},
-      {"SYSLOG_IDENTIFIER", "process.name"}, {"_PID", "process.pid"}, {"_HOSTNAME", "host.name"},
+      {"log", "message"},
+      {"MESSAGE", "message"},
+      {"_SYSTEMD_UNIT", "systemd.unit"},
+      {"SYSLOG_IDENTIFIER", "process.name"},
+      {"_PID", "process.pid"},
+      {"_HOSTNAME", "host.name"},
   };
   std::string name = key;
   if (name.starts_with("$")) {
@@ -226,8 +231,9 @@ class FluentBit {
       for (const char* key : {"DB", "Mem_Buf_Limit", "Skip_Long_Lines", "Buffer_Max_Size",
                               "Buffer_Chunk_Size", "DB.sync", "Rotate_Wait"}) {
         if (const FluentBitEntry* e = in.find(key)) {
-          out_.note(e->where, "logship keeps positions under data_dir and bounds lines with "
-                              "max_line_bytes");
+          out_.note(e->where,
+                    "logship keeps positions under data_dir and bounds lines with "
+                    "max_line_bytes");
         }
       }
       handled.insert(handled.end(), {"path", "exclude_path", "read_from_head", "refresh_interval",
@@ -247,10 +253,11 @@ class FluentBit {
       if (!units.empty()) src["units"] = list(units);
       if (in.find("Path")) src["directory"] = in.get("Path");
       src["start_at"] = on(in.get("Read_From_Tail", "off")) ? "end" : "beginning";
-      handled.insert(handled.end(), {"systemd_filter", "path", "read_from_tail", "db",
-                                     "strip_underscores"});
+      handled.insert(handled.end(),
+                     {"systemd_filter", "path", "read_from_tail", "db", "strip_underscores"});
       if (const FluentBitEntry* e = in.find("Strip_Underscores")) {
-        out_.note(e->where, "logship names journal fields itself (process.name, systemd.unit, ...)");
+        out_.note(e->where,
+                  "logship names journal fields itself (process.name, systemd.unit, ...)");
       }
     } else if (name == "syslog") {
       src["type"] = "syslog";
@@ -259,7 +266,8 @@ class FluentBit {
         src["address"] = in.get("Path");
         src["mode"] = "unix";
       } else {
-        src["address"] = ipListenAddress(in.get("Listen", "0.0.0.0") + ":" + in.get("Port", "5140"));
+        src["address"] =
+            ipListenAddress(in.get("Listen", "0.0.0.0") + ":" + in.get("Port", "5140"));
         src["mode"] = mode;
       }
       handled.insert(handled.end(), {"mode", "listen", "port", "path"});
@@ -294,8 +302,8 @@ class FluentBit {
 
   // A parse transform for the parsers named (tried in order) on `field`.
   std::vector<std::string> parse(const std::vector<const FluentBitEntry*>& names,
-                                 const std::string& field, const std::string& base,
-                                 const Where& at, std::vector<std::string> heads) {
+                                 const std::string& field, const std::string& base, const Where& at,
+                                 std::vector<std::string> heads) {
     YAML::Node t(YAML::NodeType::Map);
     YAML::Node restore(YAML::NodeType::Map);
     std::string format;
@@ -305,10 +313,10 @@ class FluentBit {
       if (found == parsers_.end()) {
         // Parsers of Fluent Bit's own parsers.conf that logship has built in.
         const std::string n = name->value;
-        f = n == "json" || n == "docker" ? "json"
+        f = n == "json" || n == "docker"  ? "json"
             : n.starts_with("syslog-rfc") ? "syslog"
-            : n == "logfmt"                ? "logfmt"
-                                           : "";
+            : n == "logfmt"               ? "logfmt"
+                                          : "";
         if (f.empty()) {
           out_.notTranslated(name->where, "no [PARSER] named " + n);
           continue;
@@ -317,8 +325,9 @@ class FluentBit {
         f = lower(found->second->get("Format"));
       }
       if (!format.empty() && (format != "regex" || f != "regex")) {
-        out_.notTranslated(name->where, "parsers of different formats on one key; only the first "
-                                        "is used");
+        out_.notTranslated(name->where,
+                           "parsers of different formats on one key; only the first "
+                           "is used");
         continue;
       }
       format = f;
@@ -421,9 +430,7 @@ class FluentBit {
                                   bool again) {
     const std::string name = lower(f.get("Name"));
     const std::string base = name;
-    auto add = [&](const YAML::Node& t) {
-      heads = {out_.addTransform(base, f.where, t, heads)};
-    };
+    auto add = [&](const YAML::Node& t) { heads = {out_.addTransform(base, f.where, t, heads)}; };
     auto problem = [&](const Where& w, const std::string& why) {
       if (!again) out_.notTranslated(w, why);  // once per filter, however many chains it is in
     };
@@ -451,8 +458,8 @@ class FluentBit {
           std::string unsupported;
           YAML::Node c(YAML::NodeType::Map);
           c["field"] = field(e->value.substr(0, space));
-          c["matches"] = toRe2(space == std::string::npos ? "" : e->value.substr(space + 1),
-                               unsupported);
+          c["matches"] =
+              toRe2(space == std::string::npos ? "" : e->value.substr(space + 1), unsupported);
           if (!unsupported.empty()) {
             problem(e->where, "RE2 lacks " + unsupported);
             return heads;
@@ -510,8 +517,9 @@ class FluentBit {
     }
     if (name == "kubernetes") {
       if (!again) {
-        out_.note(f.where, "with format: cri logship takes namespace, pod and container from "
-                           "/var/log/pods paths; labels and annotations are not known");
+        out_.note(f.where,
+                  "with format: cri logship takes namespace, pod and container from "
+                  "/var/log/pods paths; labels and annotations are not known");
       }
       return heads;
     }
@@ -531,8 +539,10 @@ class FluentBit {
     };
     auto tls = [&]() {
       YAML::Node tls(YAML::NodeType::Map);
-      for (auto [from, to] : {std::pair{"tls.ca_file", "ca_file"}, {"tls.crt_file", "cert_file"},
-                              {"tls.key_file", "key_file"}, {"tls.vhost", "server_name"}}) {
+      for (auto [from, to] : {std::pair{"tls.ca_file", "ca_file"},
+                              {"tls.crt_file", "cert_file"},
+                              {"tls.key_file", "key_file"},
+                              {"tls.vhost", "server_name"}}) {
         if (o.find(from)) tls[to] = o.get(from);
       }
       if (o.find("tls.verify") && !on(o.get("tls.verify"))) tls["verify"] = false;
@@ -593,16 +603,16 @@ class FluentBit {
       if (o.find("remove_keys")) {
         out_.notTranslated(o.find("remove_keys")->where, "the JSON line has every field");
       }
-      handled.insert(handled.end(), {"uri", "tenant_id", "labels", "label_keys", "line_format",
-                                     "drop_single_key", "http_user", "http_passwd",
-                                     "bearer_token", "remove_keys"});
+      handled.insert(handled.end(),
+                     {"uri", "tenant_id", "labels", "label_keys", "line_format", "drop_single_key",
+                      "http_user", "http_passwd", "bearer_token", "remove_keys"});
     } else if (name == "es") {
       t["type"] = "elasticsearch";
       t["endpoint"] = endpoint("9200") + o.get("Path", "");
       tls();
       if (on(o.get("Logstash_Format", "off"))) {
-        t["index"] = o.get("Logstash_Prefix", "logstash") + "-" +
-                     o.get("Logstash_DateFormat", "%Y.%m.%d");
+        t["index"] =
+            o.get("Logstash_Prefix", "logstash") + "-" + o.get("Logstash_DateFormat", "%Y.%m.%d");
       } else {
         t["index"] = o.get("Index", "fluent-bit");
       }
@@ -613,10 +623,10 @@ class FluentBit {
           out_.note(e->where, "not needed: logship sends _bulk without types, with ids of its own");
         }
       }
-      handled.insert(handled.end(), {"path", "logstash_format", "logstash_prefix",
-                                     "logstash_dateformat", "index", "http_user", "http_passwd",
-                                     "suppress_type_name", "type", "replace_dots", "generate_id",
-                                     "trace_error", "buffer_size"});
+      handled.insert(handled.end(),
+                     {"path", "logstash_format", "logstash_prefix", "logstash_dateformat", "index",
+                      "http_user", "http_passwd", "suppress_type_name", "type", "replace_dots",
+                      "generate_id", "trace_error", "buffer_size"});
     } else if (name == "kafka") {
       t["type"] = "kafka";
       t["brokers"] = o.get("Brokers");

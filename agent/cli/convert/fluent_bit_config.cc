@@ -67,7 +67,8 @@ bool readClassic(const std::string& path, std::vector<FluentBitSection>& section
     std::string value = space == std::string::npos ? "" : trim(text.substr(space));
     for (auto& [name, v] : variables) {
       const std::string ref = "${" + name + "}";
-      for (size_t at = value.find(ref); at != std::string::npos; at = value.find(ref, at + v.size())) {
+      for (size_t at = value.find(ref); at != std::string::npos;
+           at = value.find(ref, at + v.size())) {
         value.replace(at, ref.size(), v);
       }
     }
@@ -185,12 +186,13 @@ bool readFluentBitYaml(const std::string& path, std::vector<FluentBitSection>& s
                     key + "[" + std::to_string(i) + "]", sections, out);
       }
     } else if (key == "pipeline") {
-      for (auto [part, kind] : {std::pair{"inputs", "INPUT"}, {"filters", "FILTER"},
-                                {"outputs", "OUTPUT"}}) {
+      for (auto [part, kind] :
+           {std::pair{"inputs", "INPUT"}, {"filters", "FILTER"}, {"outputs", "OUTPUT"}}) {
         const YAML::Node list = v[part];
         for (size_t i = 0; i < count(list); ++i) {
-          yamlSection(path, kind, list[i], std::string("pipeline.") + part + "[" +
-                      std::to_string(i) + "]", sections, out);
+          yamlSection(path, kind, list[i],
+                      std::string("pipeline.") + part + "[" + std::to_string(i) + "]", sections,
+                      out);
         }
       }
     } else if (key == "includes") {

@@ -76,8 +76,7 @@ std::string PipelineBuilder::addTransform(const std::string& base, const Where& 
 }
 
 std::string PipelineBuilder::addOutput(const std::string& base, const Where& from,
-                                       YAML::Node options,
-                                       const std::vector<std::string>& inputs) {
+                                       YAML::Node options, const std::vector<std::string>& inputs) {
   return addReader(outputs_, base, from, options, inputs);
 }
 

@@ -15,7 +15,8 @@ struct Where {
   std::string file;  // as shown: the path given on the command line or the include's
   int line = 0;      // from 1; 0 when the whole file is meant
   int column = 0;
-  std::string path;  // the setting's path in its tool's terms: "scrape_configs[0].pipeline_stages[2]"
+  std::string
+      path;  // the setting's path in its tool's terms: "scrape_configs[0].pipeline_stages[2]"
 
   std::string text() const;  // "file:line:column"
 };

@@ -117,7 +117,8 @@ class Promtail {
       } else if (key == "timeout") {
         o["request_timeout"] = v.as<std::string>();
       } else if (key == "headers") {
-        for (const auto& h : v) o["headers"][h.first.as<std::string>()] = h.second.as<std::string>();
+        for (const auto& h : v)
+          o["headers"][h.first.as<std::string>()] = h.second.as<std::string>();
       } else if (key == "backoff_config") {
         if (v["min_period"]) o["retry"]["initial_backoff"] = v["min_period"].as<std::string>();
         if (v["max_period"]) o["retry"]["max_backoff"] = v["max_period"].as<std::string>();
@@ -254,7 +255,8 @@ class Promtail {
     YAML::Node src(YAML::NodeType::Map);
     src["type"] = "file";
     src["include"] = list({labels["__path__"].as<std::string>()});
-    if (labels["__path_exclude__"]) src["exclude"] = list({labels["__path_exclude__"].as<std::string>()});
+    if (labels["__path_exclude__"])
+      src["exclude"] = list({labels["__path_exclude__"].as<std::string>()});
     const std::string id = out_.addSource(job, at(s, path), src);
     chain.source = id;
     labelRemap(job, at(s, path), id, labels, {{"log.file.path", "filename"}}, chain);
@@ -284,13 +286,16 @@ class Promtail {
           start = end == std::string::npos ? text.size() : end + 1;
         }
         if (!units.empty()) src["units"] = list(units);
-        if (!rest.empty()) out_.notTranslated(w, "journald matches other than _SYSTEMD_UNIT: " + rest);
+        if (!rest.empty())
+          out_.notTranslated(w, "journald matches other than _SYSTEMD_UNIT: " + rest);
       } else if (key == "max_age") {
-        out_.note(w, "without a saved cursor logship starts at the journal's end (start_at), not "
-                     "max_age back");
+        out_.note(w,
+                  "without a saved cursor logship starts at the journal's end (start_at), not "
+                  "max_age back");
       } else if (key == "json") {
-        out_.notTranslated(w, "logship keeps journal entries as events with fields (message, "
-                              "process.name, systemd.unit, ...), not as JSON lines");
+        out_.notTranslated(w,
+                           "logship keeps journal entries as events with fields (message, "
+                           "process.name, systemd.unit, ...), not as JSON lines");
       } else {
         out_.notTranslated(w, "no journald option does this");
       }
@@ -343,8 +348,9 @@ class Promtail {
       }
     }
     const std::string id = out_.addSource(job, at(p, path), src);
-    out_.note(at(p, path), "pushed labels arrive as fields labels.<name>; the loki outputs send "
-                           "those of the label names this file sets (add others to their labels)");
+    out_.note(at(p, path),
+              "pushed labels arrive as fields labels.<name>; the loki outputs send "
+              "those of the label names this file sets (add others to their labels)");
     labelRemap(job, at(p, path), id, p["labels"], {}, chain);
   }
 
@@ -414,9 +420,10 @@ class Promtail {
         continue;
       }
       if (field.empty()) {
-        out_.notTranslated(at(r, p), "logship has a field for labels and for the meta labels of "
-                                     "pod, journal and syslog targets it knows, not for these "
-                                     "source_labels");
+        out_.notTranslated(at(r, p),
+                           "logship has a field for labels and for the meta labels of "
+                           "pod, journal and syslog targets it knows, not for these "
+                           "source_labels");
         continue;
       }
       const std::string regex = r["regex"].as<std::string>("(.*)");
@@ -432,8 +439,9 @@ class Promtail {
         f["when"]["matches"] = "^(?:" + regex + ")$";
         filters.emplace_back(f, p);
       } else {
-        out_.notTranslated(at(r, p), "only replace of one label as it is, keep and drop are "
-                                     "translated");
+        out_.notTranslated(at(r, p),
+                           "only replace of one label as it is, keep and drop are "
+                           "translated");
       }
     }
     if (copies.size() > 0) {
@@ -497,23 +505,25 @@ class Promtail {
   // the value as written is captured from the text again by a parse_regex whose last pattern
   // matches any text, so an entry without the member is no parse error. A string value keeps its
   // JSON or logfmt escapes.
-  void memberAsWritten(const std::string& format, const std::string& member,
-                       const std::string& key, const std::string& field, const std::string& base,
-                       const Where& w, Chain& chain) {
+  void memberAsWritten(const std::string& format, const std::string& member, const std::string& key,
+                       const std::string& field, const std::string& base, const Where& w,
+                       Chain& chain) {
     const std::string group = "extracted__" + key;
     const std::string name = quoteRegex(member);
     YAML::Node t(YAML::NodeType::Map);
     t["type"] = "parse_regex";
     if (!field.empty()) t["field"] = field;
     const std::string capture = "(?P<" + group + ">";
-    const std::string quoted = R"re((?:[^"\\]|\\.)*)")re";  // the text of a quoted value and its end
+    const std::string quoted =
+        R"re((?:[^"\\]|\\.)*)")re";  // the text of a quoted value and its end
     if (format == "json") {
-      t["patterns"] = convert::list({"\"" + name + R"re("\s*:\s*")re" + capture + quoted,
-                                     "\"" + name + R"re("\s*:\s*)re" + capture + "[-+.0-9eE]+)",
-                                     "^"});
+      t["patterns"] =
+          convert::list({"\"" + name + R"re("\s*:\s*")re" + capture + quoted,
+                         "\"" + name + R"re("\s*:\s*)re" + capture + "[-+.0-9eE]+)", "^"});
     } else {
-      t["patterns"] = convert::list({R"re((?:^|\s))re" + name + "=\"" + capture + quoted,
-                                     R"re((?:^|\s))re" + name + "=" + capture + R"re(\S*))re", "^"});
+      t["patterns"] =
+          convert::list({R"re((?:^|\s))re" + name + "=\"" + capture + quoted,
+                         R"re((?:^|\s))re" + name + "=" + capture + R"re(\S*))re", "^"});
     }
     const std::string id = add(base + "_" + key, w, t, chain);
     chain.extracted[key] = "extracted." + key;
@@ -553,8 +563,9 @@ class Promtail {
         chain.extracted[g] = field;
         chain.captured_by[g] = {id, field.starts_with("extracted.") ? "extracted__" + g : g};
       }
-      out_.note(w, "lines the expression does not match are shipped with event.parse_error "
-                   "(Promtail ships them unchanged)");
+      out_.note(w,
+                "lines the expression does not match are shipped with event.parse_error "
+                "(Promtail ships them unchanged)");
     } else if (name == "json" || name == "logfmt") {
       YAML::Node t(YAML::NodeType::Map);
       t["type"] = name == "json" ? "parse_json" : "parse_logfmt";
@@ -578,8 +589,9 @@ class Promtail {
         }
       }
       if (name == "json") {
-        out_.note(w, "parse_json takes every member (nested ones as dotted names), not only the "
-                     "expressions");
+        out_.note(w,
+                  "parse_json takes every member (nested ones as dotted names), not only the "
+                  "expressions");
       }
     } else if (name == "labels") {
       YAML::Node t(YAML::NodeType::Map);
@@ -603,7 +615,8 @@ class Promtail {
     } else if (name == "labeldrop") {
       YAML::Node t(YAML::NodeType::Map);
       t["type"] = "remap";
-      for (size_t i = 0; i < s.size(); ++i) t["delete"].push_back(labelField(s[i].as<std::string>()));
+      for (size_t i = 0; i < s.size(); ++i)
+        t["delete"].push_back(labelField(s[i].as<std::string>()));
       add(base, w, t, chain);
     } else if (name == "timestamp") {
       timestamp(s, path, w, chain);
@@ -614,7 +627,8 @@ class Promtail {
       t["field"] = fieldOf(chain, s["source"].as<std::string>(""));
       t["patterns"] = convert::list({"(?s)^(?P<message>.*)$"});
       add(base, w, t, chain);
-      out_.note(w, "an entry without the source field is shipped as it was, with event.parse_error");
+      out_.note(w,
+                "an entry without the source field is shipped as it was, with event.parse_error");
       chain.lines_changed = true;
     } else if (name == "template") {
       templateStage(s, path, w, base, chain);
@@ -625,8 +639,9 @@ class Promtail {
     } else if (name == "multiline") {
       YAML::Node* src = chain.source.empty() ? nullptr : out_.options(chain.source);
       if (src == nullptr || chain.lines_changed) {
-        out_.notTranslated(w, "logship joins lines at the file source: multiline must come "
-                              "before stages that change lines, in a scrape config of files");
+        out_.notTranslated(w,
+                           "logship joins lines at the file source: multiline must come "
+                           "before stages that change lines, in a scrape config of files");
         return;
       }
       std::string unsupported;
@@ -643,8 +658,9 @@ class Promtail {
     } else if (name == "cri") {
       YAML::Node* src = chain.source.empty() ? nullptr : out_.options(chain.source);
       if (src == nullptr || chain.lines_changed) {
-        out_.notTranslated(w, "logship reads CRI lines at the file source: cri must be the first "
-                              "stage of a scrape config of files");
+        out_.notTranslated(w,
+                           "logship reads CRI lines at the file source: cri must be the first "
+                           "stage of a scrape config of files");
         return;
       }
       (*src)["format"] = "cri";  // a pod source has it already
@@ -682,7 +698,8 @@ class Promtail {
       if (!s["drop"].as<bool>(false)) {
         out_.note(w, "throttle drops entries over the rate; Promtail (drop: false) waits instead");
       }
-      if (s["burst"]) out_.note(at(s["burst"], path + ".burst"), "throttle has no burst: rate per 1s window");
+      if (s["burst"])
+        out_.note(at(s["burst"], path + ".burst"), "throttle has no burst: rate per 1s window");
     } else if (name == "sampling") {
       double rate = s["rate"].as<double>(1.0);
       YAML::Node t(YAML::NodeType::Map);
@@ -736,8 +753,9 @@ class Promtail {
       out_.note(w, "the parser already takes the time from the member " + field);
       return;
     }
-    out_.notTranslated(w, "logship sets the time from a parse_regex group named timestamp, or "
-                          "time/ts/timestamp members of JSON and logfmt in RFC 3339 or epoch form");
+    out_.notTranslated(w,
+                       "logship sets the time from a parse_regex group named timestamp, or "
+                       "time/ts/timestamp members of JSON and logfmt in RFC 3339 or epoch form");
   }
 
   // Go templates of literal text and {{ .Name }} references, ToLower/ToUpper of .Value.
@@ -767,7 +785,8 @@ class Promtail {
       value += tpl.substr(i, open == std::string::npos ? std::string::npos : open - i);
       if (open == std::string::npos) break;
       size_t close = tpl.find("}}", open);
-      std::string ref = close == std::string::npos ? "" : trimmed(tpl.substr(open + 2, close - open - 2));
+      std::string ref =
+          close == std::string::npos ? "" : trimmed(tpl.substr(open + 2, close - open - 2));
       if (ref.size() < 2 || ref[0] != '.' || ref.find_first_of(" |()\"") != std::string::npos) {
         out_.notTranslated(w, "template functions and pipelines beyond {{ .Name }} and ToLower");
         return;
@@ -890,7 +909,8 @@ class Promtail {
   void drop(const YAML::Node& s, const std::string& path, const Where& w, const std::string& base,
             Chain& chain) {
     std::vector<YAML::Node> all;
-    const std::string field = s["source"] ? fieldOf(chain, s["source"].as<std::string>()) : "message";
+    const std::string field =
+        s["source"] ? fieldOf(chain, s["source"].as<std::string>()) : "message";
     if (s["expression"]) {
       std::string unsupported;
       std::string re = toRe2(s["expression"].as<std::string>(), unsupported);

@@ -27,11 +27,11 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 13> kNamedLa
 
 // Go layout elements, longest first where one is the start of another.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 29> kGoElements = {{
-    {"January", "%B"}, {"Jan", "%b"},    {"Monday", "%A"}, {"Mon", "%a"},     {"MST", "%Z"},
-    {"2006", "%Y"},    {"Z07:00", "%z"}, {"Z0700", "%z"},  {"Z07", "%z"},     {"-07:00", "%z"},
-    {"-0700", "%z"},   {"-07", "%z"},    {"002", "%j"},    {"__2", "%j"},     {"_2", "%e"},
-    {"01", "%m"},      {"02", "%d"},     {"04", "%M"},     {"05", "%S"},      {"06", "%y"},
-    {"15", "%H"},      {"1", "%m"},      {"2", "%d"},      {"4", "%M"},       {"5", "%S"},
+    {"January", "%B"}, {"Jan", "%b"},    {"Monday", "%A"}, {"Mon", "%a"}, {"MST", "%Z"},
+    {"2006", "%Y"},    {"Z07:00", "%z"}, {"Z0700", "%z"},  {"Z07", "%z"}, {"-07:00", "%z"},
+    {"-0700", "%z"},   {"-07", "%z"},    {"002", "%j"},    {"__2", "%j"}, {"_2", "%e"},
+    {"01", "%m"},      {"02", "%d"},     {"04", "%M"},     {"05", "%S"},  {"06", "%y"},
+    {"15", "%H"},      {"1", "%m"},      {"2", "%d"},      {"4", "%M"},   {"5", "%S"},
     {"03", ""},        {"3", ""},        {"PM", ""},       {"pm", ""},
 }};
 
@@ -62,8 +62,8 @@ std::optional<std::string> goLayoutToStrftime(const std::string& layout, std::st
   std::string out;
   for (size_t i = 0; i < go.size();) {
     // A fraction of a second: '.' or ',' and a run of 0s or 9s right after the seconds.
-    if ((go[i] == '.' || go[i] == ',') && i + 1 < go.size() && (go[i + 1] == '0' || go[i + 1] == '9') &&
-        out.ends_with("%S")) {
+    if ((go[i] == '.' || go[i] == ',') && i + 1 < go.size() &&
+        (go[i + 1] == '0' || go[i + 1] == '9') && out.ends_with("%S")) {
       out += go[i];
       out += "%f";
       i += 1;
