@@ -2,6 +2,7 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <re2/re2.h>
 
 #include "agent/support/timestamp.h"
 
@@ -60,7 +61,7 @@ Remap::Remap(RemapConfig config, BuildContext& ctx) {
         if (!compile(op, entries[0].second, tiers, ctx.diag)) {
           ctx.diag.error(entries[0].first.location(),
                          "unknown operation '" + op +
-                             "' (known: set, rename, copy, delete, coerce, lowercase)");
+                             "' (known: set, rename, copy, delete, coerce, lowercase, replace)");
         }
       }
       continue;
@@ -151,10 +152,64 @@ bool Remap::compile(const std::string& name, const ConfigNode& node, const TierN
       }
       ops_.push_back(std::move(op));
     }
+  } else if (name == "replace") {
+    compileReplace(node, diag);
   } else {
     return false;
   }
   return true;
+}
+
+void Remap::compileReplace(const ConfigNode& node, Diagnostics& diag) {
+  if (!node.isMap()) {
+    diag.error(node.location(), "replace is a map of fields to {pattern: <regex>, with: <text>}");
+    return;
+  }
+  for (auto& [k, v] : node.entries()) {
+    const std::string field = k.yaml().Scalar();
+    if (!v.isMap()) {
+      diag.error(v.location(), "replace of '" + field + "' is {pattern: <regex>, with: <text>}");
+      continue;
+    }
+    std::string pattern, with;
+    bool complete = true;
+    for (auto& [part, text] : v.entries()) {
+      const std::string part_name = part.yaml().Scalar();
+      if (part_name == "pattern") {
+        complete = readValue(text, pattern, diag) && complete;
+      } else if (part_name == "with") {
+        complete = readValue(text, with, diag) && complete;
+      } else {
+        diag.error(part.location(), "unknown key '" + part_name + "' (known: pattern, with)");
+        complete = false;
+      }
+    }
+    if (!v["pattern"].defined() || !v["with"].defined()) {
+      diag.error(v.location(), "replace of '" + field + "' needs both pattern and with");
+      continue;
+    }
+    if (!complete) continue;
+    RE2::Options options;
+    options.set_log_errors(false);
+    auto re = std::make_shared<const RE2>(pattern, options);
+    if (!re->ok()) {
+      diag.error(v["pattern"].location(),
+                 "invalid regular expression '" + pattern + "': " + re->error());
+      continue;
+    }
+    std::string error;
+    if (!re->CheckRewriteString(with, &error)) {
+      diag.error(v["with"].location(), error);
+      continue;
+    }
+    Op op;
+    op.kind = OpKind::kReplace;
+    op.message = field == "message";
+    if (!op.message) op.field = key(field, k, diag);
+    op.pattern = std::move(re);
+    op.rewrite = std::move(with);
+    ops_.push_back(std::move(op));
+  }
 }
 
 void Remap::start(ComponentContext& context) {
@@ -217,6 +272,22 @@ void Remap::apply(const Op& op, Batch& batch, Event& event, std::vector<std::str
         if (out[j] >= 'A' && out[j] <= 'Z') out[j] = static_cast<char>(out[j] + 32);
       }
       event.fields[i].value = FieldValue::string(copy);
+      return;
+    }
+    case OpKind::kReplace: {
+      const int i = op.message ? -1 : fieldIndex(event, keys_[op.field]);
+      if (!op.message && (i < 0 || event.fields[i].value.kind != FieldValue::Kind::kString)) {
+        return;
+      }
+      thread_local std::string text;
+      text.assign(op.message ? event.message : event.fields[i].value.string_value);
+      if (RE2::GlobalReplace(&text, *op.pattern, op.rewrite) == 0) return;
+      const std::string_view replaced = batch.arena().copy(text);
+      if (op.message) {
+        event.message = replaced;
+      } else {
+        event.fields[i].value = FieldValue::string(replaced);
+      }
       return;
     }
     case OpKind::kCoerce: {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,12 +14,15 @@
 namespace prometheus {
 class Counter;
 }
+namespace re2 {
+class RE2;
+}
 
 namespace logship {
 
 // Reshapes events with ordered operations: set (constants and {field} templates), rename, copy,
-// delete, coerce (int, float, bool, timestamp) and lowercase; enough to bring a source's own
-// names (user, ip, uid) to ECS (user.name, source.ip, user.id).
+// delete, coerce (int, float, bool, timestamp), lowercase and replace (regex); enough to bring a
+// source's own names (user, ip, uid) to ECS (user.name, source.ip, user.id).
 class Remap final : public Transform {
  public:
   Remap(RemapConfig config, BuildContext& ctx);
@@ -26,7 +30,7 @@ class Remap final : public Transform {
   void process(Batch& batch, Emitter& out) override;
 
  private:
-  enum class OpKind : uint8_t { kSet, kRename, kCopy, kDelete, kCoerce, kLowercase };
+  enum class OpKind : uint8_t { kSet, kRename, kCopy, kDelete, kCoerce, kLowercase, kReplace };
   enum class CoerceTo : uint8_t { kInt, kFloat, kBool, kTimestamp };
   struct Op {
     OpKind kind = OpKind::kSet;
@@ -35,6 +39,9 @@ class Remap final : public Transform {
     size_t from_key = 0;                 // rename: index into keys_
     std::optional<FieldTemplate> value;  // set
     CoerceTo to = CoerceTo::kInt;
+    std::shared_ptr<const re2::RE2> pattern;  // replace
+    std::string rewrite;                      // replace: the text put for each match
+    bool message = false;                     // replace: in the message, not a field
   };
 
   // Compiles the operation `name` written as `node`; false when `name` is no operation.
@@ -42,6 +49,7 @@ class Remap final : public Transform {
                Diagnostics& diag);
   size_t key(const std::string& name, const ConfigNode& where, Diagnostics& diag,
              bool writable = true);
+  void compileReplace(const ConfigNode& node, Diagnostics& diag);
   void apply(const Op& op, Batch& batch, Event& event, std::vector<std::string_view>& keys,
              uint64_t& coerce_failures);
 

@@ -21,6 +21,10 @@ const OptionTable<RemapConfig>& RemapConfig::options() {
                   "3339 in UTC, from RFC 3339, syslog and epoch forms); a value that does not "
                   "convert is left as it was and counted (logship_remap_coerce_failures_total).")
         .optional("lowercase", &RemapConfig::lowercase, "[field, ...]: lowercases text values.")
+        .optional("replace", &RemapConfig::replace,
+                  "{field: {pattern: <RE2>, with: <text>}}: replaces every match in a text "
+                  "value (`message` included); \\1..\\9 in `with` insert the match's groups, "
+                  "\\0 the whole match.")
         .optional("operations", &RemapConfig::operations,
                   "The same operations as a list ([{rename: {...}}, {set: {...}}]), for when one "
                   "is needed more than once. All operations run in the order they are written.");
@@ -32,8 +36,8 @@ const OptionTable<RemapConfig>& RemapConfig::options() {
 void registerRemap(Registry& registry) {
   registry.addTransform<RemapConfig, Remap>(
       "remap",
-      "Reshapes events with ordered operations: set, rename, copy, delete, coerce and "
-      "lowercase.");
+      "Reshapes events with ordered operations: set, rename, copy, delete, coerce, lowercase "
+      "and replace.");
 }
 
 }  // namespace logship

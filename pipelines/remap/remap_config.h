@@ -14,6 +14,7 @@ struct RemapConfig {
   ConfigNode del;  // `delete`
   ConfigNode coerce;
   ConfigNode lowercase;
+  ConfigNode replace;
   ConfigNode operations;
 
   static const OptionTable<RemapConfig>& options();

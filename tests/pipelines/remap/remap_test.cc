@@ -134,6 +134,44 @@ TEST_F(RemapTest, LowercaseAndBatchWideFields) {
   EXPECT_TRUE(out->sharedFields().empty());  // no event carries host.name twice
 }
 
+TEST_F(RemapTest, ReplaceRewritesEveryMatchInFieldsAndTheMessage) {
+  auto t = build("remap", R"(
+type: remap
+replace:
+  message: {pattern: 'password=\S+', with: 'password=***'}
+  url.path: {pattern: '/users/(\d+)/', with: '/users/<\1>/'}
+  host.name: {pattern: '^([a-z]+)-(\d+)$', with: '\2.\1'}
+  n: {pattern: '\d', with: 'x'}
+)");
+  ASSERT_NE(t, nullptr) << firstError();
+  Batch b = makeBatch({"login password=hunter2 then password=abc ok", "nothing to hide"});
+  b.addSharedString("host.name", "node-7");
+  testing::addString(b, 0, "url.path", "/users/12/a/users/345/b");
+  b.addField(b.events()[0], "n", FieldValue::integer(42));  // only text values change
+  testing::addString(b, 1, "url.path", "/static/x");
+  auto out = run(*t, std::move(b));
+  EXPECT_EQ(out->events()[0].message, "login password=*** then password=*** ok");
+  EXPECT_EQ(fields(*out, 0), "url.path=/users/<12>/a/users/<345>/b n=42(int) host.name=7.node");
+  EXPECT_EQ(out->events()[1].message, "nothing to hide");
+  EXPECT_EQ(fields(*out, 1), "url.path=/static/x host.name=7.node");
+}
+
+TEST_F(RemapTest, ReplaceConfigErrors) {
+  EXPECT_EQ(build("remap", "type: remap\nreplace: {a: {pattern: '(x', with: y}}\n"), nullptr);
+  EXPECT_EQ(firstError(), "t.yaml:2:24: invalid regular expression '(x': missing ): (x");
+  EXPECT_EQ(build("remap", "type: remap\nreplace: {a: {pattern: '(x)', with: '\\2'}}\n"), nullptr);
+  EXPECT_EQ(firstError().rfind("t.yaml:2:37: ", 0), 0u) << firstError();
+  EXPECT_EQ(build("remap", "type: remap\nreplace: {a: {pattern: x}}\n"), nullptr);
+  EXPECT_EQ(firstError(), "t.yaml:2:14: replace of 'a' needs both pattern and with");
+  EXPECT_EQ(build("remap", "type: remap\nreplace: {a: {pattern: x, with: y, by: z}}\n"), nullptr);
+  EXPECT_EQ(firstError(), "t.yaml:2:36: unknown key 'by' (known: pattern, with)");
+  EXPECT_EQ(build("remap", "type: remap\nreplace: {a: x}\n"), nullptr);
+  EXPECT_EQ(firstError(), "t.yaml:2:14: replace of 'a' is {pattern: <regex>, with: <text>}");
+  EXPECT_EQ(build("remap", "type: remap\nreplace: {tier: {pattern: x, with: y}}\n"), nullptr);
+  EXPECT_EQ(firstError().rfind("t.yaml:2:11: 'tier' is not a field remap changes", 0), 0u)
+      << firstError();
+}
+
 TEST_F(RemapTest, ConfigErrors) {
   EXPECT_EQ(build("remap", "type: remap\n"), nullptr);
   EXPECT_EQ(firstError(), "t.yaml:1:1: remap has no operation");
@@ -147,7 +185,7 @@ TEST_F(RemapTest, ConfigErrors) {
   EXPECT_EQ(build("remap", "type: remap\noperations: [{upcase: [a]}]\n"), nullptr);
   EXPECT_EQ(firstError(),
             "t.yaml:2:15: unknown operation 'upcase' (known: set, rename, copy, delete, coerce, "
-            "lowercase)");
+            "lowercase, replace)");
   EXPECT_EQ(build("remap", "type: remap\nrenam: {a: b}\n"), nullptr);
   EXPECT_EQ(firstError().rfind("t.yaml:2:1: unknown option 'renam'", 0), 0u) << firstError();
 }
