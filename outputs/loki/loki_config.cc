@@ -19,7 +19,11 @@ const OptionTable<LokiConfig>& LokiConfig::options() {
         .oneOf("line_format", &LokiConfig::line_format, {"json", "message"},
                "The log line: the event as one JSON object (without `@timestamp`, which is the "
                "entry's own), or the raw message.")
-        .optional("path", &LokiConfig::path, "Push path under the endpoint.");
+        .optional("path", &LokiConfig::path, "Push path under the endpoint.")
+        .optional("structured_metadata", &LokiConfig::structured_metadata,
+                  "Structured metadata: name -> field ({user_id: user.id}), sent with each entry "
+                  "whose event has the field; correlation_id and trace_id (from trace.id) are "
+                  "always sent.");
     return t;
   }();
   return table;

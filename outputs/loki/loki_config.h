@@ -14,6 +14,7 @@ struct LokiConfig : HttpOutputOptions {
   std::string encoding = "protobuf";
   std::string line_format = "json";
   std::string path = "/loki/api/v1/push";
+  std::map<std::string, std::string> structured_metadata;
 
   static const OptionTable<LokiConfig>& options();
 };

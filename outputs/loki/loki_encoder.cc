@@ -174,6 +174,21 @@ void LokiEncoder::appendLine(const Batch& batch, const Event& event, std::string
 }
 
 void LokiEncoder::findMetadata(const Batch& batch, const Event& event) {
+  metadata_count_ = 0;
+  auto add = [&](std::string_view name, std::string_view text) {
+    if (text.empty()) return;
+    if (metadata_.size() == metadata_count_) metadata_.emplace_back();
+    auto& [n, value] = metadata_[metadata_count_++];
+    n = name;
+    value.clear();
+    appendValidUtf8(value, text);
+  };
+  auto take = [&](std::string_view name, const Field* field) {
+    if (field == nullptr) return;
+    value_scratch_.clear();
+    appendFieldText(field->value, value_scratch_);
+    add(name, value_scratch_);
+  };
   // One pass for both keys, the event's own fields before the batch's (as Batch::findField).
   const Field* correlation = nullptr;
   const Field* trace = nullptr;
@@ -183,20 +198,15 @@ void LokiEncoder::findMetadata(const Batch& batch, const Event& event) {
   };
   for (uint16_t i = 0; i < event.field_count; ++i) look(event.fields[i]);
   for (const Field& f : batch.sharedFields()) look(f);
-  auto take = [&](const Field* field, std::string& out) {
-    out.clear();
-    if (field == nullptr) return;
-    value_scratch_.clear();
-    appendFieldText(field->value, value_scratch_);
-    appendValidUtf8(out, value_scratch_);
-  };
   if (!event.correlation_id.empty()) {
-    correlation_.clear();
-    appendValidUtf8(correlation_, event.correlation_id);
+    add(kCorrelationName, event.correlation_id);
   } else {
-    take(correlation, correlation_);
+    take(kCorrelationName, correlation);
   }
-  take(trace, trace_);
+  take(kTraceName, trace);
+  for (auto& [name, field] : options_.structured_metadata) {
+    take(name, batch.findField(event, field));
+  }
 }
 
 LokiEncoder::Stream& LokiEncoder::streamOf(const Batch& batch, const Event& event) {
@@ -228,8 +238,7 @@ LokiEncoder::Stream& LokiEncoder::streamOf(const Batch& batch, const Event& even
   // Cleaning can make different values alike: the label set decides the stream.
   labels_scratch_.clear();
   labelSet(batch, event, labels_scratch_);
-  if (auto it = stream_index_.find(std::string_view(labels_scratch_));
-      it != stream_index_.end()) {
+  if (auto it = stream_index_.find(std::string_view(labels_scratch_)); it != stream_index_.end()) {
     recent.stream = it->second;
     key_index_.emplace(key_scratch_, it->second);
     return streams_[it->second];
@@ -275,12 +284,11 @@ void LokiEncoder::appendProtobufEntry(const Batch& batch, const Event& event, St
   size_t line_size = body.size() - start - room;
   findMetadata(batch, event);
   size_t metadata_size = 0;
-  if (!correlation_.empty()) {
-    metadata_size += lengthField(pairSize(kCorrelationName, correlation_.size()));
+  for (size_t i = 0; i < metadata_count_; ++i) {
+    metadata_size += lengthField(pairSize(metadata_[i].first, metadata_[i].second.size()));
   }
-  if (!trace_.empty()) metadata_size += lengthField(pairSize(kTraceName, trace_.size()));
-  size_t entry_size = lengthField(timestamp_size) + (line_size ? lengthField(line_size) : 0) +
-                      metadata_size;
+  size_t entry_size =
+      lengthField(timestamp_size) + (line_size ? lengthField(line_size) : 0) + metadata_size;
 
   char head[48];
   char* h = head;
@@ -318,8 +326,7 @@ void LokiEncoder::appendProtobufEntry(const Batch& batch, const Event& event, St
     p = putBytes(p, 0x0A, name);  // LabelPairAdapter.name
     putBytes(p, 0x12, value);     // LabelPairAdapter.value
   };
-  if (!correlation_.empty()) pair(kCorrelationName, correlation_);
-  if (!trace_.empty()) pair(kTraceName, trace_);
+  for (size_t i = 0; i < metadata_count_; ++i) pair(metadata_[i].first, metadata_[i].second);
   stream.entries.push_back({event.timestamp_ns, static_cast<uint32_t>(start),
                             static_cast<uint32_t>(body.size() - start)});
 }
@@ -335,18 +342,13 @@ void LokiEncoder::appendJsonEntry(const Batch& batch, const Event& event, Stream
   appendLine(batch, event, line_scratch_);
   json::appendString(body, line_scratch_);
   findMetadata(batch, event);
-  if (!correlation_.empty() || !trace_.empty()) {
+  if (metadata_count_ != 0) {
     body.append(",{");
-    if (!correlation_.empty()) {
-      json::appendString(body, kCorrelationName);
+    for (size_t i = 0; i < metadata_count_; ++i) {
+      if (i != 0) body.push_back(',');
+      json::appendString(body, metadata_[i].first);
       body.push_back(':');
-      json::appendString(body, correlation_);
-    }
-    if (!trace_.empty()) {
-      if (!correlation_.empty()) body.push_back(',');
-      json::appendString(body, kTraceName);
-      body.push_back(':');
-      json::appendString(body, trace_);
+      json::appendString(body, metadata_[i].second);
     }
     body.push_back('}');
   }

@@ -30,12 +30,16 @@ struct LokiEncoderOptions {
   // The line is the raw message rather than the NDJSON object (which leaves out `@timestamp`:
   // the entry's own timestamp holds it to the nanosecond).
   bool raw_message = false;
+  // Structured metadata name -> the field whose text it carries (sent when the event has it),
+  // beside `correlation_id` and `trace_id`.
+  std::vector<std::pair<std::string, std::string>> structured_metadata;
 };
 
 // Turns events into one Loki push body: events grouped into streams by their rendered label set,
-// entries of each stream ordered by timestamp, `correlation_id` and `trace.id` (as `trace_id`)
-// attached as structured metadata. Protobuf is written directly in wire format (no per-event
-// message objects) and snappy-compressed; the JSON form is the documented alternative.
+// entries of each stream ordered by timestamp, `correlation_id`, `trace.id` (as `trace_id`) and
+// the configured fields attached as structured metadata. Protobuf is written directly in wire
+// format (no per-event message objects) and snappy-compressed; the JSON form is the documented
+// alternative.
 class LokiEncoder {
  public:
   LokiEncoder(const GlobalConfig& global, LokiEncoderOptions options);
@@ -101,8 +105,10 @@ class LokiEncoder {
   std::string labels_scratch_;
   std::string value_scratch_;
   std::string line_scratch_;  // JSON: the line before it is escaped
-  std::string correlation_;   // structured metadata of the current event
-  std::string trace_;
+  // Structured metadata of the current event: the first metadata_count_ of metadata_ (name,
+  // value), value strings reused across events.
+  std::vector<std::pair<std::string_view, std::string>> metadata_;
+  size_t metadata_count_ = 0;
   std::vector<std::string_view> pieces_;
 };
 

@@ -51,12 +51,13 @@ LokiOutput::LokiOutput(LokiConfig config, BuildContext& ctx) : config_(std::move
   options.json = config_.encoding == "json";
   options.raw_message = config_.line_format == "message";
   ConfigNode labels_node = ctx.node["labels"];
-  auto locationOf = [&](const std::string& name) {
-    for (auto& [key, value] : labels_node.entries()) {
+  auto keyLocation = [&](const ConfigNode& map, const std::string& name) {
+    for (auto& [key, value] : map.entries()) {
       if (key.yaml().Scalar() == name) return key.location();
     }
-    return labels_node.defined() ? labels_node.location() : ctx.node.location();
+    return map.defined() ? map.location() : ctx.node.location();
   };
+  auto locationOf = [&](const std::string& name) { return keyLocation(labels_node, name); };
   if (config_.labels.size() > kMaxLabels) {
     ctx.diag.error(labels_node.location(), "Loki accepts at most " + std::to_string(kMaxLabels) +
                                                " labels per stream, got " +
@@ -77,6 +78,20 @@ LokiOutput::LokiOutput(LokiConfig config, BuildContext& ctx) : config_(std::move
     }
     tmpl.setTierNames(tiers);
     options.labels.emplace_back(name, std::move(tmpl));
+  }
+  for (auto& [name, field] : config_.structured_metadata) {
+    const Location where = keyLocation(ctx.node["structured_metadata"], name);
+    if (!isValidLokiLabelName(name)) {
+      ctx.diag.error(where, "structured metadata name '" + name +
+                                "' is not valid for Loki ([a-zA-Z_][a-zA-Z0-9_]*, not starting "
+                                "with __)");
+    } else if (name == "correlation_id" || name == "trace_id") {
+      ctx.diag.error(where, "structured metadata '" + name + "' is always sent");
+    } else if (field.empty()) {
+      ctx.diag.error(where, "structured metadata '" + name + "' names no field");
+    } else {
+      options.structured_metadata.emplace_back(name, field);
+    }
   }
   std::string error;
   if (!tenant_.compile(config_.tenant, false, &error)) {

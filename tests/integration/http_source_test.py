@@ -309,11 +309,13 @@ outputs:
   protobuf:
     {loki}
     labels: {{host: "{{host.name}}", via: protobuf}}
+    structured_metadata: {{source_file: log.file.path}}
   json:
     {loki}
     encoding: json
     line_format: message
     labels: {{host: "{{host.name}}", via: json}}
+    structured_metadata: {{source_file: log.file.path}}
 """).start()
     try:
         def arrived():
@@ -328,6 +330,8 @@ outputs:
             check(f"{via}: the host label became host.name",
                   all(r.get("host", {}).get("name") == host for r in got),
                   got[:1])
+            check(f"{via}: structured metadata became a field",
+                  all(r.get("source_file") == log for r in got), got[:1])
         pb = [r for r in rows if r.get("labels", {}).get("via") == "protobuf"]
         check("protobuf JSON lines restore the event's fields",
               all(r.get("log", {}).get("file", {}).get("path") == log for r in pb), pb[:1])

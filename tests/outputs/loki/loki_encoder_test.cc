@@ -27,8 +27,10 @@ std::vector<EventRef> refsOf(std::vector<std::shared_ptr<Batch>>& batches,
 
 class LokiEncoderTest : public ::testing::Test {
  protected:
-  LokiEncoder make(std::map<std::string, std::string> labels, bool json = false, bool raw = false) {
+  LokiEncoder make(std::map<std::string, std::string> labels, bool json = false, bool raw = false,
+                   std::vector<std::pair<std::string, std::string>> metadata = {}) {
     LokiEncoderOptions options;
+    options.structured_metadata = std::move(metadata);
     for (auto& [name, text] : labels) {
       OutputTemplate t;
       std::string error;
@@ -206,6 +208,51 @@ TEST_F(LokiEncoderTest, JsonFormCarriesTheSameStreams) {
   EXPECT_EQ(again, body);
 }
 
+TEST_F(LokiEncoderTest, ConfiguredFieldsTravelAsStructuredMetadata) {
+  const std::vector<std::pair<std::string, std::string>> metadata = {
+      {"user_id", "user.id"}, {"pod", "k8s.pod"}, {"host", "host.name"}};
+  auto b = makeBatch({"with", "without"}, AckToken());
+  b->events()[0].correlation_id = "corr-1";
+  b->addField(b->events()[0], "user.id", FieldValue::integer(42));
+  b->addField(b->events()[0], "k8s.pod", FieldValue::string("api-\xff"));
+  b->addField(b->events()[1], "user.id", FieldValue::string(""));  // empty: left out
+  batches_.push_back(b);
+  auto refs = refsOf(batches_, inputs_);
+
+  auto protobuf = make({{"job", "fixed"}}, false, true, metadata);
+  std::string raw;
+  protobuf.encodeProtobuf(refs, raw);
+  logproto::PushRequest push;
+  ASSERT_TRUE(push.ParseFromString(raw));
+  std::string reserialized;
+  ASSERT_TRUE(push.SerializeToString(&reserialized));
+  EXPECT_EQ(reserialized, raw);
+  ASSERT_EQ(push.streams(0).entries_size(), 2);
+  auto pairs = [&](int entry) {
+    std::string out;
+    for (const auto& p : push.streams(0).entries(entry).structuredmetadata()) {
+      out += p.name() + "=" + p.value() + ";";
+    }
+    return out;
+  };
+  // The batch-wide host.name counts as the event's; invalid UTF-8 is replaced.
+  EXPECT_EQ(pairs(0), "correlation_id=corr-1;user_id=42;pod=api-\xEF\xBF\xBD;host=web-1;");
+  EXPECT_EQ(pairs(1), "host=web-1;");
+
+  auto json = make({{"job", "fixed"}}, true, true, metadata);
+  std::string body;
+  json.encode(refs, body);
+  EXPECT_EQ(body,
+            "{\"streams\":[{\"stream\":{\"job\":\"fixed\"},\"values\":["
+            "[\"" +
+                std::to_string(b->events()[0].timestamp_ns) +
+                "\",\"with\",{\"correlation_id\":\"corr-1\",\"user_id\":\"42\","
+                "\"pod\":\"api-\xEF\xBF\xBD\",\"host\":\"web-1\"}],"
+                "[\"" +
+                std::to_string(b->events()[1].timestamp_ns) +
+                "\",\"without\",{\"host\":\"web-1\"}]]}]}");
+}
+
 TEST_F(LokiEncoderTest, LabelValuesAreCleanedNotDropped) {
   auto encoder = make({{"user", "{user.name}"}, {"path", "{log.file.path}"}});
   auto b = makeBatch({"x"}, AckToken(), "/var/log/a\"b\\c\nd\te\x01\xff.log");
@@ -264,6 +311,23 @@ TEST(LokiConfigTest, BadLabelNamesAndTemplatesAreConfigErrorsWithLocations) {
   ASSERT_EQ(more.errors().size(), 2u);
   EXPECT_NE(more.errors()[0].find("http:// or https://"), std::string::npos);
   EXPECT_NE(more.errors()[1].find("at most 15 labels"), std::string::npos);
+}
+
+TEST(LokiConfigTest, BadStructuredMetadataNamesAreConfigErrorsWithLocations) {
+  GlobalConfig global;
+  Diagnostics diag;
+  auto out = testing::buildOutput<LokiOutput>(
+      "loki",
+      "type: loki\nendpoint: http://127.0.0.1:3100\nstructured_metadata:\n  user.id: user.id\n"
+      "  trace_id: span.id\n  ok: \"\"\n",
+      global, diag);
+  EXPECT_EQ(out, nullptr);
+  ASSERT_EQ(diag.errors().size(), 3u);
+  EXPECT_EQ(diag.errors()[0], "p.yaml:6:3: structured metadata 'ok' names no field");
+  EXPECT_EQ(diag.errors()[1], "p.yaml:5:3: structured metadata 'trace_id' is always sent");
+  EXPECT_EQ(diag.errors()[2],
+            "p.yaml:4:3: structured metadata name 'user.id' is not valid for Loki "
+            "([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)");
 }
 
 TEST(LokiClassifyTest, StatusesFollowLokisContract) {
