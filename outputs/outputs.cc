@@ -5,6 +5,7 @@
 #include "outputs/console/console_output.h"
 #include "outputs/elasticsearch/elasticsearch_config.h"
 #include "outputs/file/file_output.h"
+#include "outputs/http/http_output_config.h"
 #include "outputs/kafka/kafka_config.h"
 #include "outputs/loki/loki_config.h"
 #include "outputs/s3/s3_config.h"
@@ -22,6 +23,7 @@ void registerOutputs(Registry& registry) {
   registerElasticsearchOutput(registry);
   registerWebhookOutput(registry);
   registerS3Output(registry);
+  registerHttpOutput(registry);
 }
 
 }  // namespace logship

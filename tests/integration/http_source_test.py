@@ -3,7 +3,8 @@
 Loki pushes built here from Loki's push API documentation (JSON, and protobuf + snappy written
 field by field); logship's own loki output into it; the bearer token; HTTPS with client
 certificates; 413; 429 while the output is stalled; and a loss test: every record answered 2xx
-arrives, although the agent is killed and the destination restarted while a client sends.
+arrives, although the agent is killed and the destination restarted while a client sends; and
+logship's http output into it (NDJSON and JSON arrays).
 
 usage: http_source_test.py PATH/TO/logship [SCENARIO...]
 Needs python3-snappy, the zstd and openssl commands (Debian packages of setup.sh).
@@ -340,6 +341,52 @@ outputs:
         receiver.stop()
 
 
+def s8_logship_http_output_into_the_http_source(w):
+    with open(os.path.join(w, "token"), "w") as f:
+        f.write(TOKEN + "\n")
+    receiver, port, out = http_to_file(w, f"auth: {{token_file: {w}/token}}", name="receiver")
+    log = os.path.join(w, "in.log")
+    lines = [f"http round trip {i} \"quoted\" ünïcode" for i in range(40)]
+    with open(log, "w") as f:
+        f.write("".join(line + "\n" for line in lines))
+    http = f"""type: http
+    inputs: [tagged]
+    auth: {{strategy: bearer, token_file: {w}/token}}
+    batch: {{timeout: 100ms, max_events: 15}}"""
+    sender = Agent(w, "sender", f"""sources:
+  in: {{type: file, include: [{log}], start_at: beginning, poll_interval: 50ms}}
+transforms:
+  tagged: {{type: remap, inputs: [in], set: {{user.name: alice}}}}
+outputs:
+  ndjson:
+    {http}
+    endpoint: http://127.0.0.1:{port}/ingest/ndjson
+    compression: gzip
+  json:
+    {http}
+    endpoint: http://127.0.0.1:{port}/ingest/json?via=json
+    encoding: json
+""").start()
+    try:
+        def arrived():
+            rows = ndjson_records(out)
+            return rows if len(rows) >= 2 * len(lines) else None
+        rows = wait_until(arrived, 30) or ndjson_records(out)
+        check("every line arrived twice (NDJSON and a JSON array)",
+              sorted(r.get("message") for r in rows) == sorted(lines * 2), f"{len(rows)} rows")
+        check("the fields travel with the events",
+              all(r.get("user", {}).get("name") == "alice" and
+                  r.get("log", {}).get("file", {}).get("path") == log for r in rows), rows[:1])
+        stamps = {}
+        for r in rows:
+            stamps.setdefault(r.get("message"), set()).add(r.get("@timestamp"))
+        check("both copies of a line keep its time", all(len(t) == 1 for t in stamps.values()),
+              list(stamps.items())[:2])
+    finally:
+        sender.stop()
+        receiver.stop()
+
+
 def s5_no_loss_across_a_crash_and_a_destination_restart(w):
     port = free_port()
     rx = Receiver("loki", os.path.join(w, "received.ndjson")).start()
@@ -439,7 +486,8 @@ def s7_the_example_validates(w):
 SCENARIOS = [s1_formats_and_refusals, s2_https_with_client_certificates,
              s3_429_while_the_output_is_stalled, s4_logship_loki_output_into_the_http_source,
              s5_no_loss_across_a_crash_and_a_destination_restart,
-             s6_a_reload_replaces_the_source_on_its_port, s7_the_example_validates]
+             s6_a_reload_replaces_the_source_on_its_port, s7_the_example_validates,
+             s8_logship_http_output_into_the_http_source]
 
 
 def main():

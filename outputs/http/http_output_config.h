@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+
+#include "agent/api/registry.h"
+#include "outputs/common/http_config.h"
+
+namespace logship {
+
+struct HttpOutputConfig : HttpOutputOptions {
+  std::string encoding = "ndjson";
+  std::string method = "POST";
+
+  static const OptionTable<HttpOutputConfig>& options();
+};
+
+void registerHttpOutput(Registry& registry);
+
+}  // namespace logship
