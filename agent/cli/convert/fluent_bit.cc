@@ -658,16 +658,52 @@ class FluentBit {
         out_.notTranslated(o.find("Format")->where, "format " + format);
       }
       handled.insert(handled.end(), {"path", "file", "format"});
+    } else if (name == "http") {
+      t["type"] = "http";
+      const std::string uri = o.get("URI", "/");
+      t["endpoint"] = endpoint("80") + (uri == "/" ? "" : uri);
+      tls();
+      const std::string format = lower(o.get("Format", "msgpack"));
+      if (format == "json") {
+        t["encoding"] = "json";
+      } else if (format != "json_lines") {
+        // Written as NDJSON all the same: the receiver must be told.
+        out_.notTranslated(o.find("Format") ? o.find("Format")->where : o.where,
+                           "format " + format + (o.find("Format") ? "" : " (the default)") +
+                               ": logship sends JSON lines or a JSON array");
+      }
+      for (const char* key : {"json_date_key", "json_date_format"}) {
+        if (const FluentBitEntry* e = o.find(key)) {
+          out_.notTranslated(e->where, "each record's time is @timestamp, in RFC 3339");
+        }
+      }
+      if (!o.find("json_date_key")) {
+        out_.note(o.where, "each record's time is @timestamp (RFC 3339), not date");
+      }
+      for (const FluentBitEntry* e : o.all("header")) {
+        const size_t space = e->value.find_first_of(" \t");
+        const std::string value = space == std::string::npos ? "" : e->value.substr(space + 1);
+        t["headers"][e->value.substr(0, space)] =
+            value.substr(std::min(value.size(), value.find_first_not_of(" \t")));
+      }
+      credentials();
+      if (const FluentBitEntry* compress = o.find("compress")) {
+        const std::string c = lower(compress->value);
+        if (c == "gzip" || c == "zstd") {
+          t["compression"] = c;
+        } else {
+          out_.notTranslated(compress->where, "compression " + c);
+        }
+      }
+      handled.insert(handled.end(),
+                     {"uri", "format", "header", "compress", "json_date_key", "json_date_format"});
     } else if (name == "stdout") {
       t["type"] = "console";
       handled.insert(handled.end(), {"format", "json_date_key", "json_date_format"});
     } else if (name == "null") {
       t["type"] = "blackhole";
     } else {
-      out_.notTranslated(o.where, name == "http"
-                                      ? "logship's webhook output sends alerts only; no output "
-                                        "posts every event to an HTTP endpoint"
-                                      : "no logship output speaks " + name);
+      out_.notTranslated(o.where, "no logship output speaks " + name);
       return;
     }
     for (const FluentBitEntry& e : o.entries) {

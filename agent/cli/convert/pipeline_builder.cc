@@ -276,4 +276,119 @@ std::vector<std::string> groupNames(const std::string& pattern) {
   return names;
 }
 
+namespace {
+
+// The end of the character class opening at `at` (the index of its `]`), or npos.
+size_t classEnd(const std::string& p, size_t at) {
+  size_t i = at + 1;
+  if (i < p.size() && p[i] == '^') ++i;
+  if (i < p.size() && p[i] == ']') ++i;  // a leading ] is a member
+  for (; i < p.size(); ++i) {
+    if (p[i] == '\\') {
+      ++i;
+    } else if (p[i] == '[' && i + 1 < p.size() && p[i + 1] == ':') {
+      size_t end = p.find(":]", i + 2);
+      if (end == std::string::npos) return std::string::npos;
+      i = end + 1;
+    } else if (p[i] == ']') {
+      return i;
+    }
+  }
+  return std::string::npos;
+}
+
+bool isCapturing(const std::string& p, size_t open) {
+  return p.compare(open, 2, "(?") != 0 || p.compare(open, 4, "(?P<") == 0;
+}
+
+}  // namespace
+
+GroupReplacement groupReplacement(const std::string& pattern, const std::string& with) {
+  GroupReplacement out;
+  std::string literal;  // `with` as rewrite text: a backslash is written twice
+  for (char c : with) literal += c == '\\' ? std::string("\\\\") : std::string(1, c);
+  // Flags set at the very start ((?s), (?i)) apply to the whole pattern and stay in front.
+  size_t i = 0;
+  while (pattern.compare(i, 2, "(?") == 0) {
+    size_t close = pattern.find(')', i);
+    if (close == std::string::npos || close == i + 2 ||
+        pattern.find_first_not_of("imsU-", i + 2) != close) {
+      break;
+    }
+    out.pattern += pattern.substr(i, close + 1 - i);
+    i = close + 1;
+  }
+  std::string between;  // the text since the last group
+  int pieces = 0, groups = 0;
+  auto putBack = [&] {
+    if (between.empty()) return;
+    out.pattern += "(" + between + ")";
+    out.rewrite += "\\" + std::to_string(++pieces);
+    between.clear();
+  };
+  while (i < pattern.size() && out.why.empty()) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      between += pattern.substr(i, 2);
+      i += 2;
+    } else if (c == '[') {
+      size_t end = classEnd(pattern, i);
+      if (end == std::string::npos) return {{}, {}, "an unterminated character class"};
+      between += pattern.substr(i, end + 1 - i);
+      i = end + 1;
+    } else if (c == '|') {
+      out.why = "an alternation outside the groups";
+    } else if (c == '(') {
+      // The group's end, and whether it holds a capture group of its own.
+      size_t j = i + 1;
+      int depth = 1;
+      bool inner_capture = false;
+      while (j < pattern.size() && depth > 0) {
+        if (pattern[j] == '\\') {
+          j += 2;
+          continue;
+        }
+        if (pattern[j] == '[') {
+          j = classEnd(pattern, j);
+          if (j == std::string::npos) return {{}, {}, "an unterminated character class"};
+        } else if (pattern[j] == '(') {
+          ++depth;
+          inner_capture = inner_capture || isCapturing(pattern, j);
+        } else if (pattern[j] == ')') {
+          --depth;
+        }
+        ++j;
+      }
+      if (depth > 0) return {{}, {}, "an unbalanced parenthesis"};
+      const std::string group = pattern.substr(i, j - i);
+      if (isCapturing(pattern, i)) {
+        if (inner_capture) {
+          out.why = "a capture group inside another";
+        } else if (j < pattern.size() &&
+                   std::string_view("*+?{").find(pattern[j]) != std::string_view::npos) {
+          out.why = "a repeated capture group";
+        } else {
+          putBack();
+          const size_t body = group.starts_with("(?P<") ? group.find('>') + 1 : 1;
+          out.pattern += "(?:" + group.substr(body);
+          out.rewrite += literal;
+          ++groups;
+        }
+      } else if (inner_capture) {
+        out.why = "a capture group inside another group";
+      } else {
+        between += group;
+      }
+      i = j;
+    } else {
+      between += c;
+      ++i;
+    }
+  }
+  putBack();
+  if (out.why.empty() && groups == 0) out.why = "no capture group (it replaces nothing)";
+  if (out.why.empty() && pieces > 9) out.why = "more than 9 pieces between its groups";
+  return out;
+}
+
 }  // namespace logship::convert

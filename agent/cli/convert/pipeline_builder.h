@@ -109,4 +109,16 @@ bool renameGroup(std::string& pattern, const std::string& from, const std::strin
 // The named groups of an RE2 pattern, in order.
 std::vector<std::string> groupNames(const std::string& pattern);
 
+// Promtail's replace puts `with` in place of each capture group's text, in every match, keeping
+// the rest of the match. As a pattern and rewrite for RE2's GlobalReplace (remap's replace): the
+// text between the groups is captured and put back, the groups become non-capturing. Returns an
+// empty `why` when the pattern has that simple form, else what it has beyond it (an alternation
+// at the top, a repeated group, a group inside another, more than 9 pieces).
+struct GroupReplacement {
+  std::string pattern;
+  std::string rewrite;
+  std::string why;
+};
+GroupReplacement groupReplacement(const std::string& pattern, const std::string& with);
+
 }  // namespace logship::convert

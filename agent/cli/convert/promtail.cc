@@ -26,6 +26,8 @@ struct Chain {
 };
 
 std::string labelField(const std::string& label) { return "labels." + label; }
+// Where a structured_metadata stage puts a value for the loki output.
+std::string metadataField(const std::string& name) { return "structured_metadata." + name; }
 // The template of a label's value, for loki labels and metric labels: {labels.NAME}.
 std::string labelTemplate(const std::string& label) {
   std::string out = "{labels.";
@@ -104,6 +106,9 @@ class Promtail {
       labels[it.first.as<std::string>()] = it.second.as<std::string>();
     }
     if (labels.size() > 0) o["labels"] = labels;
+    for (const std::string& name : metadata_names_) {
+      o["structured_metadata"][name] = metadataField(name);
+    }
     o["line_format"] = "message";
     for (const auto& it : c) {
       const std::string key = it.first.as<std::string>();
@@ -707,11 +712,61 @@ class Promtail {
       t["rate"] = rate > 0 ? static_cast<int>(1.0 / rate + 0.5) : 1;
       add(base, w, t, chain);
     } else if (name == "structured_metadata") {
-      out_.notTranslated(w, "the loki output sends no structured metadata besides trace ids");
+      YAML::Node t(YAML::NodeType::Map);
+      t["type"] = "remap";
+      for (const auto& it : s) {
+        const std::string key = it.first.as<std::string>();
+        std::string from = it.second.IsNull() ? key : it.second.as<std::string>("");
+        if (from.empty()) from = key;
+        t["copy"][fieldOf(chain, from)] = metadataField(key);
+        if (std::find(metadata_names_.begin(), metadata_names_.end(), key) ==
+            metadata_names_.end()) {
+          metadata_names_.push_back(key);
+        }
+      }
+      add(base, w, t, chain);
     } else if (name == "replace") {
-      out_.notTranslated(w, "no logship transform replaces parts of a value by a regex");
+      replace(s, path, w, base, chain);
     } else {
       out_.notTranslated(w, "no logship transform does this stage");
+    }
+  }
+
+  void replace(const YAML::Node& s, const std::string& path, const Where& w,
+               const std::string& base, Chain& chain) {
+    std::string unsupported;
+    const std::string pattern = toRe2(s["expression"].as<std::string>(""), unsupported);
+    if (!unsupported.empty()) {
+      out_.notTranslated(w, "RE2 lacks " + unsupported);
+      return;
+    }
+    const std::string with = s["replace"].as<std::string>("");
+    if (with.find("{{") != std::string::npos) {
+      out_.notTranslated(at(s["replace"], path + ".replace"),
+                         "a templated replace ({{ ... }}): remap's replace puts literal text");
+      return;
+    }
+    const GroupReplacement r = groupReplacement(pattern, with);
+    if (!r.why.empty()) {
+      out_.notTranslated(at(s["expression"], path + ".expression"), "an expression with " + r.why);
+      return;
+    }
+    const std::string field = s["source"] ? fieldOf(chain, s["source"].as<std::string>()) : "";
+    for (const char* builtin : {"@timestamp", "log.level", "tier", "correlation_id"}) {
+      if (field == builtin) {
+        out_.notTranslated(at(s["source"], path + ".source"),
+                           "remap replaces in text fields and the message, not " + field);
+        return;
+      }
+    }
+    YAML::Node t(YAML::NodeType::Map);
+    t["type"] = "remap";
+    t["replace"][field.empty() ? "message" : field]["pattern"] = r.pattern;
+    t["replace"][field.empty() ? "message" : field]["with"] = r.rewrite;
+    add(base, w, t, chain);
+    if (field.empty()) chain.lines_changed = true;
+    if (!groupNames(pattern).empty()) {
+      out_.notTranslated(w, "its named groups are replaced but not extracted");
     }
   }
 
@@ -1008,6 +1063,7 @@ class Promtail {
   const std::string file_;
   PipelineBuilder& out_;
   std::vector<std::string> label_names_;
+  std::vector<std::string> metadata_names_;  // of structured_metadata stages
   std::vector<std::string> heads_;
 };
 
