@@ -4,8 +4,9 @@ client/output is the Loki or Elasticsearch receiver of tests/receivers and whose
 this test writes are converted, the converted file is run with `logship run` (beside a file that
 only sets the admin address, so tests running side by side do not collide), and the receiver must
 get the lines with the labels or fields the original configuration names; a Promtail syslog
-target is sent a message over TCP and a loki_push_api target a push. Also: the exit codes and the
-not-translated list with file:line:column.
+target is sent a message over TCP and a loki_push_api target a push; a Fluent Bit http output
+posts to a server of this test. Also: the exit codes and the not-translated list with
+file:line:column.
 
 usage: convert_test.py PATH/TO/logship
 Prints one line per check and "N passed, N failed". Needs python3-protobuf and python3-snappy.
@@ -19,6 +20,8 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from testlib import Receiver, check, finish, free_port, http, wait_until
 
@@ -149,6 +152,11 @@ scrape_configs:
       - labels:
           user:
           severity:
+      - structured_metadata:
+          account: user
+      - replace:
+          expression: '"user":"([^"]*)"'
+          replace: '***'
 """)
         check("promtail: everything translated, exit 0", rc == 0, err)
         check("promtail: the server section is noted with its line",
@@ -157,10 +165,13 @@ scrape_configs:
             f.write(JSON_LINE + "\n")
         rows = run(work, pipeline, lambda: len(loki.rows()) >= 3 and loki.rows())
         json_rows = [r for r in rows or [] if r["labels"].get("job") == "json"]
-        check("promtail: a json stage leaves the line whole, labels stage labels from it, the "
-              "level as written",
+        check("promtail: a json stage labels from the line, the level as written; replace masks "
+              "the user in the line",
               [(r["line"], r["labels"].get("user"), r["labels"].get("severity"))
-               for r in json_rows] == [(JSON_LINE, "bob", "error")], json_rows)
+               for r in json_rows] == [(JSON_LINE.replace('"bob"', '"***"'), "bob", "error")],
+              json_rows)
+        check("promtail: a structured_metadata stage sends the value as structured metadata",
+              [r.get("meta", {}).get("account") for r in json_rows] == ["bob"], json_rows)
         rows = sorted([r for r in rows or [] if r not in json_rows], key=lambda r: r["line"])
         check("promtail: Loki got the two lines not dropped, as they were",
               [r["line"] for r in rows] == [LINES[0], LINES[2]], rows)
@@ -384,6 +395,61 @@ def fluent_bit(work, config):
                   lines[1])
 
 
+def fluent_bit_http(work):
+    """A Fluent Bit http output converted and run against a server kept here: the records arrive
+    as JSON lines at the URI, with the configured header."""
+    log = write_log(work)
+    got = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            got.append((self.path, self.headers.get("X-Team"), self.headers.get("Content-Type"),
+                        body))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        rc, err, pipeline = convert("fluent-bit", work, "fluent-bit.conf", f"""[SERVICE]
+    storage.path  {work}/data
+
+[INPUT]
+    Name            tail
+    Tag             app.log
+    Path            {log}
+    Read_from_Head  On
+
+[OUTPUT]
+    Name    http
+    Match   app.*
+    Host    127.0.0.1
+    Port    {server.server_address[1]}
+    URI     /ingest
+    Format  json_lines
+    Header  X-Team ops
+""")
+        check("fluent-bit http: everything translated, exit 0", rc == 0, err)
+
+        def records():
+            rows = [json.loads(line) for _, _, _, body in list(got)
+                    for line in body.decode().splitlines()]
+            return rows if len(rows) >= len(LINES) else None
+        rows = run(work, pipeline, records) or []
+        check("fluent-bit http: every line arrived as a JSON line record",
+              sorted(r.get("message") for r in rows) == sorted(LINES), rows)
+        check("fluent-bit http: at the URI, with the header, as NDJSON",
+              all(g[:3] == ("/ingest", "ops", "application/x-ndjson") for g in got),
+              [g[:3] for g in got])
+    finally:
+        server.shutdown()
+
+
 def exit_codes(work):
     bad = os.path.join(work, "bad.yaml")
     with open(bad, "w") as f:
@@ -412,7 +478,7 @@ scrape_configs:
     pipeline_stages:
       - replace:
           expression: 'secret=(\\S+)'
-          replace: '***'
+          replace: '{{ .Value | ToUpper }}'
       - tenant:
           source: team
 """)
@@ -421,7 +487,7 @@ scrape_configs:
                           capture_output=True, text=True)
     check("something not translated: exit 1", proc.returncode == 1, proc.stderr)
     check("each not translated part listed with file:line:column",
-          f"{part}:8:9: not translated: scrape_configs[0].pipeline_stages[0].replace"
+          f"{part}:10:20: not translated: scrape_configs[0].pipeline_stages[0].replace.replace"
           in proc.stderr and
           f"{part}:11:9: not translated: scrape_configs[0].pipeline_stages[1].tenant"
           in proc.stderr,
@@ -435,6 +501,7 @@ def main():
                  ("promtail_push", promtail_push), ("filebeat", filebeat),
                  ("fluent_bit_classic", lambda work: fluent_bit(work, fluent_bit_classic)),
                  ("fluent_bit_yaml", lambda work: fluent_bit(work, fluent_bit_yaml)),
+                 ("fluent_bit_http", fluent_bit_http),
                  ("exit_codes", exit_codes)]
     for name, scenario in scenarios:
         work = tempfile.mkdtemp(prefix=f"logship-convert-{name}-")
