@@ -7,6 +7,7 @@
 #include "outputs/file/file_output.h"
 #include "outputs/kafka/kafka_config.h"
 #include "outputs/loki/loki_config.h"
+#include "outputs/opentelemetry/opentelemetry_config.h"
 #include "outputs/s3/s3_config.h"
 #include "outputs/webhook/webhook_config.h"
 
@@ -22,6 +23,7 @@ void registerOutputs(Registry& registry) {
   registerElasticsearchOutput(registry);
   registerWebhookOutput(registry);
   registerS3Output(registry);
+  registerOpenTelemetryOutput(registry);
 }
 
 }  // namespace logship
