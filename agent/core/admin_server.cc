@@ -15,6 +15,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "agent/core/listener.h"
 #include "agent/core/log.h"
 
 namespace logship {
@@ -25,19 +26,8 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
-namespace {
-
-std::string hostOf(std::string_view address) {
-  const size_t colon = address.rfind(':');
-  std::string host(address.substr(0, colon == std::string_view::npos ? address.size() : colon));
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  return host;
-}
-
-}  // namespace
-
 bool isLoopbackAddress(std::string_view address) {
-  const std::string host = hostOf(address);
+  const std::string host = hostOfAddress(address);
   if (host == "localhost") return true;
   beast::error_code ec;
   const auto ip = asio::ip::make_address(host, ec);
@@ -87,7 +77,6 @@ struct AdminServer::State {
 
   explicit State(Settings s)
       : settings(std::move(s)), access(settings.address, settings.token, settings.metrics_public) {}
-
 
   const Settings settings;  // as started; the token and metrics_public may change in `access`
   std::mutex mutex;
@@ -269,40 +258,21 @@ std::string AdminServer::controlLockedReason() const { return state_->lockedReas
 
 void AdminServer::start() {
   const std::string& address = state_->settings.address;
-  const size_t colon = address.rfind(':');
-  if (colon == std::string::npos) {
-    throw std::runtime_error("admin address '" + address + "' must be host:port");
-  }
-  beast::error_code ec;
-  auto ip = asio::ip::make_address(hostOf(address), ec);
-  if (ec) throw std::runtime_error("admin address '" + address + "': bad IP address");
-  const unsigned long port = std::stoul(address.substr(colon + 1));
+  std::string error;
   if (!state_->settings.tls_cert_file.empty()) {
     state_->tls.emplace(ssl::context::tls_server);
-    state_->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                             ssl::context::no_tlsv1_1);
-    state_->tls->use_certificate_chain_file(state_->settings.tls_cert_file, ec);
-    if (!ec)
-      state_->tls->use_private_key_file(state_->settings.tls_key_file, ssl::context::pem, ec);
-    if (ec) {
-      throw std::runtime_error("admin tls: cannot load " + state_->settings.tls_cert_file + " / " +
-                               state_->settings.tls_key_file + ": " + ec.message());
+    if (!loadServerTls(*state_->tls,
+                       {state_->settings.tls_cert_file, state_->settings.tls_key_file, "", false},
+                       &error)) {
+      throw std::runtime_error("admin tls: " + error);
     }
   }
-  tcp::endpoint endpoint(ip, static_cast<uint16_t>(port));
   auto& acceptor = state_->acceptor;
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    throw std::runtime_error("admin server cannot listen on " + address + ": " + ec.message());
-  }
+  if (!listenOn(acceptor, address, &error)) throw std::runtime_error("admin server: " + error);
   port_ = acceptor.local_endpoint().port();
   logInfo(
-      std::string("admin: ") + (state_->tls ? "https" : "http") + " on " + hostOf(address) + ":" +
-      std::to_string(port_) + "; control endpoints " +
+      std::string("admin: ") + (state_->tls ? "https" : "http") + " on " + hostOfAddress(address) +
+      ":" + std::to_string(port_) + "; control endpoints " +
       (state_->settings.token.empty()
            ? (isLoopbackAddress(address) ? "open to local clients (loopback, no token)" : "locked")
            : "need the Bearer token") +
