@@ -4,6 +4,7 @@
 #include "agent/sources/file_integrity/file_integrity_source.h"
 #include "agent/sources/journald/journald_source.h"
 #include "agent/sources/kafka/kafka_config.h"
+#include "agent/sources/opentelemetry/opentelemetry_config.h"
 #include "agent/sources/stdin/stdin_source.h"
 #include "outputs/archive/archive_anchor_source.h"
 #include "outputs/outputs.h"
@@ -18,6 +19,7 @@ void registerBuiltinComponents(Registry& registry) {
   registerFileIntegritySource(registry);
   registerStdinSource(registry);
   registerKafkaSource(registry);
+  registerOpenTelemetrySource(registry);
   registerArchiveAnchorSource(registry);
   registerParsers(registry);
   registerPipelines(registry);

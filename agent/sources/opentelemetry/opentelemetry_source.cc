@@ -1,0 +1,128 @@
+#include "agent/sources/opentelemetry/opentelemetry_source.h"
+
+#include "agent/core/log.h"
+#include "agent/support/files.h"
+#include "agent/support/json_writer.h"
+#include "agent/support/timestamp.h"
+
+namespace logship {
+
+namespace {
+
+// google.rpc.Code INVALID_ARGUMENT.
+constexpr int kInvalidArgument = 3;
+
+constexpr std::string_view kProtobufType = "application/x-protobuf";
+constexpr std::string_view kJsonType = "application/json";
+
+}  // namespace
+
+std::string otlpStatusBody(OtlpEncoding encoding, int code, std::string_view message) {
+  std::string out;
+  if (encoding == OtlpEncoding::kJson) {
+    out.append("{\"code\":");
+    json::appendInt(out, code);
+    out.append(",\"message\":");
+    json::appendString(out, message);
+    out.push_back('}');
+    return out;
+  }
+  // Status { int32 code = 1; string message = 2; }, written as its wire format.
+  auto varint = [&](uint64_t v) {
+    while (v >= 0x80) {
+      out.push_back(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+  };
+  out.push_back(0x08);
+  varint(static_cast<uint64_t>(code));
+  out.push_back(0x12);
+  varint(message.size());
+  out.append(message);
+  return out;
+}
+
+OpenTelemetrySource::OpenTelemetrySource(OpenTelemetrySourceConfig config, BuildContext& ctx)
+    : config_(std::move(config)), id_(ctx.id), decoder_(ctx.global) {
+  settings_.name = ctx.id;
+  settings_.address = config_.address;
+  settings_.max_body_bytes = config_.max_body_bytes.bytes;
+  settings_.max_connections = static_cast<size_t>(config_.max_connections);
+  if (config_.tls.defined()) {
+    static const std::vector<std::string_view> kNoReserved;
+    auto tls = OpenTelemetrySourceTlsConfig::options().parse(config_.tls, ctx.diag, kNoReserved);
+    settings_.tls_cert_file = tls.cert_file;
+    settings_.tls_key_file = tls.key_file;
+    settings_.tls_ca_file = tls.ca_file;
+    settings_.tls_verify_client = tls.verify_client;
+  }
+}
+
+OpenTelemetrySource::~OpenTelemetrySource() = default;
+
+void OpenTelemetrySource::start(SourceContext& context) {
+  context_ = &context;
+  HttpReceiverSettings settings = settings_;
+  std::string error;
+  if (!config_.token_file.empty() &&
+      !readSecretFile(config_.token_file, SecretForm::kLine, settings.token, error)) {
+    logError("opentelemetry source '" + id_ + "': " + error);
+    context.metrics().error("token_unreadable");
+    return;
+  }
+  receiver_ = std::make_unique<HttpReceiver>(std::move(settings), context);
+  receiver_->route(config_.path, [this](ReceivedHttpRequest& request) { return decode(request); });
+  if (!receiver_->start(&error)) {
+    logError("opentelemetry source '" + id_ + "': " + error);
+    context.metrics().error("listen_failed");
+    receiver_.reset();
+    return;
+  }
+  logInfo("opentelemetry source '" + id_ + "' listening on " + config_.address + " (port " +
+          std::to_string(receiver_->port()) + "), path " + config_.path);
+}
+
+void OpenTelemetrySource::stop() {
+  if (receiver_) receiver_->stop();
+}
+
+std::string OpenTelemetrySource::statusJson() const {
+  std::string out = "{\"address\":";
+  json::appendString(out, config_.address);
+  out.append(",\"port\":");
+  json::appendInt(out, port());
+  out.push_back('}');
+  return out;
+}
+
+HttpDecoded OpenTelemetrySource::decode(ReceivedHttpRequest& request) {
+  HttpDecoded out;
+  OtlpEncoding encoding;
+  if (request.media_type == kProtobufType) {
+    encoding = OtlpEncoding::kProtobuf;
+  } else if (request.media_type == kJsonType) {
+    encoding = OtlpEncoding::kJson;
+  } else {
+    out.reply = {415, "text/plain; charset=utf-8",
+                 "415 OTLP/HTTP takes application/x-protobuf or application/json\n"};
+    return out;
+  }
+  const std::string_view content_type = encoding == OtlpEncoding::kJson ? kJsonType : kProtobufType;
+  size_t records = 0;
+  std::string error;
+  if (!decoder_.decode(request.body.view(), encoding, timestamp::nowNs(), out.batch, &records,
+                       &error)) {
+    out.batch = Batch();
+    out.reply = {400, std::string(content_type),
+                 otlpStatusBody(encoding, kInvalidArgument, "not an OTLP logs request: " + error)};
+    return out;
+  }
+  // Everything accepted: an empty ExportLogsServiceResponse (no partial_success).
+  out.reply.status = 200;
+  out.reply.content_type = std::string(content_type);
+  out.reply.body = encoding == OtlpEncoding::kJson ? "{}" : "";
+  return out;
+}
+
+}  // namespace logship

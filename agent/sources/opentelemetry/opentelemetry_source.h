@@ -1,0 +1,44 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "agent/api/component.h"
+#include "agent/api/registry.h"
+#include "agent/core/http_receiver.h"
+#include "agent/sources/opentelemetry/opentelemetry_config.h"
+#include "agent/sources/opentelemetry/otlp_decoder.h"
+
+namespace logship {
+
+// The body of a google.rpc.Status, which OTLP/HTTP answers errors with, in `encoding`.
+std::string otlpStatusBody(OtlpEncoding encoding, int code, std::string_view message);
+
+// Receives OTLP/HTTP logs on the HTTP receiver: protobuf (application/x-protobuf) or JSON
+// (application/json) ExportLogsServiceRequests, one event per LogRecord (see OtlpDecoder). A
+// request is answered 200 with an ExportLogsServiceResponse in its own encoding once every output
+// holds its events; 400 with a Status naming the problem for a body that is not a request, 415
+// for another Content-Type; 429 and 503 with Retry-After when an output is full or failed, which
+// OTLP exporters retry.
+class OpenTelemetrySource final : public Source {
+ public:
+  OpenTelemetrySource(OpenTelemetrySourceConfig config, BuildContext& ctx);
+  ~OpenTelemetrySource() override;
+
+  void start(SourceContext& context) override;
+  void stop() override;
+  std::string statusJson() const override;
+  uint16_t port() const { return receiver_ ? receiver_->port() : 0; }
+
+ private:
+  HttpDecoded decode(ReceivedHttpRequest& request);
+
+  OpenTelemetrySourceConfig config_;
+  std::string id_;
+  HttpReceiverSettings settings_;
+  OtlpDecoder decoder_;
+  SourceContext* context_ = nullptr;
+  std::unique_ptr<HttpReceiver> receiver_;
+};
+
+}  // namespace logship
