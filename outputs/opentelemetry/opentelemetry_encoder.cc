@@ -107,7 +107,8 @@ void OpenTelemetryEncoder::build(std::span<const EventRef> events,
     };
 
     key_scratch_.clear();
-    for (const std::string& name : options_.resource_fields) appendKeyPart(lookup(name), key_scratch_);
+    for (const std::string& name : options_.resource_fields)
+      appendKeyPart(lookup(name), key_scratch_);
     logs::ResourceLogs*& resource = resources[key_scratch_];
     if (resource == nullptr) {
       resource = request.add_resource_logs();
@@ -142,8 +143,7 @@ void OpenTelemetryEncoder::build(std::span<const EventRef> events,
     }
     if (event.severity != Severity::kUnset) {
       std::string_view level = toString(event.severity);
-      record->set_severity_number(
-          static_cast<logs::SeverityNumber>(otlp::severityNumber(level)));
+      record->set_severity_number(static_cast<logs::SeverityNumber>(otlp::severityNumber(level)));
       record->set_severity_text(std::string(level));
     }
     if (!event.message.empty()) record->mutable_body()->set_string_value(validUtf8(event.message));

@@ -14,12 +14,12 @@ const OptionTable<OpenTelemetrySourceTlsConfig>& OpenTelemetrySourceTlsConfig::o
                   "CAs that sign client certificates (PEM), with verify_client.")
         .optional("verify_client", &OpenTelemetrySourceTlsConfig::verify_client,
                   "Require a client certificate signed by a CA of ca_file.")
-        .check([](const OpenTelemetrySourceTlsConfig& c, const ConfigNode& node,
-                  Diagnostics& diag) {
-          if (c.verify_client && c.ca_file.empty()) {
-            diag.error(node.location(), "'verify_client' needs 'ca_file'");
-          }
-        });
+        .check(
+            [](const OpenTelemetrySourceTlsConfig& c, const ConfigNode& node, Diagnostics& diag) {
+              if (c.verify_client && c.ca_file.empty()) {
+                diag.error(node.location(), "'verify_client' needs 'ca_file'");
+              }
+            });
     return t;
   }();
   return table;
@@ -41,7 +41,8 @@ const OptionTable<OpenTelemetrySourceConfig>& OpenTelemetrySourceConfig::options
         .optional("max_connections", &OpenTelemetrySourceConfig::max_connections,
                   "Clients served at once; others wait to be accepted.")
         .check([](const OpenTelemetrySourceConfig& c, const ConfigNode& node, Diagnostics& diag) {
-          if (!c.path.starts_with("/")) diag.error(node["path"].location(), "path must start with '/'");
+          if (!c.path.starts_with("/"))
+            diag.error(node["path"].location(), "path must start with '/'");
           if (c.max_connections < 1) {
             diag.error(node["max_connections"].location(), "max_connections must be at least 1");
           }

@@ -78,7 +78,8 @@ void OtlpDecoder::addValue(Batch& batch, Event& event, std::string& name,
   Arena& arena = batch.arena();
   switch (value.value_case()) {
     case common::AnyValue::kStringValue:
-      restoreField(global_, batch, event, name, FieldValue::string(arena.copy(value.string_value())));
+      restoreField(global_, batch, event, name,
+                   FieldValue::string(arena.copy(value.string_value())));
       return;
     case common::AnyValue::kBoolValue:
       restoreField(global_, batch, event, name, FieldValue::boolean(value.bool_value()));
@@ -117,8 +118,9 @@ void OtlpDecoder::addValue(Batch& batch, Event& event, std::string& name,
   restoreField(global_, batch, event, name, FieldValue::string(arena.copy(text_)));
 }
 
-void OtlpDecoder::addAttributes(Batch& batch, Event& event,
-                                const google::protobuf::RepeatedPtrField<common::KeyValue>& attributes) {
+void OtlpDecoder::addAttributes(
+    Batch& batch, Event& event,
+    const google::protobuf::RepeatedPtrField<common::KeyValue>& attributes) {
   for (const common::KeyValue& kv : attributes) {
     if (kv.key().empty()) continue;
     name_ = kv.key();

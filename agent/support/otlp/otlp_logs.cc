@@ -21,12 +21,8 @@ struct Level {
   std::string_view name;
   int number;
 };
-constexpr std::array<Level, 6> kLevels = {{{"debug", 5},
-                                           {"info", 9},
-                                           {"low", 10},
-                                           {"medium", 13},
-                                           {"high", 17},
-                                           {"critical", 21}}};
+constexpr std::array<Level, 6> kLevels = {
+    {{"debug", 5}, {"info", 9}, {"low", 10}, {"medium", 13}, {"high", 17}, {"critical", 21}}};
 
 // OpenTelemetry's short names, each naming the first number of its range of four.
 constexpr std::array<Level, 6> kShortNames = {
@@ -198,8 +194,8 @@ void appendLogRecord(std::string& out, const logs::LogRecord& r) {
   }
   if (!r.span_id().empty()) {
     appendKey(out, "spanId", first);
-    json::appendString(out, toHex(reinterpret_cast<const unsigned char*>(r.span_id().data()),
-                                  r.span_id().size()));
+    json::appendString(
+        out, toHex(reinterpret_cast<const unsigned char*>(r.span_id().data()), r.span_id().size()));
   }
   if (!r.event_name().empty()) {
     appendKey(out, "eventName", first);
@@ -329,9 +325,7 @@ class Reader {
       if (!v.get_double().get(d)) {
         out->set_double_value(d);
       } else if (!v.get_string().get(s) && (s == "NaN" || s == "Infinity" || s == "-Infinity")) {
-        out->set_double_value(s == "NaN"        ? std::nan("")
-                              : s == "Infinity" ? HUGE_VAL
-                                                : -HUGE_VAL);
+        out->set_double_value(s == "NaN" ? std::nan("") : s == "Infinity" ? HUGE_VAL : -HUGE_VAL);
       } else {
         return fail("doubleValue is not a number");
       }
@@ -366,8 +360,7 @@ class Reader {
     return true;
   }
 
-  bool keyValues(element e, google::protobuf::RepeatedPtrField<common::KeyValue>* out,
-                 int depth) {
+  bool keyValues(element e, google::protobuf::RepeatedPtrField<common::KeyValue>* out, int depth) {
     array items;
     if (!arrayOf(e, "attributes", &items)) return false;
     for (element item : items) {

@@ -218,9 +218,9 @@ TEST(OpenTelemetryResponseTest, FollowsOtlpHttpSemantics) {
   EXPECT_EQ(v1.kind, Verdict::Kind::kSuccess);  // never sent again, as OTLP asks
   EXPECT_EQ(n1, 2);
   EXPECT_EQ(m1, "too old");
-  auto [v2, n2, m2] = verdict(
-      200, R"({"partialSuccess":{"rejectedLogRecords":"3","errorMessage":"x"}})",
-      "application/json");
+  auto [v2, n2, m2] =
+      verdict(200, R"({"partialSuccess":{"rejectedLogRecords":"3","errorMessage":"x"}})",
+              "application/json");
   EXPECT_EQ(n2, 3);
   EXPECT_EQ(m2, "x");
   EXPECT_EQ(std::get<1>(verdict(200, "{}", "application/json")), 0);

@@ -144,8 +144,8 @@ patterns: ['job=(\w+)', 'req#(\d+)']
 }
 
 TEST(TraceparentTest, GivesTheParentIdAsTheSpan) {
-  auto context = correlation::findTraceContext(
-      "x 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 y");
+  auto context =
+      correlation::findTraceContext("x 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 y");
   EXPECT_EQ(context.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
   EXPECT_EQ(context.span_id, "00f067aa0ba902b7");
   EXPECT_TRUE(correlation::findTraceContext("no trace here").span_id.empty());

@@ -109,7 +109,8 @@ TEST_F(OtlpDecoderTest, ReadsProtobuf) {
   record->set_time_unix_nano(1700000000'000000001);
   record->set_severity_number(logs::SEVERITY_NUMBER_DEBUG2);
   record->mutable_body()->set_string_value("hello");
-  record->set_trace_id(std::string("\x4b\xf9\x2f\x35\x77\xb3\x4d\xa6\xa3\xce\x92\x9d\x0e\x0e\x47\x36", 16));
+  record->set_trace_id(
+      std::string("\x4b\xf9\x2f\x35\x77\xb3\x4d\xa6\xa3\xce\x92\x9d\x0e\x0e\x47\x36", 16));
   record->set_span_id(std::string(8, '\0'));  // all zero: no span
   auto* bytes = record->add_attributes();
   bytes->set_key("digest");
@@ -125,14 +126,18 @@ TEST_F(OtlpDecoderTest, ReadsProtobuf) {
 }
 
 TEST_F(OtlpDecoderTest, RefusesWhatIsNotARequestAndAddsNothing) {
-  for (std::string_view bad : {
-           std::string_view("not json"),
-           std::string_view("[1,2]"),
-           std::string_view(R"({"resourceLogs":{}})"),
-           std::string_view(R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"ok"}},{"timeUnixNano":"soon"}]}]}]})"),
-           std::string_view(R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"traceId":"zz"}]}]}]})"),
-           std::string_view(R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"severityNumber":99}]}]}]})"),
-       }) {
+  for (
+      std::string_view bad : {
+          std::string_view("not json"),
+          std::string_view("[1,2]"),
+          std::string_view(R"({"resourceLogs":{}})"),
+          std::string_view(
+              R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"ok"}},{"timeUnixNano":"soon"}]}]}]})"),
+          std::string_view(
+              R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"traceId":"zz"}]}]}]})"),
+          std::string_view(
+              R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"severityNumber":99}]}]}]})"),
+      }) {
     EXPECT_FALSE(decode(bad, OtlpEncoding::kJson)) << bad;
     EXPECT_FALSE(error_.empty()) << bad;
     EXPECT_TRUE(batch_.events().empty()) << bad;
