@@ -1,5 +1,6 @@
 #include "outputs/opentelemetry/opentelemetry_service.h"
 
+#include <google/protobuf/stubs/logging.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 
@@ -15,6 +16,7 @@ Verdict classifyOtlpResponse(const HttpResponse& response, int64_t* rejected,
     if (response.body.empty()) return Verdict::success();
     otlp::ExportLogsServiceResponse answer;
     std::string error;
+    google::protobuf::LogSilencer quiet;  // a receiver's bad UTF-8 is not for the agent's stderr
     bool read = response.content_type.starts_with("application/json")
                     ? otlp::parseJson(response.body, &answer, &error)
                     : answer.ParseFromString(response.body);

@@ -1,6 +1,7 @@
 #include "agent/sources/opentelemetry/otlp_decoder.h"
 
 #include <google/protobuf/arena.h>
+#include <google/protobuf/stubs/logging.h>
 
 #include "agent/core/event_restore.h"
 #include "agent/support/base64.h"
@@ -135,9 +136,14 @@ bool OtlpDecoder::decode(std::string_view body, OtlpEncoding encoding, int64_t n
   auto* request = google::protobuf::Arena::CreateMessage<otlp::ExportLogsServiceRequest>(&arena);
   if (encoding == OtlpEncoding::kJson) {
     if (!otlp::parseJson(body, request, error)) return false;
-  } else if (!request->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-    *error = "not an OTLP ExportLogsServiceRequest (protobuf)";
-    return false;
+  } else {
+    // What a client sent is no news for the agent's stderr (protobuf logs invalid UTF-8 there):
+    // the refusal names it and the receiver counts it.
+    google::protobuf::LogSilencer quiet;
+    if (!request->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+      *error = "not an OTLP ExportLogsServiceRequest (protobuf)";
+      return false;
+    }
   }
   Arena& strings = batch.arena();
   for (const logs::ResourceLogs& rl : request->resource_logs()) {
