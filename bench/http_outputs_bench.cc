@@ -1,7 +1,8 @@
 // Encoding throughput of the HTTP outputs, one core: events of the real-log corpus (syslog,
 // Apache and Substrate node lines, with the fields a file source and the transforms add) turned
-// into a Loki push body (protobuf + snappy, or JSON) or an Elasticsearch _bulk body. Bytes/s
-// count the raw log lines put in; the target is >= 200 MB/s for the Loki and ES encoders.
+// into a Loki push body (protobuf + snappy, or JSON), an Elasticsearch _bulk body or an OTLP
+// ExportLogsServiceRequest (protobuf or JSON). Bytes/s count the raw log lines put in; the target
+// is >= 200 MB/s for the Loki and ES encoders.
 
 #include <benchmark/benchmark.h>
 
@@ -15,6 +16,8 @@
 #include "agent/support/json_writer.h"
 #include "outputs/elasticsearch/elasticsearch_encoder.h"
 #include "outputs/loki/loki_encoder.h"
+#include "outputs/opentelemetry/opentelemetry_config.h"
+#include "outputs/opentelemetry/opentelemetry_encoder.h"
 
 #ifndef LOGSHIP_CORPUS_DIR
 #error "LOGSHIP_CORPUS_DIR must name the directory holding the real-log corpus"
@@ -172,6 +175,25 @@ void BM_ElasticsearchBulkGzip(benchmark::State& state) {
   report(state);
 }
 BENCHMARK(BM_ElasticsearchBulkGzip);
+
+OpenTelemetryEncoder makeOtlp(bool json) {
+  OpenTelemetryEncoderOptions options;
+  options.resource_fields = OpenTelemetryConfig{}.resource_fields;
+  options.json = json;
+  return OpenTelemetryEncoder(corpus().global, std::move(options));
+}
+
+void BM_OpenTelemetry(benchmark::State& state) {
+  OpenTelemetryEncoder encoder = makeOtlp(state.range(0) != 0);
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    encoder.encode(corpus().refs, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  report(state);
+}
+BENCHMARK(BM_OpenTelemetry)->ArgName("json")->Arg(0)->Arg(1);
 
 // The NDJSON rendering both line formats start from: the ceiling of the encoders above.
 void BM_NdjsonEventsBaseline(benchmark::State& state) {
