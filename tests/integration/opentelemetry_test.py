@@ -6,6 +6,8 @@
             each arrives once with trace.id, span.id, service.name, its severity and typed fields;
   replies   the source answers as OTLP/HTTP says: 200 with an ExportLogsServiceResponse in the
             request's encoding, 400 with a google.rpc.Status, 415 for other content types;
+  pressure  and asks the client to retry later (Retry-After): 429 while its output is full, 503
+            when the output gave up on a request's records;
   roundtrip logship -> opentelemetry output (protobuf, then JSON) -> logship opentelemetry source:
             fields come back as they left, and a receiver that is down at first loses nothing.
 
@@ -19,6 +21,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import urllib.error
 import urllib.request
 
@@ -95,14 +98,24 @@ outputs:
 """), out
 
 
-def post(port, body, content_type):
+def post(port, body, content_type, timeout=10, headers=None):
+    """(status, Content-Type, body) of a POST to /v1/logs; with `headers` (a dict), the response
+    headers are put there."""
     req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/logs", data=body, method="POST")
     req.add_header("Content-Type", content_type)
     try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, r.headers.get("Content-Type", ""), r.read()
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            response = (r.status, r.headers.get("Content-Type", ""), r.read(), r.headers)
     except urllib.error.HTTPError as e:
-        return e.code, e.headers.get("Content-Type", ""), e.read()
+        response = (e.code, e.headers.get("Content-Type", ""), e.read(), e.headers)
+    if headers is not None:
+        headers.update(response[3])
+    return response[:3]
+
+
+def json_request(messages):
+    return json.dumps({"resourceLogs": [{"scopeLogs": [{"logRecords": [
+        {"body": {"stringValue": m}} for m in messages]}]}]}).encode()
 
 
 def send_with_sdk(port, protocol, run):
@@ -209,6 +222,70 @@ def scenario_replies():
         agent.stop()
 
 
+def scenario_pressure():
+    dead = free_port()  # nothing listens there: the output cannot deliver
+    port = free_port()
+    agent = Agent("pressure-errored", f"""shutdown_timeout: 1s
+sources:
+  otlp: {{type: opentelemetry, address: "127.0.0.1:{port}"}}
+outputs:
+  otel:
+    type: opentelemetry
+    inputs: [otlp]
+    endpoint: "http://127.0.0.1:{dead}"
+    batch: {{timeout: 50ms}}
+    retry: {{initial_backoff: 50ms, max_attempts: 2}}
+""")
+    agent.start()
+    try:
+        headers = {}
+        status, _, body = post(port, json_request(["lost for now"]), "application/json",
+                               headers=headers)
+        check("pressure: records the output gave up on are answered 503 with Retry-After",
+              status == 503 and headers.get("Retry-After"), f"{status} {body} {headers}")
+    finally:
+        agent.stop()
+
+    port = free_port()
+    agent = Agent("pressure-full", f"""shutdown_timeout: 1s
+sources:
+  otlp: {{type: opentelemetry, address: "127.0.0.1:{port}"}}
+outputs:
+  otel:
+    type: opentelemetry
+    inputs: [otlp]
+    endpoint: "http://127.0.0.1:{dead}"
+    batch: {{timeout: 50ms}}
+    retry: {{initial_backoff: 200ms, max_backoff: 1s}}
+    buffer: {{type: memory, max_bytes: 1KiB}}
+""")
+    agent.start()
+    try:
+        # The first request fills the output's queue and waits for a delivery that cannot come.
+        def fill():
+            try:
+                post(port, json_request(["x" * 600] * 8), "application/json", timeout=3)
+            except OSError:
+                pass  # no answer within the timeout: it waits for its delivery
+
+        waiting = threading.Thread(target=fill, daemon=True)
+        waiting.start()
+        answers = []
+
+        def refused():
+            headers = {}
+            status, _, _ = post(port, json_request(["one more"]), "application/json", timeout=3,
+                                headers=headers)
+            answers.append((status, headers.get("Retry-After")))
+            return status == 429 and headers.get("Retry-After")
+
+        check("pressure: while the output is full, requests are answered 429 with Retry-After",
+              wait_until(refused, 10, step=0.3), str(answers[-3:]))
+        waiting.join(5)
+    finally:
+        agent.stop()
+
+
 def scenario_roundtrip():
     lines = []
     for i in range(100):
@@ -275,6 +352,7 @@ outputs:
 try:
     scenario_sdk()
     scenario_replies()
+    scenario_pressure()
     scenario_roundtrip()
 except AssertionError as e:
     check("scenarios ran", False, str(e))
