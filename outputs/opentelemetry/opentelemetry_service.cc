@@ -57,22 +57,9 @@ OpenTelemetryOutput::OpenTelemetryOutput(OpenTelemetryConfig config, BuildContex
   sink_ = std::make_unique<HttpSink>(std::move(settings), *this);
 }
 
-void OpenTelemetryOutput::startMetrics(ComponentContext& context) {
+void OpenTelemetryOutput::onStart(ComponentContext& context) {
   partially_rejected_ = &rejectedEventsFamily(context.metricsRegistry())
                              .Add({{"output", id_}, {"reason", "partial_success"}});
-}
-
-void OpenTelemetryOutput::start(ComponentContext& context) {
-  startMetrics(context);
-  sink_->start(context);
-}
-
-void OpenTelemetryOutput::startWith(ComponentContext& context,
-                                    std::unique_ptr<HttpTransport> transport,
-                                    std::unique_ptr<Scheduler> scheduler,
-                                    std::function<double()> jitter) {
-  startMetrics(context);
-  sink_->start(context, std::move(transport), std::move(scheduler), std::move(jitter));
 }
 
 void OpenTelemetryOutput::encode(const HttpSinkRequest& request, HttpRequest& out) {

@@ -24,32 +24,21 @@ Verdict classifyOtlpResponse(const HttpResponse& response, int64_t* rejected,
                              std::string* rejected_message);
 
 // The opentelemetry output: events exported as OTLP logs over HTTP.
-class OpenTelemetryOutput final : public Sink, public HttpSinkDriver {
+class OpenTelemetryOutput final : public HttpOutput {
  public:
   OpenTelemetryOutput(OpenTelemetryConfig config, BuildContext& ctx);
 
-  void start(ComponentContext& context) override;
-  // For tests: a scripted transport and a manual clock.
-  void startWith(ComponentContext& context, std::unique_ptr<HttpTransport> transport,
-                 std::unique_ptr<Scheduler> scheduler, std::function<double()> jitter = {});
-  void consume(SharedBatch batch, AckToken ack) override {
-    sink_->consume(std::move(batch), std::move(ack));
-  }
-  void stop() override { sink_->stop(); }
-  bool healthy() const override { return sink_->healthy(); }
-  std::string lastError() const override { return sink_->lastError(); }
   std::string destination() const override { return sink_->destination() + config_.path; }
 
   void encode(const HttpSinkRequest& request, HttpRequest& out) override;
   Verdict classify(const HttpSinkRequest& request, const HttpResponse& response) override;
 
  private:
-  void startMetrics(ComponentContext& context);
+  void onStart(ComponentContext& context) override;
 
   OpenTelemetryConfig config_;
   std::string id_;
   std::optional<OpenTelemetryEncoder> encoder_;
-  std::unique_ptr<HttpSink> sink_;
   prometheus::Counter* partially_rejected_ = nullptr;
 };
 

@@ -239,19 +239,13 @@ TEST(OpenTelemetryResponseTest, FollowsOtlpHttpSemantics) {
 TEST(OpenTelemetryOutputTest, PostsGzippedProtobufAndCountsPartialRejections) {
   std::string dir = testing::tempDir("otel-output");
   GlobalConfig global = testing::globalWithTiers(dir);
-  Diagnostics diag;
-  auto out = testing::buildOutput<OpenTelemetryOutput>(
-      "opentelemetry",
-      "type: opentelemetry\nendpoint: http://127.0.0.1:4318\nbatch: {timeout: 50ms}\n"
-      "headers: {X-Team: logs}\n",
-      global, diag);
-  ASSERT_NE(out, nullptr) << diag.errors()[0];
   testing::TestContext context(global);
-  auto transport = std::make_unique<testing::ScriptedTransport>();
-  auto* t = transport.get();
-  auto scheduler = std::make_unique<ManualScheduler>();
-  auto* clock = scheduler.get();
-  out->startWith(context, std::move(transport), std::move(scheduler));
+  Diagnostics diag;
+  auto [out, t, clock] = testing::startScripted<OpenTelemetryOutput>(
+      "opentelemetry",
+      "type: opentelemetry\nendpoint: http://127.0.0.1:4318\nbatch: {timeout: 50ms}\n", context,
+      diag);
+  ASSERT_NE(out, nullptr) << diag.errors()[0];
   testing::AckRecorder acks;
   out->consume(makeBatch({"a", "b", "c"}, AckToken()), acks.token(1));
   clock->advance(50ms);
