@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "outputs/common/compression.h"
 #include "agent/support/json_writer.h"
+#include "outputs/common/compression.h"
 #include "outputs/elasticsearch/elasticsearch_encoder.h"
 #include "outputs/loki/loki_encoder.h"
 #include "outputs/opentelemetry/opentelemetry_config.h"
@@ -116,8 +116,9 @@ void report(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * corpus().refs.size()));
 }
 
-void BM_LokiProtobufSnappy(benchmark::State& state) {
-  LokiEncoder encoder = makeLoki(false);
+// One request's worth of events encoded by `encoder`, again and again.
+template <class Encoder>
+void encodeRequests(benchmark::State& state, Encoder encoder) {
   std::string out;
   for (auto _ : state) {
     out.clear();
@@ -126,18 +127,11 @@ void BM_LokiProtobufSnappy(benchmark::State& state) {
   }
   report(state);
 }
+
+void BM_LokiProtobufSnappy(benchmark::State& state) { encodeRequests(state, makeLoki(false)); }
 BENCHMARK(BM_LokiProtobufSnappy);
 
-void BM_LokiJson(benchmark::State& state) {
-  LokiEncoder encoder = makeLoki(true);
-  std::string out;
-  for (auto _ : state) {
-    out.clear();
-    encoder.encode(corpus().refs, out);
-    benchmark::DoNotOptimize(out.data());
-  }
-  report(state);
-}
+void BM_LokiJson(benchmark::State& state) { encodeRequests(state, makeLoki(true)); }
 BENCHMARK(BM_LokiJson);
 
 ElasticsearchEncoder makeEs() {
@@ -148,16 +142,7 @@ ElasticsearchEncoder makeEs() {
   return ElasticsearchEncoder(corpus().global, std::move(index), true);
 }
 
-void BM_ElasticsearchBulk(benchmark::State& state) {
-  ElasticsearchEncoder encoder = makeEs();
-  std::string out;
-  for (auto _ : state) {
-    out.clear();
-    encoder.encode(corpus().refs, out);
-    benchmark::DoNotOptimize(out.data());
-  }
-  report(state);
-}
+void BM_ElasticsearchBulk(benchmark::State& state) { encodeRequests(state, makeEs()); }
 BENCHMARK(BM_ElasticsearchBulk);
 
 // With the default gzip (level 1) Content-Encoding, the cost a request really pays.
@@ -184,14 +169,7 @@ OpenTelemetryEncoder makeOtlp(bool json) {
 }
 
 void BM_OpenTelemetry(benchmark::State& state) {
-  OpenTelemetryEncoder encoder = makeOtlp(state.range(0) != 0);
-  std::string out;
-  for (auto _ : state) {
-    out.clear();
-    encoder.encode(corpus().refs, out);
-    benchmark::DoNotOptimize(out.data());
-  }
-  report(state);
+  encodeRequests(state, makeOtlp(state.range(0) != 0));
 }
 BENCHMARK(BM_OpenTelemetry)->ArgName("json")->Arg(0)->Arg(1);
 

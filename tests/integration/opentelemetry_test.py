@@ -224,8 +224,10 @@ def scenario_replies():
 
 def scenario_pressure():
     dead = free_port()  # nothing listens there: the output cannot deliver
-    port = free_port()
-    agent = Agent("pressure-errored", f"""shutdown_timeout: 1s
+
+    def forwarding_agent(name, port, output_options):
+        """opentelemetry source on `port` -> opentelemetry output to nowhere."""
+        return Agent(name, f"""shutdown_timeout: 1s
 sources:
   otlp: {{type: opentelemetry, address: "127.0.0.1:{port}"}}
 outputs:
@@ -234,8 +236,11 @@ outputs:
     inputs: [otlp]
     endpoint: "http://127.0.0.1:{dead}"
     batch: {{timeout: 50ms}}
-    retry: {{initial_backoff: 50ms, max_attempts: 2}}
-""")
+{output_options}""")
+
+    port = free_port()
+    agent = forwarding_agent("pressure-errored", port,
+                             "    retry: {initial_backoff: 50ms, max_attempts: 2}\n")
     agent.start()
     try:
         headers = {}
@@ -247,18 +252,9 @@ outputs:
         agent.stop()
 
     port = free_port()
-    agent = Agent("pressure-full", f"""shutdown_timeout: 1s
-sources:
-  otlp: {{type: opentelemetry, address: "127.0.0.1:{port}"}}
-outputs:
-  otel:
-    type: opentelemetry
-    inputs: [otlp]
-    endpoint: "http://127.0.0.1:{dead}"
-    batch: {{timeout: 50ms}}
-    retry: {{initial_backoff: 200ms, max_backoff: 1s}}
-    buffer: {{type: memory, max_bytes: 1KiB}}
-""")
+    agent = forwarding_agent("pressure-full", port,
+                             "    retry: {initial_backoff: 200ms, max_backoff: 1s}\n"
+                             "    buffer: {type: memory, max_bytes: 1KiB}\n")
     agent.start()
     try:
         # The first request fills the output's queue and waits for a delivery that cannot come.
@@ -270,12 +266,16 @@ outputs:
 
         waiting = threading.Thread(target=fill, daemon=True)
         waiting.start()
+        wait_until(lambda: "Connection refused" in agent.log_text(), 10)  # it is in the output
         answers = []
 
         def refused():
             headers = {}
-            status, _, _ = post(port, json_request(["one more"]), "application/json", timeout=3,
-                                headers=headers)
+            try:
+                status, _, _ = post(port, json_request(["one more"]), "application/json",
+                                    timeout=3, headers=headers)
+            except OSError as e:  # taken in before the queue was full: it waits as well
+                status = str(e)
             answers.append((status, headers.get("Retry-After")))
             return status == 429 and headers.get("Retry-After")
 
