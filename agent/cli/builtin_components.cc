@@ -2,6 +2,7 @@
 
 #include "agent/sources/file/file_config.h"
 #include "agent/sources/file_integrity/file_integrity_source.h"
+#include "agent/sources/http/http_config.h"
 #include "agent/sources/journald/journald_source.h"
 #include "agent/sources/kafka/kafka_config.h"
 #include "agent/sources/opentelemetry/opentelemetry_config.h"
@@ -19,6 +20,7 @@ void registerBuiltinComponents(Registry& registry) {
   registerFileIntegritySource(registry);
   registerStdinSource(registry);
   registerKafkaSource(registry);
+  registerHttpSource(registry);
   registerOpenTelemetrySource(registry);
   registerArchiveAnchorSource(registry);
   registerParsers(registry);

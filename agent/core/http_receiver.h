@@ -63,7 +63,7 @@ using HttpDecoder = std::function<HttpDecoded(ReceivedHttpRequest& request)>;
 
 struct HttpReceiverSettings {
   std::string name;     // for log lines: "http source 'x'"
-  std::string address;  // host:port; port 0 picks a free one (see port())
+  std::string address;  // IP:port, [v6]:port; port 0 picks a free one (see port())
   // HTTPS when cert_file is set; with verify_client, clients must present a certificate signed
   // by a CA of ca_file.
   std::string tls_cert_file;
@@ -85,11 +85,13 @@ struct HttpReceiverSettings {
 //                dead-lettered it, so sending it again would only repeat that;
 //   Errored   -> 503 with Retry-After: the client sends it again (at-least-once).
 // Refused before the body enters the pipeline: 401 (token), 404 (no decoder for the path), 405
-// (not POST), 413 (body or its decompression too large), 415 (unknown Content-Encoding), 429 with
-// Retry-After while an output downstream is full (the body is not read). Each refusal is counted
+// (not POST), 413 (body or its decompression too large), 415 (unknown Content-Encoding), 400 (a
+// body its encoding cannot undo), 429 with Retry-After while an output downstream is full (the
+// body is not read; `Expect: 100-continue` clients do not even send it). Each refusal is counted
 // as an error of the source by reason. stop() closes the listener and idle connections; a
 // request being received is answered 503, one waiting for its acknowledgement is answered when it
-// resolves, and each connection is closed after its last answer.
+// resolves, and each connection is closed after its last answer. Every member is called on the
+// source's worker (where Source::start and stop run); the receiver may be destroyed elsewhere.
 class HttpReceiver {
  public:
   HttpReceiver(HttpReceiverSettings settings, SourceContext& context);

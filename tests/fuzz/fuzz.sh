@@ -43,6 +43,7 @@ declare -A sources=(
   [loki_response_fuzz]="@agent"
   [es_response_fuzz]="@agent"
   [otlp_decoder_fuzz]="@agent"
+  [http_source_fuzz]="@agent"
 )
 transform_common="parsers/common/parser_support.cc agent/support/timestamp.cc agent/api/api.cc agent/api/config.cc agent/support/units.cc agent/support/json_writer.cc agent/support/utf8.cc"
 libs="-lyaml-cpp -lsimdjson -lre2 -lcrypto -lz"
@@ -51,8 +52,8 @@ agent_targets="logship_components logship_parsers logship_pipelines logship_outp
 # The OTLP messages (the opentelemetry source and output) are built in their own folder.
 agent_libs="-Wl,--start-group $(for l in $agent_targets; do printf '%s ' "$agent_dir/lib$l.a"; done)"
 agent_libs+="$agent_dir/agent/support/otlp/liblogship_otlp_proto.a "
-agent_libs+="-Wl,--end-group -lyaml-cpp -lsimdjson -lre2 -lssl -lcrypto -lz -lzstd -lsnappy -lprotobuf"
-agent_libs+=" -lprometheus-cpp-core -lrdkafka++ -lrdkafka -lsystemd -pthread"
+agent_libs+="-Wl,--end-group -lyaml-cpp -lsimdjson -lre2 -lssl -lcrypto -lz -lzstd -lsnappy"
+agent_libs+=" -lprometheus-cpp-core -lrdkafka++ -lrdkafka -lsystemd -lprotobuf -pthread"
 
 # Generated sources.
 [[ -f $out/bip39_wordlist.cc ]] ||

@@ -17,14 +17,13 @@ import re
 import os
 import shutil
 import signal
-import ssl
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
 
-from testlib import Receiver, free_port, http, wait_until
+from testlib import Pki, Receiver, free_port, http, wait_until
 
 BIN = os.path.abspath(sys.argv[1])
 OUTAGE_SECONDS = 30
@@ -375,49 +374,6 @@ def scenario_es_outage(work):
     finally:
         agent.stop()
         rx.stop()
-
-
-class Pki:
-    """A throwaway CA, a server certificate for 127.0.0.1 and localhost, and a client
-    certificate, made at run time with the openssl command line."""
-
-    def __init__(self, work):
-        self.openssl = shutil.which("openssl")
-        assert self.openssl, "the tls scenarios need the openssl command (Debian package openssl)"
-        self.dir = os.path.join(work, "pki")
-        os.makedirs(self.dir)
-        self.ca = os.path.join(self.dir, "ca.pem")
-        self.run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                 "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-                 "-subj", "/CN=logship test CA",
-                 "-addext", "basicConstraints=critical,CA:TRUE",
-                 "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-        self.server_cert, self.server_key = self.issue(
-            "server", "/CN=127.0.0.1", 2,
-            "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
-        self.client_cert, self.client_key = self.issue(
-            "client", "/CN=logship-agent", 3, "extendedKeyUsage=clientAuth\n")
-
-    def run(self, *args):
-        r = subprocess.run([self.openssl, *args], cwd=self.dir, capture_output=True, text=True,
-                           timeout=30)
-        assert r.returncode == 0, f"openssl {args[0]} failed: {r.stderr}"
-
-    def issue(self, name, subject, serial, extensions):
-        with open(os.path.join(self.dir, f"{name}.ext"), "w") as f:
-            f.write(extensions)
-        self.run("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                 "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", subject)
-        self.run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                 "-set_serial", str(serial), "-days", "2", "-extfile", f"{name}.ext",
-                 "-out", f"{name}.pem")
-        return os.path.join(self.dir, f"{name}.pem"), os.path.join(self.dir, f"{name}.key")
-
-    def client_context(self):
-        """How the test itself talks to the receivers: trusting the CA, with the client cert."""
-        context = ssl.create_default_context(cafile=self.ca)
-        context.load_cert_chain(self.client_cert, self.client_key)
-        return context
 
 
 # Outputs that cannot deliver hold up a reload or a stop this long, not the default 10 s.

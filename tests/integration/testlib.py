@@ -2,7 +2,9 @@
 receivers of tests/receivers run as child processes."""
 import json
 import os
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -81,10 +83,10 @@ def ndjson_records(path):
 
 
 class Receiver:
-    """A Loki or Elasticsearch receiver writing what it stored to `out`. `pki` (a Pki of
-    http_outputs_test.py) makes it serve HTTPS with the server certificate; `client_ca` also makes
-    it require a client certificate, and the test talks to it as the Pki's client. `popen` starts
-    the process (the soak tests pass theirs, which ties the child's life to the script's)."""
+    """A Loki or Elasticsearch receiver writing what it stored to `out`. `pki` (a Pki) makes it
+    serve HTTPS with the server certificate; `client_ca` also makes it require a client
+    certificate, and the test talks to it as the Pki's client. `popen` starts the process (the
+    soak tests pass theirs, which ties the child's life to the script's)."""
 
     def __init__(self, kind, out, port=0, pki=None, client_ca=False, popen=subprocess.Popen):
         self.kind, self.out, self.port = kind, out, port
@@ -126,3 +128,46 @@ class Receiver:
 
     def rows(self):
         return ndjson_records(self.out)
+
+
+class Pki:
+    """A throwaway CA, a server certificate for 127.0.0.1 and localhost, and a client
+    certificate, made at run time with the openssl command line."""
+
+    def __init__(self, work):
+        self.openssl = shutil.which("openssl")
+        assert self.openssl, "the tls scenarios need the openssl command (Debian package openssl)"
+        self.dir = os.path.join(work, "pki")
+        os.makedirs(self.dir)
+        self.ca = os.path.join(self.dir, "ca.pem")
+        self.run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                 "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+                 "-subj", "/CN=logship test CA",
+                 "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        self.server_cert, self.server_key = self.issue(
+            "server", "/CN=127.0.0.1", 2,
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+        self.client_cert, self.client_key = self.issue(
+            "client", "/CN=logship-agent", 3, "extendedKeyUsage=clientAuth\n")
+
+    def run(self, *args):
+        r = subprocess.run([self.openssl, *args], cwd=self.dir, capture_output=True, text=True,
+                           timeout=30)
+        assert r.returncode == 0, f"openssl {args[0]} failed: {r.stderr}"
+
+    def issue(self, name, subject, serial, extensions):
+        with open(os.path.join(self.dir, f"{name}.ext"), "w") as f:
+            f.write(extensions)
+        self.run("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                 "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", subject)
+        self.run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                 "-set_serial", str(serial), "-days", "2", "-extfile", f"{name}.ext",
+                 "-out", f"{name}.pem")
+        return os.path.join(self.dir, f"{name}.pem"), os.path.join(self.dir, f"{name}.key")
+
+    def client_context(self):
+        """How the test itself talks to the receivers: trusting the CA, with the client cert."""
+        context = ssl.create_default_context(cafile=self.ca)
+        context.load_cert_chain(self.client_cert, self.client_key)
+        return context

@@ -13,8 +13,8 @@
 
 #include "agent/api/component.h"
 #include "agent/core/ack_tracker.h"
+#include "agent/core/json_event_decoder.h"
 #include "agent/sources/kafka/kafka_config.h"
-#include "agent/sources/kafka/kafka_decoder.h"
 
 namespace logship {
 
@@ -67,7 +67,7 @@ class KafkaSource final : public Source {
 
   KafkaSourceConfig config_;
   std::string id_;
-  KafkaJsonDecoder decoder_;
+  JsonEventDecoder decoder_;
   SourceContext* context_ = nullptr;
   rd_kafka_t* rk_ = nullptr;
   std::unique_ptr<boost::asio::steady_timer> pump_timer_;

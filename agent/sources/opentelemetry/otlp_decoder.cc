@@ -3,7 +3,6 @@
 #include <google/protobuf/arena.h>
 #include <google/protobuf/stubs/logging.h>
 
-#include "agent/core/event_restore.h"
 #include "agent/support/base64.h"
 #include "agent/support/json_writer.h"
 
@@ -79,17 +78,16 @@ void OtlpDecoder::addValue(Batch& batch, Event& event, std::string& name,
   Arena& arena = batch.arena();
   switch (value.value_case()) {
     case common::AnyValue::kStringValue:
-      restoreField(global_, batch, event, name,
-                   FieldValue::string(arena.copy(value.string_value())));
+      fields_.setMember(batch, event, name, FieldValue::string(arena.copy(value.string_value())));
       return;
     case common::AnyValue::kBoolValue:
-      restoreField(global_, batch, event, name, FieldValue::boolean(value.bool_value()));
+      fields_.setMember(batch, event, name, FieldValue::boolean(value.bool_value()));
       return;
     case common::AnyValue::kIntValue:
-      restoreField(global_, batch, event, name, FieldValue::integer(value.int_value()));
+      fields_.setMember(batch, event, name, FieldValue::integer(value.int_value()));
       return;
     case common::AnyValue::kDoubleValue:
-      restoreField(global_, batch, event, name, FieldValue::real(value.double_value()));
+      fields_.setMember(batch, event, name, FieldValue::real(value.double_value()));
       return;
     case common::AnyValue::kKvlistValue:
       if (depth < kMaxDepth) {
@@ -106,7 +104,7 @@ void OtlpDecoder::addValue(Batch& batch, Event& event, std::string& name,
       break;
     case common::AnyValue::kBytesValue: {
       std::string hex = otlp::idHex(value.bytes_value(), value.bytes_value().size());
-      restoreField(global_, batch, event, name, FieldValue::string(arena.copy(hex)));
+      fields_.setMember(batch, event, name, FieldValue::string(arena.copy(hex)));
       return;
     }
     case common::AnyValue::kArrayValue:
@@ -116,7 +114,7 @@ void OtlpDecoder::addValue(Batch& batch, Event& event, std::string& name,
   }
   text_.clear();
   appendValueJson(value, text_);
-  restoreField(global_, batch, event, name, FieldValue::string(arena.copy(text_)));
+  fields_.setMember(batch, event, name, FieldValue::string(arena.copy(text_)));
 }
 
 void OtlpDecoder::addAttributes(

@@ -6,6 +6,7 @@
 
 #include "agent/api/batch.h"
 #include "agent/api/config.h"
+#include "agent/core/json_event_decoder.h"
 #include "agent/support/otlp/otlp_logs.h"
 
 namespace logship {
@@ -22,7 +23,7 @@ enum class OtlpEncoding { kProtobuf, kJson };
 // `log.truncated` go back into the event itself.
 class OtlpDecoder {
  public:
-  explicit OtlpDecoder(const GlobalConfig& global) : global_(global) {}
+  explicit OtlpDecoder(const GlobalConfig& global) : fields_(global) {}
 
   // Appends the events of `body` to `batch`; `records` receives how many. On a body that is not
   // a request in `encoding` returns false with the reason, and the batch gains no event.
@@ -37,7 +38,8 @@ class OtlpDecoder {
       const google::protobuf::RepeatedPtrField<opentelemetry::proto::common::v1::KeyValue>&
           attributes);
 
-  const GlobalConfig& global_;
+  // Places each attribute as the JSON members of logship's own events are placed.
+  JsonEventDecoder fields_;
   std::string name_;  // the dotted name of the attribute being added
   std::string text_;
 };

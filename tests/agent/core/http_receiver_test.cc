@@ -12,6 +12,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <future>
@@ -208,6 +210,17 @@ class HttpReceiverTest : public ::testing::Test {
       return post(port_, body, headers);
     });
   }
+  // Posts `body`, resolves the batch it became with `status` and returns the answer; `messages`
+  // receives what the batch held.
+  Answer deliver(std::string body, AckStatus status,
+                 std::vector<std::pair<http::field, std::string>> headers = {},
+                 std::vector<std::string>* messages = nullptr) {
+    auto answer = postAsync(std::move(body), std::move(headers));
+    if (!context_.waitHeld(1)) return {};
+    std::vector<std::string> held = context_.resolve(status);
+    if (messages) *messages = std::move(held);
+    return answer.get();
+  }
 
   HoldingContext context_;
   std::unique_ptr<HttpReceiver> receiver_;
@@ -225,17 +238,10 @@ TEST_F(HttpReceiverTest, AnswersOnlyOnceTheBatchIsDelivered) {
 
 TEST_F(HttpReceiverTest, ErroredIs503WithRetryAfterAndRejectedIsAccepted) {
   start();
-  auto errored = postAsync("x\n");
-  ASSERT_TRUE(context_.waitHeld(1));
-  context_.resolve(AckStatus::kErrored);
-  Answer a = errored.get();
+  Answer a = deliver("x\n", AckStatus::kErrored);
   EXPECT_EQ(a.status, 503);
   EXPECT_EQ(a.retry_after, "1");
-
-  auto rejected = postAsync("y\n");
-  ASSERT_TRUE(context_.waitHeld(1));
-  context_.resolve(AckStatus::kRejected);
-  EXPECT_EQ(rejected.get().status, 204);
+  EXPECT_EQ(deliver("y\n", AckStatus::kRejected).status, 204);
 }
 
 TEST_F(HttpReceiverTest, DecoderRefusalIsSentAtOnceAndNothingIsEmitted) {
@@ -255,10 +261,9 @@ TEST_F(HttpReceiverTest, BearerToken) {
   EXPECT_EQ(post(port_, "a\n").status, 401);
   EXPECT_EQ(post(port_, "a\n", {{http::field::authorization, "Bearer wrong"}}).status, 401);
   EXPECT_EQ(context_.errors("unauthorized"), 2u);
-  auto ok = postAsync("a\n", {{http::field::authorization, "Bearer s3cret"}});
-  ASSERT_TRUE(context_.waitHeld(1));
-  context_.resolve(AckStatus::kDelivered);
-  EXPECT_EQ(ok.get().status, 204);
+  EXPECT_EQ(
+      deliver("a\n", AckStatus::kDelivered, {{http::field::authorization, "Bearer s3cret"}}).status,
+      204);
 }
 
 TEST_F(HttpReceiverTest, CompressedBodies) {
@@ -269,11 +274,13 @@ TEST_F(HttpReceiverTest, CompressedBodies) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"gzip", gzip(text)}, {"zstd", zstd(text)}, {"snappy", snappy_body}};
   for (auto& [encoding, body] : cases) {
-    auto answer = postAsync(body, {{http::field::content_encoding, encoding}});
-    ASSERT_TRUE(context_.waitHeld(1)) << encoding;
-    EXPECT_EQ(context_.resolve(AckStatus::kDelivered), (std::vector<std::string>{"alpha", "beta"}))
+    std::vector<std::string> messages;
+    EXPECT_EQ(
+        deliver(body, AckStatus::kDelivered, {{http::field::content_encoding, encoding}}, &messages)
+            .status,
+        204)
         << encoding;
-    EXPECT_EQ(answer.get().status, 204) << encoding;
+    EXPECT_EQ(messages, (std::vector<std::string>{"alpha", "beta"})) << encoding;
   }
   EXPECT_EQ(post(port_, "x", {{http::field::content_encoding, "br"}}).status, 415);
   EXPECT_EQ(post(port_, "not gzip", {{http::field::content_encoding, "gzip"}}).status, 400);
@@ -302,10 +309,7 @@ TEST_F(HttpReceiverTest, FullDownstreamIs429WithRetryAfter) {
   EXPECT_EQ(a.retry_after, "1");
   EXPECT_EQ(context_.heldCount(), 0u);
   context_.full = false;
-  auto ok = postAsync("a\n");
-  ASSERT_TRUE(context_.waitHeld(1));
-  context_.resolve(AckStatus::kDelivered);
-  EXPECT_EQ(ok.get().status, 204);
+  EXPECT_EQ(deliver("a\n", AckStatus::kDelivered).status, 204);
 }
 
 TEST_F(HttpReceiverTest, UnknownPathAndMethod) {
@@ -337,6 +341,63 @@ TEST_F(HttpReceiverTest, KeepsTheConnectionForTheNextRequest) {
     EXPECT_TRUE(res.keep_alive());
   }
   resolver.join();
+}
+
+TEST_F(HttpReceiverTest, ClientsPastMaxConnectionsWaitForAFreeOne) {
+  HttpReceiverSettings s;
+  s.max_connections = 1;
+  start(s);
+  asio::io_context io;
+  beast::tcp_stream first(io);
+  first.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+  std::this_thread::sleep_for(100ms);  // accepted: the one connection is taken
+  auto second = postAsync("second\n");
+  EXPECT_EQ(second.wait_for(300ms), std::future_status::timeout);
+  EXPECT_EQ(context_.heldCount(), 0u);
+  first.close();
+  ASSERT_TRUE(context_.waitHeld(1));
+  context_.resolve(AckStatus::kDelivered);
+  EXPECT_EQ(second.get().status, 204);
+}
+
+TEST_F(HttpReceiverTest, AnIdleConnectionIsClosed) {
+  HttpReceiverSettings s;
+  s.idle_timeout = 200ms;
+  start(s);
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+  stream.expires_after(5s);
+  char byte;
+  beast::error_code ec;
+  const auto started = std::chrono::steady_clock::now();
+  stream.socket().read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(ec, asio::error::eof);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+}
+
+TEST_F(HttpReceiverTest, ExpectContinueIsAnsweredBeforeTheBody) {
+  start();
+  auto answer = std::async(std::launch::async, [this] {
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+    const std::string head =
+        "POST /lines HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n";
+    asio::write(socket, asio::buffer(head));
+    std::string interim(25, '\0');
+    asio::read(socket, asio::buffer(interim));
+    asio::write(socket, asio::buffer(std::string("body\n")));
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(socket, buffer, res);
+    return std::make_pair(interim, res.result_int());
+  });
+  ASSERT_TRUE(context_.waitHeld(1));
+  EXPECT_EQ(context_.resolve(AckStatus::kDelivered), (std::vector<std::string>{"body"}));
+  auto [interim, status] = answer.get();
+  EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+  EXPECT_EQ(status, 204);
 }
 
 TEST_F(HttpReceiverTest, StopClosesTheListenerAndAnswersWhatWaits) {

@@ -1,4 +1,4 @@
-#include "agent/sources/kafka/kafka_decoder.h"
+#include "agent/core/json_event_decoder.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 namespace logship {
 namespace {
 
-class KafkaJsonDecoderTest : public ::testing::Test {
+class JsonEventDecoderTest : public ::testing::Test {
  protected:
   void SetUp() override { global_.tiers = {{"audit", {}, false}, {"app", {}, false}}; }
 
@@ -26,10 +26,10 @@ class KafkaJsonDecoderTest : public ::testing::Test {
   }
 
   GlobalConfig global_;
-  KafkaJsonDecoder decoder_{global_};
+  JsonEventDecoder decoder_{global_};
 };
 
-TEST_F(KafkaJsonDecoderTest, RestoresWhatTheOutputEncodes) {
+TEST_F(JsonEventDecoderTest, RestoresWhatTheOutputEncodes) {
   // An event as the kafka output writes it.
   std::string text = "sshd[1]: Accepted \"password\"\tfor bob";
   auto raw = std::make_unique<char[]>(text.size());
@@ -76,7 +76,7 @@ TEST_F(KafkaJsonDecoderTest, RestoresWhatTheOutputEncodes) {
   EXPECT_EQ(again, json);
 }
 
-TEST_F(KafkaJsonDecoderTest, UnknownTierAndLevelStayFieldsArraysStayJson) {
+TEST_F(JsonEventDecoderTest, UnknownTierAndLevelStayFieldsArraysStayJson) {
   Batch batch = decode(
       R"({"message":"m","tier":"cold","log":{"level":"loud"},"tags":[1,"a"],"a":{"b":{"c":null}}})");
   const Event& e = batch.events()[0];
@@ -88,7 +88,7 @@ TEST_F(KafkaJsonDecoderTest, UnknownTierAndLevelStayFieldsArraysStayJson) {
   EXPECT_EQ(e.findField("a.b.c"), nullptr);
 }
 
-TEST_F(KafkaJsonDecoderTest, MalformedPayloadKeepsTheRawTextFlagged) {
+TEST_F(JsonEventDecoderTest, MalformedPayloadKeepsTheRawTextFlagged) {
   for (std::string bad : {"not json", "[1,2]", "{\"message\":\"x\",", "{\"a\":tru}", ""}) {
     bool ok = true;
     Batch batch = decode(bad, &ok);
@@ -100,7 +100,7 @@ TEST_F(KafkaJsonDecoderTest, MalformedPayloadKeepsTheRawTextFlagged) {
   }
 }
 
-TEST_F(KafkaJsonDecoderTest, DeepNestingIsKeptAsTextNotRecursedForever) {
+TEST_F(JsonEventDecoderTest, DeepNestingIsKeptAsTextNotRecursedForever) {
   std::string deep;
   for (int i = 0; i < 200; ++i) deep += "{\"k\":";
   deep += "1";

@@ -1,6 +1,6 @@
-#include "agent/sources/kafka/kafka_decoder.h"
+#include "agent/core/json_event_decoder.h"
 
-#include "agent/core/event_restore.h"
+#include "agent/support/timestamp.h"
 
 namespace logship {
 
@@ -9,7 +9,7 @@ namespace {
 constexpr int kMaxDepth = 32;
 }  // namespace
 
-bool KafkaJsonDecoder::decode(Batch& batch, Event& event, std::string_view payload,
+bool JsonEventDecoder::decode(Batch& batch, Event& event, std::string_view payload,
                               size_t capacity) {
   event.message = payload;
   simdjson::ondemand::document doc;
@@ -28,7 +28,7 @@ bool KafkaJsonDecoder::decode(Batch& batch, Event& event, std::string_view paylo
   return true;
 }
 
-simdjson::error_code KafkaJsonDecoder::readObject(Batch& batch, Event& event,
+simdjson::error_code JsonEventDecoder::readObject(Batch& batch, Event& event,
                                                   simdjson::ondemand::object object, int depth) {
   size_t prefix = path_.size();
   for (auto member : object) {
@@ -45,7 +45,7 @@ simdjson::error_code KafkaJsonDecoder::readObject(Batch& batch, Event& event,
   return simdjson::SUCCESS;
 }
 
-simdjson::error_code KafkaJsonDecoder::readValue(Batch& batch, Event& event,
+simdjson::error_code JsonEventDecoder::readValue(Batch& batch, Event& event,
                                                  simdjson::ondemand::value value, int depth) {
   simdjson::ondemand::json_type type;
   if (auto error = value.type().get(type)) return error;
@@ -56,7 +56,7 @@ simdjson::error_code KafkaJsonDecoder::readValue(Batch& batch, Event& event,
       if (depth + 1 < kMaxDepth) return readObject(batch, event, object, depth + 1);
       std::string_view raw;
       if (auto error = object.raw_json().get(raw)) return error;
-      place(batch, event, FieldValue::string(batch.arena().copy(raw)));
+      setMember(batch, event, path_, FieldValue::string(batch.arena().copy(raw)));
       return simdjson::SUCCESS;
     }
     case simdjson::ondemand::json_type::array: {
@@ -64,13 +64,13 @@ simdjson::error_code KafkaJsonDecoder::readValue(Batch& batch, Event& event,
       if (auto error = value.get_array().get(array)) return error;
       std::string_view raw;
       if (auto error = array.raw_json().get(raw)) return error;
-      place(batch, event, FieldValue::string(batch.arena().copy(raw)));
+      setMember(batch, event, path_, FieldValue::string(batch.arena().copy(raw)));
       return simdjson::SUCCESS;
     }
     case simdjson::ondemand::json_type::string: {
       std::string_view s;
       if (auto error = value.get_string().get(s)) return error;
-      place(batch, event, FieldValue::string(batch.arena().copy(s)));
+      setMember(batch, event, path_, FieldValue::string(batch.arena().copy(s)));
       return simdjson::SUCCESS;
     }
     case simdjson::ondemand::json_type::number: {
@@ -79,18 +79,18 @@ simdjson::error_code KafkaJsonDecoder::readValue(Batch& batch, Event& event,
       if (kind == simdjson::ondemand::number_type::signed_integer) {
         int64_t i;
         if (auto error = value.get_int64().get(i)) return error;
-        place(batch, event, FieldValue::integer(i));
+        setMember(batch, event, path_, FieldValue::integer(i));
       } else {
         double d;
         if (auto error = value.get_double().get(d)) return error;
-        place(batch, event, FieldValue::real(d));
+        setMember(batch, event, path_, FieldValue::real(d));
       }
       return simdjson::SUCCESS;
     }
     case simdjson::ondemand::json_type::boolean: {
       bool b;
       if (auto error = value.get_bool().get(b)) return error;
-      place(batch, event, FieldValue::boolean(b));
+      setMember(batch, event, path_, FieldValue::boolean(b));
       return simdjson::SUCCESS;
     }
     case simdjson::ondemand::json_type::null: {
@@ -101,8 +101,40 @@ simdjson::error_code KafkaJsonDecoder::readValue(Batch& batch, Event& event,
   return simdjson::INCORRECT_TYPE;
 }
 
-void KafkaJsonDecoder::place(Batch& batch, Event& event, FieldValue value) {
-  restoreField(global_, batch, event, path_, value);
+void JsonEventDecoder::setMember(Batch& batch, Event& event, std::string_view name,
+                                 FieldValue value) {
+  bool is_string = value.kind == FieldValue::Kind::kString;
+  if (is_string) {
+    if (name == "message") {
+      event.message = value.string_value;
+      return;
+    }
+    if (name == "@timestamp") {
+      if (auto ns = timestamp::parseRfc3339(value.string_value)) {
+        event.timestamp_ns = *ns;
+        return;
+      }
+    } else if (name == "log.level") {
+      Severity s = severityFromName(value.string_value);
+      if (s != Severity::kUnset) {
+        event.severity = s;
+        return;
+      }
+    } else if (name == "tier") {
+      int tier = global_.tierIndex(value.string_value);
+      if (tier >= 0 && tier < kNoTier) {
+        event.tier = static_cast<uint8_t>(tier);
+        return;
+      }
+    } else if (name == "correlation_id") {
+      event.correlation_id = value.string_value;
+      return;
+    }
+  } else if (name == "log.truncated" && value.kind == FieldValue::Kind::kBool) {
+    if (value.bool_value) event.flags |= Event::kTruncated;
+    return;
+  }
+  batch.addField(event, batch.arena().copy(name), value);
 }
 
 }  // namespace logship
