@@ -36,8 +36,8 @@ class HttpSource final : public Source {
 
   HttpSourceConfig config_;
   std::string id_;
-  HttpSourceTlsConfig tls_;
-  HttpSourceAuthConfig auth_;
+  HttpReceiverSettings settings_;
+  std::string token_file_;
   PlainBodyDecoder plain_;
   LokiPushDecoder loki_;
   SourceContext* context_ = nullptr;

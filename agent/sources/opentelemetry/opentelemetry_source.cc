@@ -45,18 +45,9 @@ std::string otlpStatusBody(OtlpEncoding encoding, int code, std::string_view mes
 
 OpenTelemetrySource::OpenTelemetrySource(OpenTelemetrySourceConfig config, BuildContext& ctx)
     : config_(std::move(config)), id_(ctx.id), decoder_(ctx.global) {
+  settings_ = httpReceiverSettings(config_, &token_file_);
   settings_.name = ctx.id;
   settings_.address = config_.address;
-  settings_.max_body_bytes = config_.max_body_bytes.bytes;
-  settings_.max_connections = static_cast<size_t>(config_.max_connections);
-  if (config_.tls.defined()) {
-    static const std::vector<std::string_view> kNoReserved;
-    auto tls = OpenTelemetrySourceTlsConfig::options().parse(config_.tls, ctx.diag, kNoReserved);
-    settings_.tls_cert_file = tls.cert_file;
-    settings_.tls_key_file = tls.key_file;
-    settings_.tls_ca_file = tls.ca_file;
-    settings_.tls_verify_client = tls.verify_client;
-  }
 }
 
 OpenTelemetrySource::~OpenTelemetrySource() = default;
@@ -65,8 +56,8 @@ void OpenTelemetrySource::start(SourceContext& context) {
   context_ = &context;
   HttpReceiverSettings settings = settings_;
   std::string error;
-  if (!config_.token_file.empty() &&
-      !readSecretFile(config_.token_file, SecretForm::kLine, settings.token, error)) {
+  if (!token_file_.empty() &&
+      !readSecretFile(token_file_, SecretForm::kLine, settings.token, error)) {
     logError("opentelemetry source '" + id_ + "': " + error);
     context.metrics().error("token_unreadable");
     return;

@@ -36,6 +36,7 @@ class OpenTelemetrySource final : public Source {
   OpenTelemetrySourceConfig config_;
   std::string id_;
   HttpReceiverSettings settings_;
+  std::string token_file_;
   OtlpDecoder decoder_;
   SourceContext* context_ = nullptr;
   std::unique_ptr<HttpReceiver> receiver_;
