@@ -9,7 +9,8 @@
   pressure  and asks the client to retry later (Retry-After): 429 while its output is full, 503
             when the output gave up on a request's records;
   roundtrip logship -> opentelemetry output (protobuf, then JSON) -> logship opentelemetry source:
-            fields come back as they left, and a receiver that is down at first loses nothing.
+            fields come back as they left, and a receiver that is down at first loses nothing;
+  and conf/examples/opentelemetry_gateway.yaml validates.
 
 usage: opentelemetry_test.py PATH/TO/logship REPO_DIR
 Needs node (Debian's nodejs) and the npm packages ./setup.sh test installs into build/test-tools.
@@ -349,7 +350,15 @@ outputs:
             receiver.stop()
 
 
+def scenario_example():
+    example = os.path.join(REPO, "conf", "examples", "opentelemetry_gateway.yaml")
+    r = subprocess.run([BIN, "validate", "-c", example], capture_output=True, text=True,
+                       env=dict(os.environ, LOGSHIP_DATA_DIR=work))
+    check("conf/examples/opentelemetry_gateway.yaml validates", r.returncode == 0, r.stderr)
+
+
 try:
+    scenario_example()
     scenario_sdk()
     scenario_replies()
     scenario_pressure()
