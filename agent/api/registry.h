@@ -46,11 +46,13 @@ class Registry {
 
   // Registers a component whose config struct `Config` has `static const OptionTable<Config>&
   // options()` and whose implementation is constructible from (Config, BuildContext&).
-  template <class Config, class Impl>
-  void addSource(std::string type, std::string summary) {
+  // `extra` arguments follow (Config, BuildContext&) into Impl's constructor: what the composition
+  // root hands a component that may not include it (a parser for a network source).
+  template <class Config, class Impl, class... Extra>
+  void addSource(std::string type, std::string summary, Extra... extra) {
     ComponentFactory f = make<Config>(ComponentKind::kSource, std::move(type), std::move(summary));
-    f.build_source = [](BuildContext& ctx) -> std::unique_ptr<Source> {
-      return build<Config, Impl>(ctx, ComponentKind::kSource);
+    f.build_source = [extra...](BuildContext& ctx) -> std::unique_ptr<Source> {
+      return build<Config, Impl>(ctx, ComponentKind::kSource, extra...);
     };
     add(std::move(f));
   }
@@ -79,12 +81,12 @@ class Registry {
                        {}, {}};
     return f;
   }
-  template <class Config, class Impl>
-  static std::unique_ptr<Impl> build(BuildContext& ctx, ComponentKind kind) {
+  template <class Config, class Impl, class... Extra>
+  static std::unique_ptr<Impl> build(BuildContext& ctx, ComponentKind kind, const Extra&... extra) {
     size_t errors_before = ctx.diag.errors().size();
     Config config = Config::options().parse(ctx.node, ctx.diag, reservedKeys(kind));
     if (ctx.diag.errors().size() != errors_before) return nullptr;
-    auto impl = std::make_unique<Impl>(std::move(config), ctx);
+    auto impl = std::make_unique<Impl>(std::move(config), ctx, extra...);
     if (ctx.diag.errors().size() != errors_before) return nullptr;
     return impl;
   }

@@ -9,25 +9,6 @@ namespace {
 const std::vector<std::string_view> kNoReserved;
 }  // namespace
 
-const OptionTable<HttpReceiverTlsConfig>& HttpReceiverTlsConfig::options() {
-  static const OptionTable<HttpReceiverTlsConfig> table = [] {
-    OptionTable<HttpReceiverTlsConfig> t;
-    t.required("cert_file", &HttpReceiverTlsConfig::cert_file, "Certificate chain (PEM).")
-        .required("key_file", &HttpReceiverTlsConfig::key_file, "Private key (PEM).")
-        .optional("ca_file", &HttpReceiverTlsConfig::ca_file,
-                  "CAs (PEM) that sign client certificates.")
-        .optional("verify_client", &HttpReceiverTlsConfig::verify_client,
-                  "Require a client certificate signed by a CA of ca_file.")
-        .check([](const HttpReceiverTlsConfig& c, const ConfigNode& node, Diagnostics& diag) {
-          if (c.verify_client && c.ca_file.empty()) {
-            diag.error(node.location(), "verify_client needs 'ca_file'");
-          }
-        });
-    return t;
-  }();
-  return table;
-}
-
 const OptionTable<HttpReceiverAuthConfig>& HttpReceiverAuthConfig::options() {
   static const OptionTable<HttpReceiverAuthConfig> table = [] {
     OptionTable<HttpReceiverAuthConfig> t;
@@ -49,7 +30,7 @@ void checkHttpReceiverOptions(const HttpReceiverOptions& c, const ConfigNode& no
   if (c.idle_timeout.count() <= 0) {
     diag.error(node["idle_timeout"].location(), "idle_timeout must be positive");
   }
-  if (c.tls.defined()) HttpReceiverTlsConfig::options().parse(c.tls, diag, kNoReserved);
+  if (c.tls.defined()) ServerTlsConfig::options().parse(c.tls, diag, kNoReserved);
   if (c.auth.defined()) HttpReceiverAuthConfig::options().parse(c.auth, diag, kNoReserved);
 }
 
@@ -59,7 +40,7 @@ HttpReceiverSettings httpReceiverSettings(const HttpReceiverOptions& options,
   Diagnostics ignored;
   HttpReceiverSettings settings;
   if (options.tls.defined()) {
-    HttpReceiverTlsConfig tls = HttpReceiverTlsConfig::options().parse(options.tls, ignored, {});
+    ServerTlsConfig tls = ServerTlsConfig::options().parse(options.tls, ignored, {});
     settings.tls_cert_file = tls.cert_file;
     settings.tls_key_file = tls.key_file;
     settings.tls_ca_file = tls.ca_file;

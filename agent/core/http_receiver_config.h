@@ -5,17 +5,9 @@
 
 #include "agent/api/config.h"
 #include "agent/core/http_receiver.h"
+#include "agent/core/listener.h"  // ServerTlsConfig, the `tls` option
 
 namespace logship {
-
-// `tls: {cert_file, key_file, ca_file, verify_client}` of a source served by an HttpReceiver.
-struct HttpReceiverTlsConfig {
-  std::string cert_file;
-  std::string key_file;
-  std::string ca_file;
-  bool verify_client = false;
-  static const OptionTable<HttpReceiverTlsConfig>& options();
-};
 
 // `auth: {token_file}` of a source served by an HttpReceiver.
 struct HttpReceiverAuthConfig {

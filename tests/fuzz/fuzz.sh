@@ -26,6 +26,7 @@ flags=(-std=c++20 "${sanitize[@]}" -I.)
 declare -A sources=(
   [timestamp_fuzz]="agent/support/timestamp.cc"
   [syslog_fuzz]="parsers/common/syslog_parser.cc agent/support/timestamp.cc"
+  [syslog_framing_fuzz]="agent/sources/syslog/syslog_framing.cc"
   [auth_fuzz]="parsers/auth/auth_accounts.cc parsers/auth/auth_classifier.cc parsers/auth/auth_files.cc parsers/auth/auth_firewall.cc parsers/auth/auth_privilege.cc parsers/common/syslog_parser.cc agent/support/timestamp.cc"
   [scrub_pii_fuzz]="pipelines/scrub_pii/address_matchers.cc pipelines/scrub_pii/credential_matchers.cc pipelines/scrub_pii/number_matchers.cc pipelines/scrub_pii/substrate_key_matchers.cc pipelines/scrub_pii/hmac_sha256.cc pipelines/scrub_pii/pii_scrubber.cc pipelines/scrub_pii/replacement.cc pipelines/scrub_pii/scan.cc pipelines/scrub_pii/secret_key_names.cc $out/bip39_wordlist.cc"
   [parse_json_fuzz]="parsers/json/parse_json.cc"
