@@ -53,7 +53,6 @@ OpenTelemetrySource::OpenTelemetrySource(OpenTelemetrySourceConfig config, Build
 OpenTelemetrySource::~OpenTelemetrySource() = default;
 
 void OpenTelemetrySource::start(SourceContext& context) {
-  context_ = &context;
   HttpReceiverSettings settings = settings_;
   std::string error;
   if (!token_file_.empty() &&
@@ -70,8 +69,11 @@ void OpenTelemetrySource::start(SourceContext& context) {
     receiver_.reset();
     return;
   }
-  logInfo("opentelemetry source '" + id_ + "' listening on " + config_.address + " (port " +
-          std::to_string(receiver_->port()) + "), path " + config_.path);
+  port_ = receiver_->port();
+  logInfo("opentelemetry source '" + id_ +
+          "': " + (settings_.tls_cert_file.empty() ? "http" : "https") + " on " + config_.address +
+          " (port " + std::to_string(port_) + "), path " + config_.path +
+          (token_file_.empty() ? "" : ", bearer token required"));
 }
 
 void OpenTelemetrySource::stop() {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -28,7 +29,7 @@ class OpenTelemetrySource final : public Source {
   void start(SourceContext& context) override;
   void stop() override;
   std::string statusJson() const override;
-  uint16_t port() const { return receiver_ ? receiver_->port() : 0; }
+  uint16_t port() const { return port_; }
 
  private:
   HttpDecoded decode(ReceivedHttpRequest& request);
@@ -38,8 +39,8 @@ class OpenTelemetrySource final : public Source {
   HttpReceiverSettings settings_;
   std::string token_file_;
   OtlpDecoder decoder_;
-  SourceContext* context_ = nullptr;
   std::unique_ptr<HttpReceiver> receiver_;
+  std::atomic<uint16_t> port_{0};  // read by statusJson() from the admin thread
 };
 
 }  // namespace logship
