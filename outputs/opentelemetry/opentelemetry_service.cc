@@ -35,7 +35,12 @@ Verdict classifyOtlpResponse(const HttpResponse& response, int64_t* rejected,
     return v;
   }
   Verdict v = classifyStatus(response);
-  if (v.kind == Verdict::Kind::kReject) v.detail = response.body.substr(0, 1000);
+  if (v.kind == Verdict::Kind::kReject) {
+    // What the receiver said, from its google.rpc.Status; the body as it is when it sent none.
+    std::string message =
+        otlp::statusMessage(response.body, response.content_type.starts_with("application/json"));
+    v.detail = (message.empty() ? response.body : message).substr(0, 1000);
+  }
   return v;
 }
 

@@ -3,6 +3,7 @@
 #include "agent/core/log.h"
 #include "agent/support/files.h"
 #include "agent/support/json_writer.h"
+#include "agent/support/otlp/otlp_logs.h"
 #include "agent/support/timestamp.h"
 
 namespace logship {
@@ -16,32 +17,6 @@ constexpr std::string_view kProtobufType = "application/x-protobuf";
 constexpr std::string_view kJsonType = "application/json";
 
 }  // namespace
-
-std::string otlpStatusBody(OtlpEncoding encoding, int code, std::string_view message) {
-  std::string out;
-  if (encoding == OtlpEncoding::kJson) {
-    out.append("{\"code\":");
-    json::appendInt(out, code);
-    out.append(",\"message\":");
-    json::appendString(out, message);
-    out.push_back('}');
-    return out;
-  }
-  // Status { int32 code = 1; string message = 2; }, written as its wire format.
-  auto varint = [&](uint64_t v) {
-    while (v >= 0x80) {
-      out.push_back(static_cast<char>(v | 0x80));
-      v >>= 7;
-    }
-    out.push_back(static_cast<char>(v));
-  };
-  out.push_back(0x08);
-  varint(static_cast<uint64_t>(code));
-  out.push_back(0x12);
-  varint(message.size());
-  out.append(message);
-  return out;
-}
 
 OpenTelemetrySource::OpenTelemetrySource(OpenTelemetrySourceConfig config, BuildContext& ctx)
     : config_(std::move(config)), id_(ctx.id), decoder_(ctx.global) {
@@ -108,7 +83,8 @@ HttpDecoded OpenTelemetrySource::decode(ReceivedHttpRequest& request) {
                        &error)) {
     out.batch = Batch();
     out.reply = {400, std::string(content_type),
-                 otlpStatusBody(encoding, kInvalidArgument, "not an OTLP logs request: " + error)};
+                 otlp::statusBody(encoding == OtlpEncoding::kJson, kInvalidArgument,
+                                  "not an OTLP logs request: " + error)};
     return out;
   }
   // Everything accepted: an empty ExportLogsServiceResponse (no partial_success).

@@ -12,9 +12,6 @@
 
 namespace logship {
 
-// The body of a google.rpc.Status, which OTLP/HTTP answers errors with, in `encoding`.
-std::string otlpStatusBody(OtlpEncoding encoding, int code, std::string_view message);
-
 // Receives OTLP/HTTP logs on the HTTP receiver: protobuf (application/x-protobuf) or JSON
 // (application/json) ExportLogsServiceRequests, one event per LogRecord (see OtlpDecoder). A
 // request is answered 200 with an ExportLogsServiceResponse in its own encoding once every output

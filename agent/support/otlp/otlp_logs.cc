@@ -1,5 +1,8 @@
 #include "agent/support/otlp/otlp_logs.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <simdjson.h>
 
 #include <array>
@@ -647,6 +650,54 @@ void appendJson(const ExportLogsServiceResponse& response, std::string& out) {
     json::appendString(out, response.partial_success().error_message());
   }
   out.append("}}");
+}
+
+std::string statusBody(bool json, int code, std::string_view message) {
+  std::string out;
+  if (json) {
+    out.append("{\"code\":");
+    json::appendInt(out, code);
+    out.append(",\"message\":");
+    json::appendString(out, message);
+    out.push_back('}');
+    return out;
+  }
+  // Status { int32 code = 1; string message = 2; }
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.WriteTag(1 << 3 | 0);
+    coded.WriteVarint32SignExtended(code);
+    coded.WriteTag(2 << 3 | 2);
+    coded.WriteVarint32(static_cast<uint32_t>(message.size()));
+    coded.WriteRaw(message.data(), static_cast<int>(message.size()));
+  }  // the streams hand the bytes over to `out` as they close
+  return out;
+}
+
+std::string statusMessage(std::string_view body, bool json) {
+  if (json) {
+    thread_local simdjson::dom::parser parser;
+    object root;
+    std::string error;
+    std::string_view message;
+    if (!parseDocument(body, parser, &root, &error) || root["message"].get_string().get(message)) {
+      return {};
+    }
+    return std::string(message);
+  }
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(body.data()),
+                                            static_cast<int>(body.size()));
+  std::string message;
+  for (uint32_t tag; (tag = in.ReadTag()) != 0;) {
+    if (tag == (2 << 3 | 2)) {
+      uint32_t size;
+      if (!in.ReadVarint32(&size) || !in.ReadString(&message, static_cast<int>(size))) return {};
+    } else if (!google::protobuf::internal::WireFormatLite::SkipField(&in, tag)) {
+      return {};
+    }
+  }
+  return message;
 }
 
 bool parseJson(std::string_view json, ExportLogsServiceRequest* out, std::string* error) {

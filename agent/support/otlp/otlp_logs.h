@@ -47,4 +47,9 @@ void appendJson(const ExportLogsServiceResponse& response, std::string& out);
 bool parseJson(std::string_view json, ExportLogsServiceRequest* out, std::string* error);
 bool parseJson(std::string_view json, ExportLogsServiceResponse* out, std::string* error);
 
+// The google.rpc.Status OTLP/HTTP answers a refused request with: `{"code":3,"message":".."}` in
+// JSON, else its protobuf wire form. statusMessage() reads the message back ("" if it has none).
+std::string statusBody(bool json, int code, std::string_view message);
+std::string statusMessage(std::string_view body, bool json);
+
 }  // namespace logship::otlp

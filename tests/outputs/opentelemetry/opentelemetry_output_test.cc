@@ -231,6 +231,14 @@ TEST(OpenTelemetryResponseTest, FollowsOtlpHttpSemantics) {
   }
   EXPECT_EQ(std::get<0>(verdict(400, "bad")).kind, Verdict::Kind::kReject);
   EXPECT_EQ(std::get<0>(verdict(400, "bad")).detail, "bad");
+  // A refusal's google.rpc.Status gives the detail, in either encoding.
+  EXPECT_EQ(
+      std::get<0>(verdict(400, otlp::statusBody(false, 3, "bad time"), "application/x-protobuf"))
+          .detail,
+      "bad time");
+  EXPECT_EQ(
+      std::get<0>(verdict(400, otlp::statusBody(true, 3, "bad \"id\""), "application/json")).detail,
+      "bad \"id\"");
   EXPECT_EQ(std::get<0>(verdict(404)).kind, Verdict::Kind::kReject);
   EXPECT_EQ(std::get<0>(verdict(413)).kind, Verdict::Kind::kSplit);
   EXPECT_TRUE(std::get<0>(verdict(401)).unhealthy);
