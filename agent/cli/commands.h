@@ -40,6 +40,8 @@ int statusCommand(const CommonOptions& opts);
 int archiveCommand(const CommonOptions& opts);
 int reportCommand(const CommonOptions& opts);
 int tapCommand(const CommonOptions& opts);
+// `logship convert`: agent/cli/convert/convert_command.cc.
+int convertCommand(const CommonOptions& opts);
 
 // /tap's first line when the tapped component's events may not have passed a scrub_pii: a JSON
 // object whose one key is this prefix's, so that NDJSON readers still parse it.

@@ -25,6 +25,7 @@ commands:
   archive    verify the tamper-evident archive, or print its events
   report     compliance evidence for a period (archive, journal)
   reference  print the configuration reference of every component type
+  convert    turn a Promtail, Filebeat or Fluent Bit configuration into a pipeline file
 
 options:
   -c, --config PATH   pipeline file, or directory of *.yaml files merged into one graph
@@ -110,6 +111,16 @@ constexpr const char* kReferenceHelp = R"(usage: logship reference
 Prints the options of every source, transform and output type as Markdown.
 )";
 
+constexpr const char* kConvertHelp =
+    R"(usage: logship convert --from promtail|filebeat|fluent-bit FILE [-o OUT]
+
+Writes the logship pipeline that does what FILE (a promtail.yaml, a filebeat.yml, or a Fluent Bit
+configuration in its YAML or classic format) does, to OUT or stdout; comments name the part of FILE
+each component came from. Everything that could not be translated, or was translated with a
+difference, is listed on stderr as file:line:column: why. Exits 0 when everything was translated,
+1 when something was not, 2 when FILE cannot be read or parsed.
+)";
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -131,6 +142,7 @@ int main(int argc, char** argv) {
                      : command == "tap"       ? kTapHelp
                      : command == "test"      ? kTestHelp
                      : command == "reference" ? kReferenceHelp
+                     : command == "convert"   ? kConvertHelp
                                               : nullptr;
   if (help == nullptr) {
     std::cerr << "logship: unknown command '" << command << "'\n\n" << kUsage;
@@ -144,9 +156,12 @@ int main(int argc, char** argv) {
       return 0;
     } else if ((a == "-c" || a == "--config") && i + 1 < args.size()) {
       opts.config_path = args[++i];
-    } else if ((command == "archive" || command == "report") && a.starts_with("--") &&
-               i + 1 < args.size()) {
+    } else if ((command == "archive" || command == "report" || command == "convert") &&
+               a.starts_with("--") && i + 1 < args.size()) {
       opts.args.push_back(a.substr(2));  // their options are read by the command
+      opts.args.push_back(args[++i]);
+    } else if (command == "convert" && a == "-o" && i + 1 < args.size()) {
+      opts.args.push_back("output");
       opts.args.push_back(args[++i]);
     } else if (a == "--address" && i + 1 < args.size()) {
       opts.address = args[++i];
@@ -189,5 +204,6 @@ int main(int argc, char** argv) {
   if (command == "report") return logship::reportCommand(opts);
   if (command == "tap") return logship::tapCommand(opts);
   if (command == "test") return logship::testCommand(opts);
+  if (command == "convert") return logship::convertCommand(opts);
   return logship::referenceCommand(opts);
 }

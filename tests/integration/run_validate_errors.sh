@@ -46,7 +46,7 @@ err=$(timeout 10 "$bin" run -c "$work/port.yaml" 2>&1 </dev/null); rc=$?
 check "admin port in use: clear error, non-zero exit" bash -c "[[ $rc == 1 ]] && grep -qF 'cannot listen on 127.0.0.1:$port' <<<'$err'"
 [[ $rc == 1 ]] || echo "     (listener port '$port'; logship run exited $rc: $err)"
 
-for cmd in run validate reference; do
+for cmd in run validate reference convert; do
   check "$cmd --help" bash -c "'$bin' $cmd --help | grep -q '^usage: logship $cmd'"
 done
 check "--version" bash -c "'$bin' --version | grep -qE '^logship [0-9]+\.[0-9]+\.[0-9]+'"

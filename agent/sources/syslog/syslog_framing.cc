@@ -2,18 +2,20 @@
 
 namespace logship {
 
-std::string_view SyslogFrameReader::finish() {
-  const bool line = state_ == State::kLine || state_ == State::kLength;
+std::string SyslogFrameReader::finish(size_t* lost_bytes) {
+  const bool line = state_ == State::kLine || state_ == State::kLength ||
+                    state_ == State::kCountedStart;
+  std::string message = std::move(held_);
+  held_ = std::string();
+  *lost_bytes = line ? 0 : message.size();
   state_ = State::kStart;
   remaining_ = 0;
   truncated_ = false;
-  if (!line) {
-    held_.clear();
-    return {};
+  if (!line) return {};
+  while (!message.empty() && (message.back() == '\r' || message.back() == '\0')) {
+    message.pop_back();
   }
-  std::string_view message = held_;
-  if (!message.empty() && message.back() == '\r') message.remove_suffix(1);
-  return message;  // valid until the next feed()
+  return message;
 }
 
 }  // namespace logship

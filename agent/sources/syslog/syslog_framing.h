@@ -8,10 +8,9 @@
 
 namespace logship {
 
-// Cuts a syslog TCP stream into messages. Each frame's framing is detected from its first byte,
-// as rsyslog's imtcp does: a digit starts octet counting (RFC 6587 3.4.1, "LEN SP MSG"; RFC 5425
-// over TLS), anything else runs to the next LF (RFC 6587 3.4.2, what `logger` and most devices
-// send). A connection may mix both. A message longer than `max_message_bytes` is cut to that many
+// Cuts a syslog TCP stream into messages. Each frame's framing is detected from how it starts:
+// digits, a space and "<" are octet counting (RFC 6587 3.4.1, "LEN SP MSG"; RFC 5425 over TLS),
+// anything else runs to the next LF (RFC 6587 3.4.2, what `logger` and most devices send). A connection may mix both. A message longer than `max_message_bytes` is cut to that many
 // bytes and reported truncated; the rest of it is skipped.
 class SyslogFrameReader {
  public:
@@ -23,14 +22,14 @@ class SyslogFrameReader {
   void feed(std::string_view data, F&& on_message);
 
   // What an unfinished frame holds when the connection ends: a last line without its LF is a
-  // message (returned); a partial octet-counted frame is incomplete ("" and counted by the caller
-  // through partialBytes()).
-  std::string_view finish();
-  // Bytes of an unfinished message held back.
-  size_t partialBytes() const { return held_.size(); }
+  // message (returned); a partial octet-counted frame is incomplete: "", with its bytes in
+  // *lost_bytes for the caller to count. The reader is then ready for a new stream.
+  std::string finish(size_t* lost_bytes);
 
  private:
-  enum class State : uint8_t { kStart, kLength, kCounted, kLine, kSkipCounted, kSkipLine };
+  enum class State : uint8_t {
+    kStart, kLength, kCountedStart, kCounted, kLine, kSkipCounted, kSkipLine
+  };
 
   size_t max_message_bytes_;
   State state_ = State::kStart;
@@ -42,9 +41,21 @@ class SyslogFrameReader {
 template <class F>
 void SyslogFrameReader::feed(std::string_view data, F&& on_message) {
   auto deliver = [&](std::string_view message) {
-    if (!message.empty() && message.back() == '\r') message.remove_suffix(1);
+    // A counted frame may end with the LF its sender's template adds (rsyslog's does).
+    while (!message.empty() &&
+           (message.back() == '\n' || message.back() == '\r' || message.back() == '\0')) {
+      message.remove_suffix(1);
+    }
     if (!message.empty()) on_message(message, truncated_);
     truncated_ = false;
+  };
+  // A long message's buffer is given back rather than kept for the life of the connection.
+  auto release = [&] {
+    if (held_.capacity() > (64u << 10)) {
+      held_ = std::string();
+    } else {
+      held_.clear();
+    }
   };
   // Appends to held_ within the limit; what is beyond it marks the message truncated.
   auto hold = [&](std::string_view part) {
@@ -77,12 +88,22 @@ void SyslogFrameReader::feed(std::string_view data, F&& on_message) {
           remaining_ = remaining_ * 10 + static_cast<uint64_t>(c - '0');
           held_.push_back(c);  // kept in case this turns out to be a plain line
           ++i;
-        } else if (c == ' ') {
-          held_.clear();
+        } else if (c == ' ' && held_.size() < max_message_bytes_) {
+          held_.push_back(c);
           ++i;
-          state_ = remaining_ == 0 ? State::kStart : State::kCounted;
+          state_ = State::kCountedStart;
         } else {
           state_ = State::kLine;  // digits not followed by a space: a line that starts with them
+        }
+        break;
+      }
+      case State::kCountedStart: {
+        // Every syslog message starts with "<PRI>": "1700000000 host: text" is a line.
+        if (data[i] == '<') {
+          held_.clear();
+          state_ = State::kCounted;
+        } else {
+          state_ = State::kLine;
         }
         break;
       }
@@ -99,12 +120,12 @@ void SyslogFrameReader::feed(std::string_view data, F&& on_message) {
         hold(part);
         if (remaining_ == 0) {
           deliver(held_);
-          held_.clear();
+          release();
           state_ = State::kStart;
         } else if (held_.size() == max_message_bytes_) {
           truncated_ = true;
           deliver(held_);
-          held_.clear();
+          release();
           state_ = State::kSkipCounted;
         }
         break;
@@ -129,11 +150,11 @@ void SyslogFrameReader::feed(std::string_view data, F&& on_message) {
         hold(part);
         if (end != std::string_view::npos) {
           deliver(held_);
-          held_.clear();
+          release();
           state_ = State::kStart;
         } else if (held_.size() == max_message_bytes_ && truncated_) {
           deliver(held_);
-          held_.clear();
+          release();
           state_ = State::kSkipLine;
         }
         break;

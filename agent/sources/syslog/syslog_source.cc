@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +25,25 @@ namespace {
 constexpr size_t kReadBytes = 64 << 10;
 constexpr auto kResumeInterval = std::chrono::milliseconds(20);
 constexpr auto kRetryListen = std::chrono::seconds(5);
+constexpr auto kRetryAccept = std::chrono::milliseconds(200);
+constexpr size_t kDatagramsPerWakeup = 1024;  // then the worker's other work gets a turn
+
+// A unix socket path left by an earlier run is removed; anything else there (a file, or a socket
+// another process still serves, like journald's /dev/log) is not ours to take.
+void removeStaleSocket(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return;  // nothing there
+  if (!S_ISSOCK(st.st_mode)) throw std::runtime_error(path + " exists and is not a socket");
+  const int probe = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+  const bool served =
+      probe >= 0 && ::connect(probe, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  if (probe >= 0) ::close(probe);
+  if (served) throw std::runtime_error(path + " is in use by another process");
+  ::unlink(path.c_str());
+}
 
 int64_t nowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -107,6 +127,7 @@ class SyslogSource::Connection : public std::enable_shared_from_this<Connection>
   void read() {
     if (closed_) return;
     if (source_.downstreamFull()) {
+      touch();  // waiting on us is not idling
       source_.paused_.push_back(shared_from_this());
       source_.scheduleResume();
       return;
@@ -123,6 +144,11 @@ class SyslogSource::Connection : public std::enable_shared_from_this<Connection>
     }
   }
 
+  void resume() {
+    touch();
+    read();
+  }
+
   void close() {
     if (closed_) return;
     closed_ = true;
@@ -132,6 +158,13 @@ class SyslogSource::Connection : public std::enable_shared_from_this<Connection>
   }
 
   bool idleSince(std::chrono::steady_clock::time_point cutoff) const { return last_ < cutoff; }
+  // Hands on a last line that has no LF (the source is stopping).
+  void finishStream() {
+    size_t lost = 0;
+    const std::string last = frames_.finish(&lost);
+    if (!last.empty()) source_.add(last, false, nowNs(), peer_ip_, peer_port_);
+    if (lost > 0) source_.context_->metrics().discarded("partial_frame", 1);
+  }
   const std::string& peer() const { return peer_ip_; }
 
  private:
@@ -147,8 +180,7 @@ class SyslogSource::Connection : public std::enable_shared_from_this<Connection>
       });
     }
     if (ec) {
-      const std::string_view last = frames_.finish();
-      if (!last.empty()) source_.add(last, false, now, peer_ip_, peer_port_);
+      finishStream();
       if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
           ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
         return end({});
@@ -227,6 +259,13 @@ void SyslogSource::listen() {
         if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &fd_size, sizeof fd_size) != 0) {
           ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &fd_size, sizeof fd_size);
         }
+        int granted = 0;  // the kernel reports twice what it grants, for its bookkeeping
+        socklen_t size = sizeof granted;
+        if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &size) == 0 && granted / 2 < fd_size) {
+          logWarn("syslog source '" + id_ + "': receive buffer " + std::to_string(granted / 2) +
+                  " bytes, not the " + std::to_string(fd_size) +
+                  " asked for (net.core.rmem_max caps it without CAP_NET_ADMIN)");
+        }
       };
       if (config_.mode == "udp") {
         auto socket = std::make_unique<asio::ip::udp::socket>(io);
@@ -238,7 +277,6 @@ void SyslogSource::listen() {
         }
         const asio::ip::udp::endpoint endpoint(ip, port);
         socket->open(endpoint.protocol());
-        socket->set_option(asio::ip::udp::socket::reuse_address(true));
         enlarge(socket->native_handle());
         socket->bind(endpoint);
         socket->non_blocking(true);
@@ -246,7 +284,7 @@ void SyslogSource::listen() {
       } else {
         auto socket = std::make_unique<asio::local::datagram_protocol::socket>(io);
         socket->open();
-        ::unlink(config_.address.c_str());  // a socket file left by an earlier run
+        removeStaleSocket(config_.address);
         enlarge(socket->native_handle());
         socket->bind(asio::local::datagram_protocol::endpoint(config_.address));
         ::chmod(config_.address.c_str(), 0666);  // like /dev/log: every local process may log
@@ -284,7 +322,18 @@ void SyslogSource::acceptNext() {
                                                  tcp::socket socket) {
     if (!*alive) return;
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) onAccepted(std::move(socket));
+    if (ec) {
+      // Out of descriptors or buffers: trying again at once would only spin the worker.
+      context_->metrics().error("accept");
+      refused_log_.log(LogLevel::kWarn,
+                       "syslog source '" + id_ + "' cannot accept: " + ec.message());
+      retry_timer_->expires_after(kRetryAccept);
+      retry_timer_->async_wait([this, alive](const boost::system::error_code& wait_ec) {
+        if (!wait_ec && *alive) acceptNext();
+      });
+      return;
+    }
+    onAccepted(std::move(socket));
     acceptNext();
   });
 }
@@ -301,7 +350,6 @@ void SyslogSource::onAccepted(tcp::socket socket) {
                                           std::to_string(config_.max_connections) + ") reached");
     return;
   }
-  socket.set_option(tcp::no_delay(true));
   auto connection = std::make_shared<Connection>(*this, std::move(socket), tls_.get());
   connections_.push_back(connection);
   connections_open_ = connections_.size();
@@ -322,7 +370,7 @@ void SyslogSource::scheduleResume() {
     if (downstreamFull()) return scheduleResume();
     auto waiting = std::move(paused_);
     paused_.clear();
-    for (auto& c : waiting) c->read();
+    for (auto& c : waiting) c->resume();
     if (datagrams_paused_) {
       datagrams_paused_ = false;
       waitDatagrams();
@@ -370,8 +418,9 @@ void SyslogSource::readDatagrams() {
   const size_t max = config_.max_message_bytes.bytes;
   if (!datagram_buffer_) datagram_buffer_.reset(new char[max + 1]);
   size_t drained = 0;
+  size_t datagrams = 0;
   const int64_t now = nowNs();
-  while (drained < config_.batch_bytes.bytes) {
+  while (drained < config_.batch_bytes.bytes && datagrams < kDatagramsPerWakeup) {
     sockaddr_storage from{};
     iovec iov{datagram_buffer_.get(), max + 1};
     msghdr msg{};
@@ -390,6 +439,7 @@ void SyslogSource::readDatagrams() {
       break;
     }
     drained += static_cast<size_t>(n);
+    ++datagrams;
     if (udp_ && (msg.msg_namelen != last_from_len ||
                  std::memcmp(&from, &last_from, msg.msg_namelen) != 0)) {
       last_from = from;
@@ -483,6 +533,17 @@ void SyslogSource::flush() {
   std::vector<std::string_view> peers;
   peers.reserve(p.peers.size());
   for (const std::string& peer : p.peers) peers.push_back(arena.copy(peer));
+  // Most batches come from one sender (a TCP connection): its address is then a field of the
+  // batch, not one of every event.
+  const Pending::Item& first = p.items.front();
+  const bool one_sender =
+      std::all_of(p.items.begin(), p.items.end(), [&](const Pending::Item& item) {
+        return item.peer == first.peer && item.port == first.port;
+      });
+  if (one_sender && first.peer != UINT32_MAX) {
+    batch.addSharedField("source.ip", FieldValue::string(peers[first.peer]));
+    batch.addSharedField("source.port", FieldValue::integer(first.port));
+  }
   batch.events().reserve(p.items.size());
   for (const Pending::Item& item : p.items) {
     Event& event = batch.events().emplace_back();
@@ -490,7 +551,7 @@ void SyslogSource::flush() {
     event.offset = item.offset;
     event.timestamp_ns = item.received_ns;
     if (item.truncated) event.flags |= Event::kTruncated;
-    if (item.peer != UINT32_MAX) {
+    if (!one_sender && item.peer != UINT32_MAX) {
       batch.addField(event, "source.ip", FieldValue::string(peers[item.peer]));
       batch.addField(event, "source.port", FieldValue::integer(item.port));
     }
@@ -504,6 +565,7 @@ void SyslogSource::flush() {
 
 void SyslogSource::stop() {
   if (context_ == nullptr) return;
+  for (auto& c : connections_) c->finishStream();
   flush();
   *alive_ = false;
   boost::system::error_code ignored;

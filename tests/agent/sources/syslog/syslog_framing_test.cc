@@ -80,13 +80,32 @@ TEST(SyslogFrameReader, AMessageOfExactlyTheLimitIsWhole) {
 
 TEST(SyslogFrameReader, FinishReturnsAnUnterminatedLineButNotAPartialFrame) {
   SyslogFrameReader line_reader(64);
-  feedInSteps(line_reader, "<13>last words", 4);
-  EXPECT_EQ(line_reader.finish(), "<13>last words");
+  feedInSteps(line_reader, "<13>last words\r", 4);
+  size_t lost = 1;
+  EXPECT_EQ(line_reader.finish(&lost), "<13>last words");
+  EXPECT_EQ(lost, 0u);
 
   SyslogFrameReader counted_reader(64);
   feedInSteps(counted_reader, "30 <13>cut short", 4);
-  EXPECT_EQ(counted_reader.partialBytes(), 13u);
-  EXPECT_EQ(counted_reader.finish(), "");
+  EXPECT_EQ(counted_reader.finish(&lost), "");
+  EXPECT_EQ(lost, 13u);
+  // The reader starts over: nothing of the old stream is left.
+  const Received got = feedInSteps(counted_reader, "<13>fresh\n", 3);
+  EXPECT_EQ(got.messages, (std::vector<std::string>{"<13>fresh"}));
+}
+
+TEST(SyslogFrameReader, ACountedFrameEndingInANewlineLosesIt) {
+  // rsyslog's RSYSLOG_SyslogProtocol23Format ends with LF, and omfwd counts it in the frame.
+  SyslogFrameReader reader(1024);
+  const Received got = feedInSteps(reader, "12 <13>1 - x y\n12 <13>1 - x z\n", 5);
+  EXPECT_EQ(got.messages, (std::vector<std::string>{"<13>1 - x y", "<13>1 - x z"}));
+}
+
+TEST(SyslogFrameReader, ALineStartingWithNumberAndSpaceIsNotAFrame) {
+  SyslogFrameReader reader(1024);
+  const Received got = feedInSteps(reader, "1700000000 host app: epoch first\n<13>next\n", 3);
+  EXPECT_EQ(got.messages,
+            (std::vector<std::string>{"1700000000 host app: epoch first", "<13>next"}));
 }
 
 }  // namespace
