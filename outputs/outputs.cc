@@ -8,6 +8,7 @@
 #include "outputs/http/http_output_config.h"
 #include "outputs/kafka/kafka_config.h"
 #include "outputs/loki/loki_config.h"
+#include "outputs/opentelemetry/opentelemetry_config.h"
 #include "outputs/s3/s3_config.h"
 #include "outputs/webhook/webhook_config.h"
 
@@ -23,6 +24,7 @@ void registerOutputs(Registry& registry) {
   registerElasticsearchOutput(registry);
   registerWebhookOutput(registry);
   registerS3Output(registry);
+  registerOpenTelemetryOutput(registry);
   registerHttpOutput(registry);
 }
 

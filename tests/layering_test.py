@@ -28,8 +28,9 @@ def allowed(folder, target):
         return True
     if target.startswith(folder):
         return True
-    if folder == "agent/support/":
-        return False
+    if folder.startswith("agent/support/"):
+        # Its folders (otlp/) build on the rest of the foundation.
+        return target.startswith("agent/support/")
     if folder == "agent/api/":
         return target.startswith("agent/support/")
     if folder == "agent/core/":

@@ -5,6 +5,7 @@
 #include "agent/sources/http/http_config.h"
 #include "agent/sources/journald/journald_source.h"
 #include "agent/sources/kafka/kafka_config.h"
+#include "agent/sources/opentelemetry/opentelemetry_config.h"
 #include "agent/sources/stdin/stdin_source.h"
 #include "agent/sources/syslog/syslog_source.h"
 #include "outputs/archive/archive_anchor_source.h"
@@ -34,6 +35,7 @@ void registerBuiltinComponents(Registry& registry) {
   registerSyslogSource(registry, syslogParser);
   registerKafkaSource(registry);
   registerHttpSource(registry);
+  registerOpenTelemetrySource(registry);
   registerArchiveAnchorSource(registry);
   registerParsers(registry);
   registerPipelines(registry);

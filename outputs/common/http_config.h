@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agent/api/config.h"
+#include "agent/support/base64.h"  // base64Encode, for the outputs' own headers
 #include "outputs/common/compression.h"
 
 namespace logship {
@@ -119,7 +120,5 @@ bool parseHttpSettings(const HttpOutputOptions& options, const ConfigNode& compo
 
 // The Authorization header value for `auth` ("" for none), reading the secret file now.
 bool authorizationHeader(const HttpAuthConfig& auth, std::string* value, std::string* error);
-
-std::string base64Encode(std::string_view in);
 
 }  // namespace logship

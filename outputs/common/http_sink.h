@@ -186,6 +186,35 @@ class HttpSink {
   prometheus::Gauge* in_flight_ = nullptr;
 };
 
+// An output that sends through an HttpSink it drives: the Sink calls go to the sink, which the
+// output builds in its constructor with itself as the driver.
+class HttpOutput : public Sink, public HttpSinkDriver {
+ public:
+  void start(ComponentContext& context) override {
+    onStart(context);
+    sink_->start(context);
+  }
+  // For tests: a scripted transport and a manual clock.
+  void startWith(ComponentContext& context, std::unique_ptr<HttpTransport> transport,
+                 std::unique_ptr<Scheduler> scheduler, std::function<double()> jitter = {}) {
+    onStart(context);
+    sink_->start(context, std::move(transport), std::move(scheduler), std::move(jitter));
+  }
+  void consume(SharedBatch batch, AckToken ack) override {
+    sink_->consume(std::move(batch), std::move(ack));
+  }
+  void stop() override { sink_->stop(); }
+  bool healthy() const override { return sink_->healthy(); }
+  std::string lastError() const override { return sink_->lastError(); }
+  std::string destination() const override { return sink_->destination(); }
+
+ protected:
+  // Before the sink starts: what the output itself needs from the context (its own metrics).
+  virtual void onStart(ComponentContext&) {}
+
+  std::unique_ptr<HttpSink> sink_;
+};
+
 // Metric families every HTTP output shares (registered by each, merged by the registry).
 prometheus::Family<prometheus::Counter>& httpRequestsFamily(prometheus::Registry& registry);
 prometheus::Family<prometheus::Counter>& rejectedEventsFamily(prometheus::Registry& registry);

@@ -18,22 +18,9 @@ namespace logship {
 // Whole request: 413 split, 429/5xx retried, 401/403 retried and unhealthy, other 4xx refused.
 Verdict classifyBulkResponse(const HttpResponse& response, size_t events, bool create);
 
-class ElasticsearchOutput final : public Sink, public HttpSinkDriver {
+class ElasticsearchOutput final : public HttpOutput {
  public:
   ElasticsearchOutput(ElasticsearchConfig config, BuildContext& ctx);
-
-  void start(ComponentContext& context) override { sink_->start(context); }
-  void startWith(ComponentContext& context, std::unique_ptr<HttpTransport> transport,
-                 std::unique_ptr<Scheduler> scheduler, std::function<double()> jitter = {}) {
-    sink_->start(context, std::move(transport), std::move(scheduler), std::move(jitter));
-  }
-  void consume(SharedBatch batch, AckToken ack) override {
-    sink_->consume(std::move(batch), std::move(ack));
-  }
-  void stop() override { sink_->stop(); }
-  bool healthy() const override { return sink_->healthy(); }
-  std::string lastError() const override { return sink_->lastError(); }
-  std::string destination() const override { return sink_->destination(); }
 
   void encode(const HttpSinkRequest& request, HttpRequest& out) override;
   Verdict classify(const HttpSinkRequest& request, const HttpResponse& response) override {
@@ -48,7 +35,6 @@ class ElasticsearchOutput final : public Sink, public HttpSinkDriver {
   ElasticsearchConfig config_;
   std::string target_;
   std::optional<ElasticsearchEncoder> encoder_;
-  std::unique_ptr<HttpSink> sink_;
 };
 
 }  // namespace logship

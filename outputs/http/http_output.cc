@@ -2,7 +2,7 @@
 
 namespace logship {
 
-Verdict classifyHttpOutputResponse(const HttpResponse& response) {
+Verdict classifyGenericHttpResponse(const HttpResponse& response) {
   if (response.status == 413) {
     Verdict v;
     v.kind = Verdict::Kind::kSplit;
@@ -15,7 +15,7 @@ Verdict classifyHttpOutputResponse(const HttpResponse& response) {
   return v;
 }
 
-HttpOutput::HttpOutput(HttpOutputConfig config, BuildContext& ctx)
+GenericHttpOutput::GenericHttpOutput(GenericHttpConfig config, BuildContext& ctx)
     : config_(std::move(config)),
       encoding_(config_.encoding == "json" ? HttpEncoding::kJson : HttpEncoding::kNdjson),
       ndjson_(ctx.global) {
@@ -29,7 +29,7 @@ HttpOutput::HttpOutput(HttpOutputConfig config, BuildContext& ctx)
   sink_ = std::make_unique<HttpSink>(std::move(settings), *this);
 }
 
-void HttpOutput::encode(const HttpSinkRequest& request, HttpRequest& out) {
+void GenericHttpOutput::encode(const HttpSinkRequest& request, HttpRequest& out) {
   out.method = config_.method;
   out.target = target_;
   encodeHttpBody(ndjson_, encoding_, request.events, out.body);

@@ -4,21 +4,21 @@
 
 namespace logship {
 
-const OptionTable<HttpOutputConfig>& HttpOutputConfig::options() {
-  static const OptionTable<HttpOutputConfig> table = [] {
-    OptionTable<HttpOutputConfig> t;
+const OptionTable<GenericHttpConfig>& GenericHttpConfig::options() {
+  static const OptionTable<GenericHttpConfig> table = [] {
+    OptionTable<GenericHttpConfig> t;
     addHttpOptions(t);
-    t.oneOf("encoding", &HttpOutputConfig::encoding, {"ndjson", "json"},
+    t.oneOf("encoding", &GenericHttpConfig::encoding, {"ndjson", "json"},
             "ndjson: one event object a line (application/x-ndjson); json: one JSON array of "
             "them (application/json). Objects as the file output writes them.")
-        .oneOf("method", &HttpOutputConfig::method, {"POST", "PUT"}, "Request method.");
+        .oneOf("method", &GenericHttpConfig::method, {"POST", "PUT"}, "Request method.");
     return t;
   }();
   return table;
 }
 
 void registerHttpOutput(Registry& registry) {
-  registry.addOutput<HttpOutputConfig, HttpOutput>(
+  registry.addOutput<GenericHttpConfig, GenericHttpOutput>(
       "http",
       "Sends batches of events to one URL (the endpoint, path and query included) as NDJSON or "
       "a JSON array; compression auto means none.");

@@ -7,11 +7,11 @@
 
 namespace logship {
 
-struct HttpOutputConfig : HttpOutputOptions {
+struct GenericHttpConfig : HttpOutputOptions {
   std::string encoding = "ndjson";
   std::string method = "POST";
 
-  static const OptionTable<HttpOutputConfig>& options();
+  static const OptionTable<GenericHttpConfig>& options();
 };
 
 void registerHttpOutput(Registry& registry);

@@ -18,22 +18,10 @@ namespace logship {
 Verdict classifyLokiResponse(const HttpResponse& response);
 
 // The Loki output: events grouped by tenant, each tenant's share pushed as one request.
-class LokiOutput final : public Sink, public HttpSinkDriver {
+class LokiOutput final : public HttpOutput {
  public:
   LokiOutput(LokiConfig config, BuildContext& ctx);
 
-  void start(ComponentContext& context) override { sink_->start(context); }
-  // For tests: a scripted transport and a manual clock.
-  void startWith(ComponentContext& context, std::unique_ptr<HttpTransport> transport,
-                 std::unique_ptr<Scheduler> scheduler, std::function<double()> jitter = {}) {
-    sink_->start(context, std::move(transport), std::move(scheduler), std::move(jitter));
-  }
-  void consume(SharedBatch batch, AckToken ack) override {
-    sink_->consume(std::move(batch), std::move(ack));
-  }
-  void stop() override { sink_->stop(); }
-  bool healthy() const override { return sink_->healthy(); }
-  std::string lastError() const override { return sink_->lastError(); }
   std::string destination() const override { return sink_->destination() + config_.path; }
 
   void partition(std::vector<EventRef>&& events, Parts& out) override;
@@ -46,7 +34,6 @@ class LokiOutput final : public Sink, public HttpSinkDriver {
   LokiConfig config_;
   OutputTemplate tenant_;
   std::optional<LokiEncoder> encoder_;
-  std::unique_ptr<HttpSink> sink_;
   std::string scratch_;
 };
 

@@ -63,7 +63,7 @@ class Xoshiro256 {
 
 }  // namespace
 
-std::string_view findTraceparent(std::string_view text) {
+TraceContext findTraceContext(std::string_view text) {
   // 2 + 1 + 32 + 1 + 16 + 1 + 2 characters; anchored on the dash after the version.
   constexpr size_t kLength = 55;
   if (text.size() < kLength) return {};
@@ -85,7 +85,7 @@ std::string_view findTraceparent(std::string_view text) {
         kHexValue[static_cast<unsigned char>(p[kLength])] >= 0) {
       ok = false;
     }
-    if (ok) return text.substr(dash + 1, 32);
+    if (ok) return {text.substr(dash + 1, 32), text.substr(dash + 34, 16)};
     from = dash + 1;
   }
   return {};
@@ -112,18 +112,48 @@ void formatUuidV7(int64_t unix_ns, uint64_t random_high, uint64_t random_low, ch
 
 namespace {
 
-enum SessionField { kProcessName, kProcessPid, kHostName };
+enum SessionField { kProcessName, kProcessPid, kHostName, kSessionFields };
 
-std::vector<std::string> lookupNames(std::vector<std::string> id_fields) {
-  id_fields.insert(id_fields.end(), {"process.name", "process.pid", "host.name"});
-  return id_fields;
+constexpr size_t kTraceIdHex = 32;
+constexpr size_t kSpanIdHex = 16;
+
+std::vector<std::string> lookupNames(const CorrelateConfig& config) {
+  std::vector<std::string> names = config.fields;
+  names.insert(names.end(), {"process.name", "process.pid", "host.name"});
+  names.insert(names.end(), config.trace_fields.begin(), config.trace_fields.end());
+  names.insert(names.end(), config.span_fields.begin(), config.span_fields.end());
+  names.insert(names.end(), {"trace.id", "span.id"});
+  return names;
+}
+
+// A string field holding `digits` hex digits, not all zero: an id.
+std::string_view hexId(const Field* f, size_t digits) {
+  if (f == nullptr || f->value.kind != FieldValue::Kind::kString) return {};
+  std::string_view v = f->value.string_value;
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  bool zero = true;
+  if (v.size() != digits || !correlation::hexRun(v.data(), v.size(), &zero) || zero) return {};
+  return v;
+}
+
+// Trace and span ids are written in lower case, as OpenTelemetry and W3C do.
+std::string_view lowerHex(Batch& batch, std::string_view id) {
+  char* out = static_cast<char*>(batch.arena().allocate(id.size(), 1));
+  for (size_t i = 0; i < id.size(); ++i) {
+    char c = id[i];
+    out[i] = c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return {out, id.size()};
 }
 
 }  // namespace
 
 Correlate::Correlate(CorrelateConfig config, BuildContext& ctx, const Clock& clock)
-    : lookup_(lookupNames(config.fields)),
+    : lookup_(lookupNames(config)),
       id_fields_(config.fields.size()),
+      trace_fields_(config.trace_fields.size()),
+      span_fields_(config.span_fields.size()),
       traceparent_(config.traceparent),
       generate_(config.generate),
       overwrite_(config.overwrite),
@@ -190,8 +220,48 @@ std::string_view Correlate::sessionId(Batch& batch, const Field* const* found) c
   return {out, prefix.size() + 16};
 }
 
-std::string_view Correlate::find(Batch& batch, const Event& event,
-                                 const Field* const* found) const {
+void Correlate::keepTraceContext(Batch& batch, Event& event, const Field* const* found,
+                                 correlation::TraceContext message_context) const {
+  const Field* const* trace_fields = found + id_fields_ + kSessionFields;
+  const Field* const* span_fields = trace_fields + trace_fields_;
+  const Field* const* own = span_fields + span_fields_;  // trace.id, span.id
+  const bool need_trace = own[0] == nullptr;
+  const bool need_span = own[1] == nullptr;
+  if (!need_trace && !need_span) return;
+  std::string_view trace = hexId(own[0], kTraceIdHex);
+  for (size_t i = 0; i < trace_fields_ && trace.empty(); ++i) {
+    trace = hexId(trace_fields[i], kTraceIdHex);
+  }
+  std::string_view span;
+  for (size_t i = 0; i < span_fields_ && span.empty(); ++i) {
+    span = hexId(span_fields[i], kSpanIdHex);
+  }
+  if (trace.empty() || span.empty()) {
+    correlation::TraceContext context;
+    for (size_t i = 0; i < id_fields_ && context.trace_id.empty(); ++i) {
+      if (found[i] != nullptr && found[i]->value.kind == FieldValue::Kind::kString) {
+        context = correlation::findTraceContext(found[i]->value.string_value);
+      }
+    }
+    if (context.trace_id.empty()) context = message_context;
+    // A traceparent's span belongs to its trace: it is taken only for the same trace.
+    if (trace.empty()) trace = context.trace_id;
+    if (span.empty() && trace.size() == context.trace_id.size() &&
+        std::equal(trace.begin(), trace.end(), context.trace_id.begin(),
+                   [](char a, char b) { return (a | 0x20) == (b | 0x20); })) {
+      span = context.span_id;
+    }
+  }
+  if (need_trace && !trace.empty()) {
+    batch.addField(event, "trace.id", FieldValue::string(lowerHex(batch, trace)));
+  }
+  if (need_span && !span.empty()) {
+    batch.addField(event, "span.id", FieldValue::string(lowerHex(batch, span)));
+  }
+}
+
+std::string_view Correlate::find(Batch& batch, const Event& event, const Field* const* found,
+                                 correlation::TraceContext message_context) const {
   for (size_t i = 0; i < id_fields_; ++i) {
     const Field* f = found[i];
     if (f == nullptr) continue;
@@ -208,11 +278,7 @@ std::string_view Correlate::find(Batch& batch, const Event& event,
     if (std::string_view trace = correlation::findTraceparent(value); !trace.empty()) return trace;
     return value;  // already batch memory
   }
-  if (traceparent_) {
-    if (std::string_view trace = correlation::findTraceparent(event.message); !trace.empty()) {
-      return trace;
-    }
-  }
+  if (!message_context.trace_id.empty()) return message_context.trace_id;
   for (const auto& re : patterns_) {
     re2::StringPiece id;
     if (RE2::PartialMatch(re2::StringPiece(event.message.data(), event.message.size()), *re, &id) &&
@@ -228,9 +294,13 @@ void Correlate::process(Batch& batch, Emitter& out) {
   int64_t now = 0;
   std::vector<const Field*> found(lookup_.size());
   for (Event& e : batch.events()) {
-    if (!overwrite_ && !e.correlation_id.empty()) continue;
     lookup_.find(batch, e, found.data());
-    std::string_view id = find(batch, e, found.data());
+    // The message is searched for a traceparent once, for both the id and the trace context.
+    correlation::TraceContext message_context;
+    if (traceparent_) message_context = correlation::findTraceContext(e.message);
+    keepTraceContext(batch, e, found.data(), message_context);
+    if (!overwrite_ && !e.correlation_id.empty()) continue;
+    std::string_view id = find(batch, e, found.data(), message_context);
     if (id.empty() && generate_) {
       if (e.timestamp_ns == 0 && now == 0) now = clock_.nowNs();
       char uuid[36];

@@ -10,6 +10,12 @@ const OptionTable<CorrelateConfig>& CorrelateConfig::options() {
     t.optional("fields", &CorrelateConfig::fields,
                "Fields holding a correlation id, read in order; a W3C traceparent value gives its "
                "trace id.")
+        .optional("trace_fields", &CorrelateConfig::trace_fields,
+                  "Fields holding a trace id (32 hex digits), read in order, for `trace.id` when "
+                  "the event has none; else a traceparent's trace id.")
+        .optional("span_fields", &CorrelateConfig::span_fields,
+                  "Fields holding a span id (16 hex digits), read in order, for `span.id` when "
+                  "the event has none; else the parent id of the trace's traceparent.")
         .optional("traceparent", &CorrelateConfig::traceparent,
                   "Look for a W3C traceparent (00-<32 hex trace id>-<16 hex>-<2 hex>) in the "
                   "message.")
@@ -32,7 +38,7 @@ void registerCorrelate(Registry& registry) {
   registry.addTransform<CorrelateConfig, Correlate>(
       "correlate",
       "Sets correlation_id from trace context, request-id fields, patterns, sshd/PAM sessions or "
-      "a new UUIDv7.");
+      "a new UUIDv7; keeps trace.id and span.id.");
 }
 
 }  // namespace logship

@@ -13,6 +13,8 @@ struct CorrelateConfig {
   std::vector<std::string> fields = {
       "correlation_id", "traceparent",  "trace.id",   "trace_id",   "X-Request-ID",
       "x-request-id",   "x_request_id", "request_id", "request.id", "http.request.id"};
+  std::vector<std::string> trace_fields = {"trace_id", "traceId"};
+  std::vector<std::string> span_fields = {"span_id", "spanId"};
   bool traceparent = true;
   std::vector<std::string> patterns;
   std::map<std::string, std::string> session_processes = {{"sshd", "ssh-"}};

@@ -43,13 +43,16 @@ declare -A sources=(
   [config_fuzz]="@agent"
   [loki_response_fuzz]="@agent"
   [es_response_fuzz]="@agent"
+  [otlp_decoder_fuzz]="@agent"
   [http_source_fuzz]="@agent"
 )
 transform_common="parsers/common/parser_support.cc agent/support/timestamp.cc agent/api/api.cc agent/api/config.cc agent/support/units.cc agent/support/json_writer.cc agent/support/utf8.cc"
 libs="-lyaml-cpp -lsimdjson -lre2 -lcrypto -lz"
 agent_dir=$out/cmake
 agent_targets="logship_components logship_parsers logship_pipelines logship_outputs logship_core"
+# The OTLP messages (the opentelemetry source and output) are built in their own folder.
 agent_libs="-Wl,--start-group $(for l in $agent_targets; do printf '%s ' "$agent_dir/lib$l.a"; done)"
+agent_libs+="$agent_dir/agent/support/otlp/liblogship_otlp_proto.a "
 agent_libs+="-Wl,--end-group -lyaml-cpp -lsimdjson -lre2 -lssl -lcrypto -lz -lzstd -lsnappy"
 agent_libs+=" -lprometheus-cpp-core -lrdkafka++ -lrdkafka -lsystemd -lprotobuf -pthread"
 
@@ -98,7 +101,7 @@ agent() {
           -DCMAKE_CXX_COMPILER="$clang" -DCMAKE_CXX_FLAGS="${sanitize[*]}" \
           -DLOGSHIP_BUILD_TESTS=OFF -DLOGSHIP_BUILD_BENCHMARKS=OFF || return 1
       fi
-      cmake --build "$agent_dir" -j "$jobs" --target $agent_targets || return 1
+      cmake --build "$agent_dir" -j "$jobs" --target $agent_targets logship_otlp_proto || return 1
     } >"$out/agent.build.log" 2>&1
     agent_state=ok
   fi

@@ -1,34 +1,22 @@
 #pragma once
 
-#include <chrono>
 #include <map>
 #include <string>
 #include <string_view>
 
 #include "agent/api/config.h"
 #include "agent/api/registry.h"
+#include "agent/core/http_receiver_config.h"
 
 namespace logship {
-
-// `auth: {token_file}` of the http source.
-struct HttpSourceAuthConfig {
-  std::string token_file;
-  static const OptionTable<HttpSourceAuthConfig>& options();
-};
 
 // Where Loki clients push.
 inline constexpr std::string_view kLokiPushPath = "/loki/api/v1/push";
 
-struct HttpSourceConfig {
+struct HttpSourceConfig : HttpReceiverOptions {
   std::string address;
   std::string path;
   std::string format = "auto";
-  ConfigNode tls;
-  ConfigNode auth;
-  ByteSize max_body_bytes{10u << 20};
-  int64_t max_connections = 256;
-  Duration idle_timeout = std::chrono::seconds(60);
-  bool keep_alive = true;
   std::map<std::string, std::string> label_fields;
   std::string loki_line_format = "message";
 

@@ -33,32 +33,19 @@ HttpSource::HttpSource(HttpSourceConfig config, BuildContext& ctx)
       id_(ctx.id),
       plain_(ctx.global),
       loki_(ctx.global, lokiOptions(config_)) {
-  // The option table checked both already; errors here were reported there.
-  Diagnostics ignored;
-  if (config_.tls.defined()) tls_ = ServerTlsConfig::options().parse(config_.tls, ignored, {});
-  if (config_.auth.defined()) {
-    auth_ = HttpSourceAuthConfig::options().parse(config_.auth, ignored, {});
-  }
+  settings_ = httpReceiverSettings(config_, &token_file_);
+  settings_.name = id_;
+  settings_.address = config_.address;
 }
 
 HttpSource::~HttpSource() = default;
 
 void HttpSource::start(SourceContext& context) {
   context_ = &context;
-  HttpReceiverSettings settings;
-  settings.name = id_;
-  settings.address = config_.address;
-  settings.tls_cert_file = tls_.cert_file;
-  settings.tls_key_file = tls_.key_file;
-  settings.tls_ca_file = tls_.ca_file;
-  settings.tls_verify_client = tls_.verify_client;
-  settings.max_body_bytes = config_.max_body_bytes.bytes;
-  settings.max_connections = static_cast<size_t>(config_.max_connections);
-  settings.idle_timeout = config_.idle_timeout;
-  settings.keep_alive = config_.keep_alive;
+  HttpReceiverSettings settings = settings_;
   std::string error;
-  if (!auth_.token_file.empty() &&
-      !readSecretFile(auth_.token_file, SecretForm::kLine, settings.token, error)) {
+  if (!token_file_.empty() &&
+      !readSecretFile(token_file_, SecretForm::kLine, settings.token, error)) {
     logError("http source '" + id_ + "': " + error + "; not listening");
     context.metrics().error("token_unreadable");
     return;
@@ -75,10 +62,10 @@ void HttpSource::start(SourceContext& context) {
     return;
   }
   port_ = receiver_->port();
-  logInfo("http source '" + id_ + "': " + (tls_.cert_file.empty() ? "http" : "https") + " on " +
-          config_.address + " (port " + std::to_string(port_) + "), plain data on " +
+  logInfo("http source '" + id_ + "': " + (settings_.tls_cert_file.empty() ? "http" : "https") +
+          " on " + config_.address + " (port " + std::to_string(port_) + "), plain data on " +
           (config_.path.empty() ? std::string("any path") : config_.path) + ", Loki on " +
-          std::string(kLokiPushPath) + (auth_.token_file.empty() ? "" : ", bearer token required"));
+          std::string(kLokiPushPath) + (token_file_.empty() ? "" : ", bearer token required"));
 }
 
 void HttpSource::stop() {

@@ -7,7 +7,6 @@
 #include "agent/api/component.h"
 #include "agent/api/registry.h"
 #include "agent/core/http_receiver.h"
-#include "agent/core/listener.h"
 #include "agent/sources/http/http_config.h"
 #include "agent/sources/http/loki_push_decoder.h"
 #include "agent/sources/http/plain_body_decoder.h"
@@ -37,8 +36,8 @@ class HttpSource final : public Source {
 
   HttpSourceConfig config_;
   std::string id_;
-  ServerTlsConfig tls_;
-  HttpSourceAuthConfig auth_;
+  HttpReceiverSettings settings_;
+  std::string token_file_;
   PlainBodyDecoder plain_;
   LokiPushDecoder loki_;
   SourceContext* context_ = nullptr;

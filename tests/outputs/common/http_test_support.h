@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -17,6 +18,7 @@
 #include "agent/api/registry.h"
 #include "agent/cli/builtin_components.h"
 #include "outputs/common/http_transport.h"
+#include "outputs/common/scheduler.h"
 
 namespace logship::testing {
 
@@ -184,6 +186,29 @@ std::unique_ptr<Output> buildOutput(const std::string& type, const std::string& 
   BuildContext ctx{"out", global, diag, node};
   std::unique_ptr<Sink> sink = registry->find(ComponentKind::kOutput, type)->build_sink(ctx);
   return std::unique_ptr<Output>(static_cast<Output*>(sink.release()));
+}
+
+// An HTTP output built from YAML and started on a scripted transport and a manual clock;
+// `output` is null (and nothing started) when the YAML has errors, which `diag` holds.
+template <class Output>
+struct ScriptedOutput {
+  std::unique_ptr<Output> output;
+  ScriptedTransport* transport = nullptr;
+  ManualScheduler* clock = nullptr;
+};
+template <class Output>
+ScriptedOutput<Output> startScripted(const std::string& type, const std::string& yaml,
+                                     TestContext& context, Diagnostics& diag,
+                                     std::function<double()> jitter = {}) {
+  ScriptedOutput<Output> out;
+  out.output = buildOutput<Output>(type, yaml, context.global(), diag);
+  if (out.output == nullptr) return out;
+  auto transport = std::make_unique<ScriptedTransport>();
+  auto scheduler = std::make_unique<ManualScheduler>();
+  out.transport = transport.get();
+  out.clock = scheduler.get();
+  out.output->startWith(context, std::move(transport), std::move(scheduler), std::move(jitter));
+  return out;
 }
 
 }  // namespace logship::testing

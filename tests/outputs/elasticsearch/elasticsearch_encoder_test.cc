@@ -138,19 +138,14 @@ TEST(ElasticsearchClassifyTest, WholeRequestStatusesAndBrokenBodies) {
 TEST(ElasticsearchOutputTest, SendsBulkRequestsAndRetriesOnlyFailedItems) {
   std::string dir = testing::tempDir("es-output");
   GlobalConfig global = testing::globalWithTiers(dir);
+  testing::TestContext context(global);
   Diagnostics diag;
-  auto out = testing::buildOutput<ElasticsearchOutput>(
+  auto [out, t, clock] = testing::startScripted<ElasticsearchOutput>(
       "elasticsearch",
       "type: elasticsearch\nendpoint: http://127.0.0.1:9200\nmode: data_stream\n"
       "index: logs-{tier}\nbatch: {timeout: 10ms}\nretry: {initial_backoff: 1s}\n",
-      global, diag);
+      context, diag, [] { return 0.5; });
   ASSERT_NE(out, nullptr) << diag.errors()[0];
-  testing::TestContext context(global);
-  auto transport = std::make_unique<testing::ScriptedTransport>();
-  auto* t = transport.get();
-  auto scheduler = std::make_unique<ManualScheduler>();
-  auto* clock = scheduler.get();
-  out->startWith(context, std::move(transport), std::move(scheduler), [] { return 0.5; });
   testing::AckRecorder acks;
   out->consume(makeBatch({"a", "b", "c"}, AckToken()), acks.token(1));
   clock->advance(10ms);

@@ -54,7 +54,7 @@ TEST(HttpOutputClassifyTest, SuccessRetryRejectAndSplit) {
     HttpResponse r;
     r.status = status;
     r.body = std::move(body);
-    return classifyHttpOutputResponse(r);
+    return classifyGenericHttpResponse(r);
   };
   EXPECT_EQ(verdict(200).kind, Verdict::Kind::kSuccess);
   EXPECT_EQ(verdict(204).kind, Verdict::Kind::kSuccess);
@@ -72,7 +72,7 @@ TEST(HttpOutputClassifyTest, SuccessRetryRejectAndSplit) {
 struct Harness {
   explicit Harness(const std::string& yaml)
       : dir(testing::tempDir("http-output")), global(testing::globalWithTiers(dir)) {
-    out = testing::buildOutput<HttpOutput>("http", yaml, global, diag);
+    out = testing::buildOutput<GenericHttpOutput>("http", yaml, global, diag);
     if (out == nullptr) return;
     context = std::make_unique<testing::TestContext>(global);
     auto owned = std::make_unique<testing::ScriptedTransport>();
@@ -87,7 +87,7 @@ struct Harness {
   std::string dir;
   GlobalConfig global;
   Diagnostics diag;
-  std::unique_ptr<HttpOutput> out;
+  std::unique_ptr<GenericHttpOutput> out;
   std::unique_ptr<testing::TestContext> context;
   testing::ScriptedTransport* transport = nullptr;
   ManualScheduler* clock = nullptr;
@@ -159,13 +159,13 @@ TEST(HttpOutputTest, AnEndpointPathEndingInASlashKeepsIt) {
 TEST(HttpOutputTest, ConfigErrors) {
   GlobalConfig global;
   Diagnostics diag;
-  EXPECT_EQ(
-      testing::buildOutput<HttpOutput>("http", "type: http\nendpoint: ftp://x\n", global, diag),
-      nullptr);
+  EXPECT_EQ(testing::buildOutput<GenericHttpOutput>("http", "type: http\nendpoint: ftp://x\n",
+                                                    global, diag),
+            nullptr);
   ASSERT_FALSE(diag.errors().empty());
   EXPECT_NE(diag.errors()[0].find("http:// or https://"), std::string::npos) << diag.errors()[0];
   Diagnostics more;
-  EXPECT_EQ(testing::buildOutput<HttpOutput>(
+  EXPECT_EQ(testing::buildOutput<GenericHttpOutput>(
                 "http", "type: http\nendpoint: http://h:1\nencoding: msgpack\n", global, more),
             nullptr);
   ASSERT_FALSE(more.errors().empty());

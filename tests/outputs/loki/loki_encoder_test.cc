@@ -356,19 +356,14 @@ TEST(LokiClassifyTest, StatusesFollowLokisContract) {
 TEST(LokiOutputTest, TenantTemplateSendsOneRequestPerTenant) {
   std::string dir = testing::tempDir("loki-output");
   GlobalConfig global = testing::globalWithTiers(dir);
+  testing::TestContext context(global);
   Diagnostics diag;
-  auto out = testing::buildOutput<LokiOutput>(
+  auto [out, t, clock] = testing::startScripted<LokiOutput>(
       "loki",
       "type: loki\nendpoint: http://127.0.0.1:3100/base/\ntenant: \"{tier}\"\n"
       "labels: {tier: \"{tier}\"}\nbatch: {timeout: 50ms}\n",
-      global, diag);
+      context, diag);
   ASSERT_NE(out, nullptr) << diag.errors()[0];
-  testing::TestContext context(global);
-  auto transport = std::make_unique<testing::ScriptedTransport>();
-  auto* t = transport.get();
-  auto scheduler = std::make_unique<ManualScheduler>();
-  auto* clock = scheduler.get();
-  out->startWith(context, std::move(transport), std::move(scheduler));
   testing::AckRecorder acks;
   auto b = makeBatch({"a1", "d1", "a2"}, AckToken());
   b->events()[0].tier = 0;

@@ -143,6 +143,67 @@ patterns: ['job=(\w+)', 'req#(\d+)']
   EXPECT_EQ(e[7].correlation_id, "777");
 }
 
+TEST(TraceparentTest, GivesTheParentIdAsTheSpan) {
+  auto context =
+      correlation::findTraceContext("x 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 y");
+  EXPECT_EQ(context.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(context.span_id, "00f067aa0ba902b7");
+  EXPECT_TRUE(correlation::findTraceContext("no trace here").span_id.empty());
+}
+
+TEST_F(CorrelateTest, KeepsTraceAndSpanIds) {
+  auto t = build("correlate", "{type: correlate}");
+  ASSERT_NE(t, nullptr) << firstError();
+  Batch b = makeBatch({
+      "span fields",
+      "traceparent field",
+      "GET / 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      "has its own",
+      "not ids",
+      "other trace 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      "already correlated 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+  });
+  addString(b, 0, "traceId", "0AF7651916CD43DD8448EB211C80319C");
+  addString(b, 0, "spanId", "B7AD6B7169203331");
+  addString(b, 1, "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  addString(b, 3, "trace.id", "mine");
+  addString(b, 3, "span.id", "also-mine");
+  addString(b, 4, "trace_id", "0af7651916cd43dd8448eb211c80319");   // 31 digits
+  addString(b, 4, "span_id", "0000000000000000");                   // all zero
+  addString(b, 5, "trace_id", "0af7651916cd43dd8448eb211c80319c");  // not the traceparent's
+  b.events()[6].correlation_id = "keep-me";
+  CapturingEmitter out;
+  t->process(b, out);
+  const Batch& r = *out.batches[0];
+  auto text = [&](size_t i, std::string_view key) -> std::string {
+    const Field* f = r.findField(r.events()[i], key);
+    return f ? std::string(f->value.string_value) : "<none>";
+  };
+  EXPECT_EQ(text(0, "trace.id"), "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(text(0, "span.id"), "b7ad6b7169203331");
+  EXPECT_EQ(text(1, "trace.id"), "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(text(1, "span.id"), "b7ad6b7169203331");
+  EXPECT_EQ(r.events()[1].correlation_id, "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(text(2, "trace.id"), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(text(2, "span.id"), "00f067aa0ba902b7");
+  EXPECT_EQ(text(3, "trace.id"), "mine");
+  EXPECT_EQ(text(3, "span.id"), "also-mine");
+  EXPECT_EQ(text(4, "trace.id"), "<none>");
+  EXPECT_EQ(text(4, "span.id"), "<none>");
+  // A span id is only taken from a traceparent of the same trace.
+  EXPECT_EQ(text(5, "trace.id"), "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(text(5, "span.id"), "<none>");
+  EXPECT_EQ(r.events()[6].correlation_id, "keep-me");
+  EXPECT_EQ(text(6, "trace.id"), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(text(6, "span.id"), "00f067aa0ba902b7");
+
+  auto off = build("correlate", "{type: correlate, traceparent: false}");
+  Batch b2 = makeBatch({"GET / 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"});
+  CapturingEmitter out2;
+  off->process(b2, out2);
+  EXPECT_EQ(out2.batches[0]->findField(out2.batches[0]->events()[0], "span.id"), nullptr);
+}
+
 TEST_F(CorrelateTest, GeneratedIdsAreUniqueAndCanBeTurnedOff) {
   auto t = build("correlate", "{type: correlate}");
   std::vector<std::string> lines(1000, "plain line");
