@@ -90,6 +90,14 @@ struct Verdict {
     v.reason = std::move(reason);
     return v;
   }
+  // 413: the request is sent again as two halves (a single event too large is refused).
+  static Verdict tooLarge() {
+    Verdict v;
+    v.kind = Kind::kSplit;
+    v.status = 413;
+    v.reason = "too_large";
+    return v;
+  }
 };
 
 // The part of an HTTP output that knows its destination: how to encode a request and what a

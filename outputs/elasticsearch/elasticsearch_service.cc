@@ -10,13 +10,7 @@ bool sameText(std::string_view a, std::string_view b) { return a == b; }
 }  // namespace
 
 Verdict classifyBulkResponse(const HttpResponse& response, size_t events, bool create) {
-  if (response.status == 413) {
-    Verdict v;
-    v.kind = Verdict::Kind::kSplit;
-    v.status = 413;
-    v.reason = "too_large";
-    return v;
-  }
+  if (response.status == 413) return Verdict::tooLarge();
   if (response.status < 200 || response.status >= 300) return classifyStatus(response);
 
   simdjson::ondemand::parser parser;

@@ -3,13 +3,7 @@
 namespace logship {
 
 Verdict classifyGenericHttpResponse(const HttpResponse& response) {
-  if (response.status == 413) {
-    Verdict v;
-    v.kind = Verdict::Kind::kSplit;
-    v.status = 413;
-    v.reason = "too_large";
-    return v;
-  }
+  if (response.status == 413) return Verdict::tooLarge();
   Verdict v = classifyStatus(response);
   if (v.kind == Verdict::Kind::kReject) v.detail = response.body.substr(0, 1000);
   return v;

@@ -29,13 +29,7 @@ Verdict classifyLokiResponse(const HttpResponse& response) {
     v.detail = response.body.substr(0, 1000);
     return v;
   }
-  if (response.status == 413) {
-    Verdict v;
-    v.kind = Verdict::Kind::kSplit;
-    v.status = 413;
-    v.reason = "too_large";
-    return v;
-  }
+  if (response.status == 413) return Verdict::tooLarge();
   return classifyStatus(response);
 }
 

@@ -161,6 +161,14 @@ outputs:
     return agent, port, out
 
 
+def records_once_there(path, count, seconds=30):
+    """The records of `path` once it holds `count` of them, or what it holds after `seconds`."""
+    def arrived():
+        rows = ndjson_records(path)
+        return rows if len(rows) >= count else None
+    return wait_until(arrived, seconds) or ndjson_records(path)
+
+
 def records_by_message(path):
     return {r.get("message"): r for r in ndjson_records(path)}
 
@@ -319,10 +327,7 @@ outputs:
     structured_metadata: {{source_file: log.file.path}}
 """).start()
     try:
-        def arrived():
-            rows = ndjson_records(out)
-            return rows if len(rows) >= 2 * len(lines) else None
-        rows = wait_until(arrived, 30) or ndjson_records(out)
+        rows = records_once_there(out, 2 * len(lines))
         host = socket.gethostname()
         for via in ("protobuf", "json"):
             got = [r for r in rows if r.get("labels", {}).get("via") == via]
@@ -368,10 +373,7 @@ outputs:
     encoding: json
 """).start()
     try:
-        def arrived():
-            rows = ndjson_records(out)
-            return rows if len(rows) >= 2 * len(lines) else None
-        rows = wait_until(arrived, 30) or ndjson_records(out)
+        rows = records_once_there(out, 2 * len(lines))
         check("every line arrived twice (NDJSON and a JSON array)",
               sorted(r.get("message") for r in rows) == sorted(lines * 2), f"{len(rows)} rows")
         check("the fields travel with the events",
