@@ -161,6 +161,15 @@ outputs:
     return agent, port, out
 
 
+def write_log(w, prefix, count):
+    """A log file of `count` lines with quotes and non-ASCII text; returns its path and lines."""
+    log = os.path.join(w, "in.log")
+    lines = [f"{prefix} {i} \"quoted\" ünïcode" for i in range(count)]
+    with open(log, "w") as f:
+        f.write("".join(line + "\n" for line in lines))
+    return log, lines
+
+
 def records_once_there(path, count, seconds=30):
     """The records of `path` once it holds `count` of them, or what it holds after `seconds`."""
     def arrived():
@@ -304,10 +313,7 @@ def s3_429_while_the_output_is_stalled(w):
 def s4_logship_loki_output_into_the_http_source(w):
     receiver, port, out = http_to_file(
         w, "label_fields: {host: host.name}, loki_line_format: json", name="receiver")
-    log = os.path.join(w, "in.log")
-    lines = [f"round trip {i} \"quoted\" ünïcode" for i in range(50)]
-    with open(log, "w") as f:
-        f.write("".join(line + "\n" for line in lines))
+    log, lines = write_log(w, "round trip", 50)
     loki = f"""type: loki
     inputs: [in]
     endpoint: http://127.0.0.1:{port}
@@ -350,10 +356,7 @@ def s8_logship_http_output_into_the_http_source(w):
     with open(os.path.join(w, "token"), "w") as f:
         f.write(TOKEN + "\n")
     receiver, port, out = http_to_file(w, f"auth: {{token_file: {w}/token}}", name="receiver")
-    log = os.path.join(w, "in.log")
-    lines = [f"http round trip {i} \"quoted\" ünïcode" for i in range(40)]
-    with open(log, "w") as f:
-        f.write("".join(line + "\n" for line in lines))
+    log, lines = write_log(w, "http round trip", 40)
     http = f"""type: http
     inputs: [tagged]
     auth: {{strategy: bearer, token_file: {w}/token}}
