@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <span>
 #include <string_view>
 
 namespace logship {
@@ -21,6 +22,8 @@ size_t writeAll(int fd, std::string_view data);
 // Appends `data` to the end of `fd` whole or not at all: after a failed write (disk full), the
 // part that made it is cut off again, so that a line or frame is never left half written.
 bool appendWhole(int fd, std::string_view data);
+// The same for pieces written as one (writev): they end up in the file all of them, or none.
+bool appendWhole(int fd, std::span<const std::string_view> pieces);
 
 // How a secret file's content may look.
 enum class SecretForm {
