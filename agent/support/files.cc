@@ -35,25 +35,22 @@ size_t writeAll(int fd, std::string_view data) {
   return done;
 }
 
-namespace {
-// Cuts the `done` bytes a failed append left at the end of `fd` (errno kept).
-bool rollBack(int fd, size_t done) {
-  if (done > 0) {
-    const int saved = errno;
-    off_t end = ::lseek(fd, 0, SEEK_END);
-    if (end >= static_cast<off_t>(done)) {
-      int ignored = ::ftruncate(fd, end - static_cast<off_t>(done));
-      (void)ignored;
-    }
-    errno = saved;
+void cutEnd(int fd, size_t bytes) {
+  if (bytes == 0) return;
+  const int saved = errno;
+  off_t end = ::lseek(fd, 0, SEEK_END);
+  if (end >= static_cast<off_t>(bytes)) {
+    int ignored = ::ftruncate(fd, end - static_cast<off_t>(bytes));
+    (void)ignored;
   }
-  return false;
+  errno = saved;
 }
-}  // namespace
 
 bool appendWhole(int fd, std::string_view data) {
   const size_t done = writeAll(fd, data);
-  return done == data.size() || rollBack(fd, done);
+  if (done == data.size()) return true;
+  cutEnd(fd, done);
+  return false;
 }
 
 bool appendWhole(int fd, std::span<const std::string_view> pieces) {
@@ -69,7 +66,10 @@ bool appendWhole(int fd, std::span<const std::string_view> pieces) {
     if (iov.empty()) break;
     ssize_t n = ::writev(fd, iov.data(), static_cast<int>(iov.size()));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return rollBack(fd, done);
+    if (n <= 0) {
+      cutEnd(fd, done);
+      return false;
+    }
     done += static_cast<size_t>(n);
     // Drops what was written: whole pieces, then the start of a partly written one.
     size_t left = static_cast<size_t>(n), whole = 0;

@@ -24,6 +24,9 @@ size_t writeAll(int fd, std::string_view data);
 bool appendWhole(int fd, std::string_view data);
 // The same for pieces written as one (writev): they end up in the file all of them, or none.
 bool appendWhole(int fd, std::span<const std::string_view> pieces);
+// Cuts the last `bytes` bytes off `fd`: what an append that failed half way had written (errno is
+// kept).
+void cutEnd(int fd, size_t bytes);
 
 // How a secret file's content may look.
 enum class SecretForm {

@@ -89,8 +89,33 @@ bool FileOutput::openFile() {
   return true;
 }
 
-bool FileOutput::writeAll() {
-  return appendWhole(fd_, pieces_) && (!config_.fsync || sync_(fd_) == 0);
+bool FileOutput::append(const Batch& batch, size_t& size) {
+  size = 0;
+  if (text_) {
+    size = encodeText(batch);
+    if (!appendWhole(fd_, pieces_)) return false;
+  } else {
+    // Encoded and written a piece at a time, each still in the CPU's cache when the kernel copies
+    // it: a batch's NDJSON is several MB, more than the cache holds.
+    constexpr size_t kPieceBytes = 256 << 10;
+    buffer_.clear();
+    for (const Event& e : batch.events()) {
+      encoder_.encodeEvent(batch, e, buffer_);
+      if (buffer_.size() < kPieceBytes) continue;
+      if (!appendWhole(fd_, buffer_)) {
+        cutEnd(fd_, size);
+        return false;
+      }
+      size += buffer_.size();
+      buffer_.clear();
+    }
+    if (!appendWhole(fd_, buffer_)) {
+      cutEnd(fd_, size);
+      return false;
+    }
+    size += buffer_.size();
+  }
+  return !config_.fsync || sync_(fd_) == 0;
 }
 
 void FileOutput::consume(SharedBatch batch, AckToken ack) {
@@ -108,14 +133,9 @@ bool inRawWithNewline(std::string_view raw, std::string_view line) {
 }
 }  // namespace
 
-size_t FileOutput::encode(const Batch& batch) {
+size_t FileOutput::encodeText(const Batch& batch) {
   buffer_.clear();
   pieces_.clear();
-  if (!text_) {
-    encoder_.encode(batch, buffer_);
-    pieces_.push_back(buffer_);
-    return buffer_.size();
-  }
   // Lines as read are written from the raw buffer, runs of adjacent ones as one piece; the others
   // (rewritten, joined, the last line of a file without its newline) are copied with a newline.
   const std::string_view raw = batch.raw();
@@ -149,8 +169,8 @@ size_t FileOutput::encode(const Batch& batch) {
 void FileOutput::flush() {
   while (!pending_.empty()) {
     auto& [batch, ack] = pending_.front();
-    const size_t size = encode(*batch);
-    if (!openFile() || !writeAll()) {
+    size_t size = 0;
+    if (!openFile() || !append(*batch, size)) {
       if (fd_ >= 0) {
         std::string why = "write to " + config_.path + " failed: " + std::strerror(errno);
         if (healthy_)

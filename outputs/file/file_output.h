@@ -45,10 +45,12 @@ class FileOutput final : public Sink {
  private:
   bool openFile();
   void flush();
-  // Fills pieces_ (and buffer_, which pieces may point into) with the batch's bytes; returns
+  // Appends the batch to the file, all of it or (after a failed write) none; `size` gets its
+  // bytes.
+  bool append(const Batch& batch, size_t& size);
+  // Fills pieces_ (and buffer_, which pieces may point into) with the batch's lines; returns
   // their size.
-  size_t encode(const Batch& batch);
-  bool writeAll();
+  size_t encodeText(const Batch& batch);
 
   FileOutputConfig config_;
   bool text_;  // format: text
