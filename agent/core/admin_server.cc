@@ -88,7 +88,6 @@ struct AdminServer::State {
   explicit State(Settings s)
       : settings(std::move(s)), access(settings.address, settings.token, settings.metrics_public) {}
 
-
   const Settings settings;  // as started; the token and metrics_public may change in `access`
   std::mutex mutex;
   AdminAccess access;  // under `mutex`

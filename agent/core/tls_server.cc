@@ -27,8 +27,8 @@ std::unique_ptr<boost::asio::ssl::context> makeTlsServerContext(const TlsServerC
   namespace ssl = boost::asio::ssl;
   auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
   context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                       ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use);
   boost::system::error_code ec;
   auto load = [&](const std::string& what, const std::string& file) {
     if (ec) throw std::runtime_error("tls: cannot load " + what + " " + file + ": " + ec.message());
