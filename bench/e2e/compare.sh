@@ -204,8 +204,10 @@ run_measured() {
   deadline=$(( $(date +%s) + timeout_s ))
   while :; do
     if ! kill -0 "$pid" 2>/dev/null; then
-      echo "  $agent exited early:"; tail -5 "$log" | sed 's/^/    /'
-      wait "$pid" 2>/dev/null || true; pid=""
+      local status=0
+      wait "$pid" 2>/dev/null || status=$?
+      pid=""
+      echo "  $agent exited early (status $status):"; tail -5 "$log" | sed 's/^/    /'
       printf '%s\t%s\t%s\t%s\t%s\t-\t-\t-\texited early\t%s\n' "$cpus" "$scenario" "$agent" \
         "$in_lines" "$n" "$in_bytes" >>"$rows"
       return 1
