@@ -287,6 +287,8 @@ logship_conf() {  # NAME PIPELINE_YAML ADMIN_YAML INCLUDE (a source "in"; "-": P
 fresh_data() { rm -rf "$(dirname "$1")/data"; mkdir -p "$(dirname "$1")/data"; }  # CONF: from the start
 
 # ---------------------------------------------------------------- configurations
+# shellcheck source=bench/e2e/security_pipeline.sh
+source "$here/security_pipeline.sh"
 raw_out="$work/ls-raw/out.ndjson"
 raw_conf=$(logship_conf raw "outputs:
   out: {type: file, inputs: [in], path: $raw_out}" "" "$in_file")
@@ -297,19 +299,11 @@ text_conf=$(logship_conf raw-text "outputs:
   out: {type: file, inputs: [in], path: $text_out, format: text}" "" "$in_file")
 
 sec_out="$work/ls-security/out.ndjson"
-sec_conf=$(logship_conf security "tiers: {audit: {retention: 7y}, security: {retention: 2y}, app: {retention: 30d}}
+sec_conf=$(logship_conf security "$sec_tiers
 transforms:
   auth: {type: parse_auth, inputs: [in]}
   scrub: {type: scrub_pii, inputs: [auth], rules: [email, ipv4, secret], action: redact}
-  severity: {type: tag_severity, inputs: [scrub]}
-  corr: {type: correlate, inputs: [severity]}
-  tier:
-    type: classify_tier
-    inputs: [corr]
-    rules:
-      - {tier: audit, when: {field: event.category, in: [authentication, iam, session]}}
-      - {tier: security, when: {field: log.level, in: [critical, high]}}
-    default: app
+$sec_after_scrub
 outputs:
   out: {type: file, inputs: [tier], path: $sec_out}" "" "$in_file")
 
@@ -328,24 +322,11 @@ secfull_out="$work/ls-security-full/out.ndjson"
 secfull_conf=$(logship_conf security-full "sources:
   auth: {type: file, include: [$sec_dir/auth.log], start_at: beginning}
   app: {type: file, include: [$sec_dir/app.ndjson], start_at: beginning}
-tiers: {audit: {retention: 7y}, security: {retention: 2y}, app: {retention: 30d}}
+$sec_tiers
 transforms:
-  parse_auth: {type: parse_auth, inputs: [auth]}
-  parse_json: {type: parse_json, inputs: [app]}
-  scrub:
-    type: scrub_pii
-    inputs: [parse_auth, parse_json]
-    rules: [email, ipv4, ipv6, card, ssn, phone, jwt, secret]
-    action: redact
-  severity: {type: tag_severity, inputs: [scrub]}
-  corr: {type: correlate, inputs: [severity]}
-  tier:
-    type: classify_tier
-    inputs: [corr]
-    rules:
-      - {tier: audit, when: {field: event.category, in: [authentication, iam, session]}}
-      - {tier: security, when: {field: log.level, in: [critical, high]}}
-    default: app
+$sec_parse
+$sec_scrub
+$sec_after_scrub
 outputs:
   out: {type: file, inputs: [tier], path: $secfull_out}" "" -)
 secraw_out="$work/ls-sec-raw/out.ndjson"

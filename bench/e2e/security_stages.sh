@@ -21,26 +21,12 @@ bytes=$(cat "$work/sec/auth.log" "$work/sec/app.ndjson" | wc -c)
 lines=$(cat "$work/sec/auth.log" "$work/sec/app.ndjson" | wc -l)
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 
+# shellcheck source=bench/e2e/security_pipeline.sh
+source "$here/security_pipeline.sh"
 sources="sources:
   auth: {type: file, include: [$work/sec/auth.log], start_at: beginning}
   app: {type: file, include: [$work/sec/app.ndjson], start_at: beginning}
-tiers: {audit: {retention: 7y}, security: {retention: 2y}, app: {retention: 30d}}"
-parse="  parse_auth: {type: parse_auth, inputs: [auth]}
-  parse_json: {type: parse_json, inputs: [app]}"
-scrub="  scrub:
-    type: scrub_pii
-    inputs: [parse_auth, parse_json]
-    rules: [email, ipv4, ipv6, card, ssn, phone, jwt, secret]
-    action: redact"
-rest="  severity: {type: tag_severity, inputs: [scrub]}
-  corr: {type: correlate, inputs: [severity]}
-  tier:
-    type: classify_tier
-    inputs: [corr]
-    rules:
-      - {tier: audit, when: {field: event.category, in: [authentication, iam, session]}}
-      - {tier: security, when: {field: log.level, in: [critical, high]}}
-    default: app"
+$sec_tiers"
 sink() { echo "outputs:"; echo "  out: {type: $1, inputs: [$2]${3:+, path: $3}}"; }
 
 # variant NAME BODY: one configuration
@@ -52,21 +38,21 @@ variant() {
 }
 variant read "$(sink blackhole "auth, app")"
 variant parse "transforms:
-$parse
+$sec_parse
 $(sink blackhole "parse_auth, parse_json")"
 variant scrub "transforms:
-$parse
-$scrub
+$sec_parse
+$sec_scrub
 $(sink blackhole scrub)"
 variant pipeline "transforms:
-$parse
-$scrub
-$rest
+$sec_parse
+$sec_scrub
+$sec_after_scrub
 $(sink blackhole tier)"
 variant full "transforms:
-$parse
-$scrub
-$rest
+$sec_parse
+$sec_scrub
+$sec_after_scrub
 $(sink file tier "$work/full/out.ndjson")"
 
 sent() {
