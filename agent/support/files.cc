@@ -1,13 +1,17 @@
 #include "agent/support/files.h"
 
 #include <fcntl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace logship {
 
@@ -31,19 +35,52 @@ size_t writeAll(int fd, std::string_view data) {
   return done;
 }
 
+void cutEnd(int fd, size_t bytes) {
+  if (bytes == 0) return;
+  const int saved = errno;
+  off_t end = ::lseek(fd, 0, SEEK_END);
+  if (end >= static_cast<off_t>(bytes)) {
+    int ignored = ::ftruncate(fd, end - static_cast<off_t>(bytes));
+    (void)ignored;
+  }
+  errno = saved;
+}
+
 bool appendWhole(int fd, std::string_view data) {
   const size_t done = writeAll(fd, data);
   if (done == data.size()) return true;
-  if (done > 0) {
-    const int saved = errno;
-    off_t end = ::lseek(fd, 0, SEEK_END);
-    if (end >= static_cast<off_t>(done)) {
-      int ignored = ::ftruncate(fd, end - static_cast<off_t>(done));
-      (void)ignored;
-    }
-    errno = saved;
-  }
+  cutEnd(fd, done);
   return false;
+}
+
+bool appendWhole(int fd, std::span<const std::string_view> pieces) {
+  std::vector<iovec> iov;
+  iov.reserve(std::min<size_t>(pieces.size(), IOV_MAX));
+  size_t done = 0;
+  size_t next = 0;  // the first piece not yet in `iov`
+  while (next < pieces.size() || !iov.empty()) {
+    while (iov.size() < IOV_MAX && next < pieces.size()) {
+      std::string_view p = pieces[next++];
+      if (!p.empty()) iov.push_back({const_cast<char*>(p.data()), p.size()});
+    }
+    if (iov.empty()) break;
+    ssize_t n = ::writev(fd, iov.data(), static_cast<int>(iov.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      cutEnd(fd, done);
+      return false;
+    }
+    done += static_cast<size_t>(n);
+    // Drops what was written: whole pieces, then the start of a partly written one.
+    size_t left = static_cast<size_t>(n), whole = 0;
+    while (whole < iov.size() && left >= iov[whole].iov_len) left -= iov[whole++].iov_len;
+    iov.erase(iov.begin(), iov.begin() + static_cast<std::ptrdiff_t>(whole));
+    if (left > 0) {
+      iov.front().iov_base = static_cast<char*>(iov.front().iov_base) + left;
+      iov.front().iov_len -= left;
+    }
+  }
+  return true;
 }
 
 bool writeFileAtomically(const std::string& path, std::string_view content, std::string* error) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,11 @@ size_t writeAll(int fd, std::string_view data);
 // Appends `data` to the end of `fd` whole or not at all: after a failed write (disk full), the
 // part that made it is cut off again, so that a line or frame is never left half written.
 bool appendWhole(int fd, std::string_view data);
+// The same for pieces written as one (writev): they end up in the file all of them, or none.
+bool appendWhole(int fd, std::span<const std::string_view> pieces);
+// Cuts the last `bytes` bytes off `fd`: what an append that failed half way had written (errno is
+// kept).
+void cutEnd(int fd, size_t bytes);
 
 // How a secret file's content may look.
 enum class SecretForm {

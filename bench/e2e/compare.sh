@@ -8,16 +8,29 @@
 # multiset comparison of line contents.
 # Then logship alone: a steady 10,000 lines/s for 60 s (CPU % of one core, RSS at the end, delivery
 # latency p50/p99 from write to output) and the RSS of an agent idling 10 s on an empty file.
-# Writes bench/RESULTS.md and prints the tables.
-#   usage: bench/e2e/compare.sh PATH/TO/logship [SIZE_MB, default 200]
+# On the security corpus (security_corpus.py: an auth log and JSON app events, equal bytes, SIZE_MB
+# in all): the full security pipeline (security-full), raw NDJSON (sec-raw) and raw text
+# (sec-raw-text); then half of SIZE_MB of its auth log as one file (files-1) and as 1,000 files
+# (files-1000), text output; and the RSS of 1,000 tailed files behind a stalled output
+# (backpressure_rss.sh).
+# Writes bench/RESULTS.md (keeping what follows its "kept by compare.sh" marker) and prints the
+# tables.
+#   usage: [SCENARIOS=a,b,...] [REPEATS=3] bench/e2e/compare.sh PATH/TO/logship [SIZE_MB, default 200]
+# SCENARIOS (default: all) picks among raw, raw-text, security, archive, peers (rsyslog, syslog-ng,
+# fluent-bit, vector in raw), security-full, sec-raw, sec-raw-text, files (files-1 and files-1000),
+# backpressure, steady, idle.
 set -euo pipefail
 bin=$(readlink -f "${1:?usage: $0 PATH/TO/logship [SIZE_MB]}")
 size_mb=${2:-200}
-repeats=${REPEATS:-3}  # each throughput run is repeated; the table keeps the one with least CPU
+repeats=${REPEATS:-3}  # each throughput run is repeated; the table keeps the median by CPU
+scenarios=${SCENARIOS:-all}
+wanted() { [[ $scenarios == all || ",$scenarios," == *",$1,"* ]]; }
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 results_md="$repo/bench/RESULTS.md"
 cmdline="bench/e2e/compare.sh $1 $size_mb"
+[[ $scenarios == all ]] || cmdline="SCENARIOS=$scenarios $cmdline"
+[[ $repeats == 3 ]] || cmdline="REPEATS=$repeats $cmdline"
 work=$(mktemp -d /tmp/logship-compare.XXXXXX)
 pid=""
 writer_pid=""
@@ -29,14 +42,16 @@ cleanup() {
 trap cleanup EXIT
 tck=$(getconf CLK_TCK)
 timeout_s=$((size_mb * 3 + 60))
-rows="$work/rows.tsv"  # cpus scenario agent lines_in lines_out wall cpu hwm_kb content_check
+rows="$work/rows.tsv"  # cpus scenario agent lines_in lines_out wall cpu hwm_kb content_check bytes_in
 cpus=all pin=()  # the CPUs of the current run: all, or 1 (pinned with taskset)
 : >"$rows"
 
 # ---------------------------------------------------------------- corpus
 corpus_dir=$(cd "$repo/.." && pwd)/shared/corpus
-echo "generating ${size_mb} MB corpus in $work"
-python3 - "$corpus_dir" "$work/in.log" "$size_mb" <<'PY'
+main_mb=0  # the mixed corpus only when a scenario reads it
+for s in raw raw-text security archive peers steady; do wanted $s && main_mb=$size_mb; done
+echo "generating ${main_mb} MB corpus in $work"
+python3 - "$corpus_dir" "$work/in.log" "$main_mb" <<'PY'
 import os, random, sys, json
 corpus_dir, out_path, size_mb = sys.argv[1], sys.argv[2], int(sys.argv[3])
 rnd = random.Random(42)
@@ -123,6 +138,42 @@ in_bytes=$(stat -c %s "$in_file")
 in_lines=$(wc -l <"$in_file")
 cat "$in_file" >/dev/null  # page cache: measure the agents, not the disk
 echo "corpus: $in_bytes bytes, $in_lines lines"
+main_bytes=$in_bytes main_lines=$in_lines
+
+# The security corpus, and its auth log's first half as one file and as 1,000 files of equal size
+# (cut at line ends), for the tailed-files scenarios.
+sec_dir="$work/sec"
+sec_bytes=0 sec_lines=0 files_bytes=0 files_lines=0
+if wanted security-full || wanted sec-raw || wanted sec-raw-text || wanted files; then
+  echo "generating ${size_mb} MB security corpus in $sec_dir"
+  python3 "$here/security_corpus.py" "$size_mb" "$sec_dir"
+  sec_bytes=$(cat "$sec_dir/auth.log" "$sec_dir/app.ndjson" | wc -c)
+  sec_lines=$(cat "$sec_dir/auth.log" "$sec_dir/app.ndjson" | wc -l)
+  cat "$sec_dir/auth.log" "$sec_dir/app.ndjson" >/dev/null
+  echo "security corpus: $sec_bytes bytes, $sec_lines lines"
+fi
+if wanted files; then
+  mkdir -p "$work/files-1" "$work/files-1000"
+  python3 - "$sec_dir/auth.log" "$work" "$size_mb" <<'PY'
+import sys
+src, work, size_mb = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data = open(src, "rb").read((size_mb << 20) // 2)
+data = data[:data.rfind(b"\n") + 1]
+open(f"{work}/files-1/auth.log", "wb").write(data)
+n, start = 1000, 0
+for i in range(n):
+    end = len(data) if i == n - 1 else data.index(b"\n", (i + 1) * len(data) // n) + 1
+    open(f"{work}/files-1000/auth{i:04d}.log", "wb").write(data[start:end])
+    start = end
+PY
+  files_bytes=$(stat -c %s "$work/files-1/auth.log")
+  files_lines=$(wc -l <"$work/files-1/auth.log")
+  cat "$work"/files-1000/*.log >/dev/null
+  echo "tailed files: $files_bytes bytes, $files_lines lines, as 1 file and as 1,000"
+fi
+# use_corpus BYTES LINES FILE...: what the next runs read (their input size, line count and files)
+use_corpus() { in_bytes=$1; in_lines=$2; shift 2; check_files=("$@"); }
+check_files=("$in_file")
 
 # ---------------------------------------------------------------- helpers
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
@@ -153,10 +204,12 @@ run_measured() {
   deadline=$(( $(date +%s) + timeout_s ))
   while :; do
     if ! kill -0 "$pid" 2>/dev/null; then
-      echo "  $agent exited early:"; tail -5 "$log" | sed 's/^/    /'
-      wait "$pid" 2>/dev/null || true; pid=""
-      printf '%s\t%s\t%s\t%s\t%s\t-\t-\t-\texited early\n' "$cpus" "$scenario" "$agent" "$in_lines" \
-        "$n" >>"$rows"
+      local status=0
+      wait "$pid" 2>/dev/null || status=$?
+      pid=""
+      echo "  $agent exited early (status $status):"; tail -5 "$log" | sed 's/^/    /'
+      printf '%s\t%s\t%s\t%s\t%s\t-\t-\t-\texited early\t%s\n' "$cpus" "$scenario" "$agent" \
+        "$in_lines" "$n" "$in_bytes" >>"$rows"
       return 1
     fi
     n=$(eval "$count_cmd")
@@ -170,21 +223,24 @@ run_measured() {
   local wall cpu
   wall=$(python3 -c "print(f'{$t1 - $t0:.2f}')")
   cpu=$(python3 -c "print(f'{$ticks / $tck:.2f}')")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cpus" "$scenario" "$agent" "$in_lines" "$n" "$wall" \
-    "$cpu" "$hwm" "-" >>"$rows"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cpus" "$scenario" "$agent" "$in_lines" "$n" \
+    "$wall" "$cpu" "$hwm" "-" "$in_bytes" >>"$rows"
   echo "  $n/$in_lines lines, wall ${wall}s, cpu ${cpu}s, peak RSS $((hwm / 1024)) MiB"
 }
 
-# content_check KIND FILE: multiset comparison of output lines with input lines.
+# content_check KIND FILE [INPUT...]: multiset comparison of output lines with input lines (by
+# default those of the mixed corpus).
 content_check() {
-  python3 - "$in_file" "$2" "$1" <<'PY'
+  local kind=$1 out=$2; shift 2
+  python3 - "$out" "$kind" "${@:-${check_files[@]}}" <<'PY'
 import sys, json
 from collections import Counter
-inp, outp, kind = sys.argv[1:]
+outp, kind, inputs = sys.argv[1], sys.argv[2], sys.argv[3:]
 c = Counter()
-with open(inp, "rb") as f:
-    for l in f:
-        c[hash(l.rstrip(b"\n"))] += 1
+for inp in inputs:
+    with open(inp, "rb") as f:
+        for l in f:
+            c[hash(l.rstrip(b"\n"))] += 1
 bad_json = 0
 with open(outp, "rb") as f:
     for l in f:
@@ -214,13 +270,15 @@ PY
 }
 
 # ---------------------------------------------------------------- logship
-logship_conf() {  # NAME PIPELINE_YAML [ADMIN_YAML]
+logship_conf() {  # NAME PIPELINE_YAML ADMIN_YAML INCLUDE (a source "in"; "-": PIPELINE_YAML has sources)
   local d="$work/ls-$1"; mkdir -p "$d/data"
   {
     echo "data_dir: $d/data"
     echo "admin: ${3:-"{enabled: false}"}"
-    echo "sources:"
-    echo "  in: {type: file, include: [$4], start_at: beginning}"
+    if [[ $4 != - ]]; then
+      echo "sources:"
+      echo "  in: {type: file, include: [$4], start_at: beginning}"
+    fi
     echo "$2"
   } >"$d/p.yaml"
   "$bin" validate -c "$d/p.yaml" >/dev/null
@@ -229,6 +287,8 @@ logship_conf() {  # NAME PIPELINE_YAML [ADMIN_YAML]
 fresh_data() { rm -rf "$(dirname "$1")/data"; mkdir -p "$(dirname "$1")/data"; }  # CONF: from the start
 
 # ---------------------------------------------------------------- configurations
+# shellcheck source=bench/e2e/security_pipeline.sh
+source "$here/security_pipeline.sh"
 raw_out="$work/ls-raw/out.ndjson"
 raw_conf=$(logship_conf raw "outputs:
   out: {type: file, inputs: [in], path: $raw_out}" "" "$in_file")
@@ -239,19 +299,11 @@ text_conf=$(logship_conf raw-text "outputs:
   out: {type: file, inputs: [in], path: $text_out, format: text}" "" "$in_file")
 
 sec_out="$work/ls-security/out.ndjson"
-sec_conf=$(logship_conf security "tiers: {audit: {retention: 7y}, security: {retention: 2y}, app: {retention: 30d}}
+sec_conf=$(logship_conf security "$sec_tiers
 transforms:
   auth: {type: parse_auth, inputs: [in]}
   scrub: {type: scrub_pii, inputs: [auth], rules: [email, ipv4, secret], action: redact}
-  severity: {type: tag_severity, inputs: [scrub]}
-  corr: {type: correlate, inputs: [severity]}
-  tier:
-    type: classify_tier
-    inputs: [corr]
-    rules:
-      - {tier: audit, when: {field: event.category, in: [authentication, iam, session]}}
-      - {tier: security, when: {field: log.level, in: [critical, high]}}
-    default: app
+$sec_after_scrub
 outputs:
   out: {type: file, inputs: [tier], path: $sec_out}" "" "$in_file")
 
@@ -264,9 +316,37 @@ arch_conf=$(logship_conf archive "tiers: {app: {retention: 30d}}
 outputs:
   out: {type: archive, inputs: [in], path: $arch_dir}" "{address: 127.0.0.1:$port}" "$in_file")
 
+# The full security pipeline on the security corpus: both files, each parsed by its parser, every
+# scrub rule kind, 3 tiers, NDJSON out.
+secfull_out="$work/ls-security-full/out.ndjson"
+secfull_conf=$(logship_conf security-full "sources:
+  auth: {type: file, include: [$sec_dir/auth.log], start_at: beginning}
+  app: {type: file, include: [$sec_dir/app.ndjson], start_at: beginning}
+$sec_tiers
+transforms:
+$sec_parse
+$sec_scrub
+$sec_after_scrub
+outputs:
+  out: {type: file, inputs: [tier], path: $secfull_out}" "" -)
+secraw_out="$work/ls-sec-raw/out.ndjson"
+secraw_conf=$(logship_conf sec-raw "outputs:
+  out: {type: file, inputs: [in], path: $secraw_out}" "" "$sec_dir/auth.log, $sec_dir/app.ndjson")
+sectext_out="$work/ls-sec-raw-text/out.log"
+sectext_conf=$(logship_conf sec-raw-text "outputs:
+  out: {type: file, inputs: [in], path: $sectext_out, format: text}" "" \
+  "$sec_dir/auth.log, $sec_dir/app.ndjson")
+files1_out="$work/ls-files-1/out.log"
+files1_conf=$(logship_conf files-1 "outputs:
+  out: {type: file, inputs: [in], path: $files1_out, format: text}" "" "$work/files-1/*.log")
+files1000_out="$work/ls-files-1000/out.log"
+files1000_conf=$(logship_conf files-1000 "outputs:
+  out: {type: file, inputs: [in], path: $files1000_out, format: text}" "" "$work/files-1000/*.log")
+
 # ---------------------------------------------------------------- rsyslog
-rsyslog_bin=$(command -v rsyslogd || true)
-if [[ -z $rsyslog_bin ]]; then
+rsyslog_bin=""
+wanted peers && rsyslog_bin=$(command -v rsyslogd || true)
+if wanted peers && [[ -z $rsyslog_bin ]]; then
   echo "rsyslogd missing: apt-get install rsyslog"
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends rsyslog >/dev/null 2>&1 || true
   rsyslog_bin=$(command -v rsyslogd || true)
@@ -284,16 +364,17 @@ ruleset(name="bench") {
   action(type="omfile" file="$rs_dir/out.log" template="plain")
 }
 CONF
-else
+elif wanted peers; then
   echo "SKIP rsyslog: cannot be installed"
 fi
 
 # ---------------------------------------------------------------- syslog-ng
 # syslog-ng-core and rsyslog conflict as Debian packages; when rsyslog is installed, syslog-ng-core
 # is unpacked (not installed) under /var/cache/logship-bench and run from there.
-sng_bin=$(command -v syslog-ng || true)
+sng_bin=""
+wanted peers && sng_bin=$(command -v syslog-ng || true)
 sng_args=()
-if [[ -z $sng_bin ]]; then
+if wanted peers && [[ -z $sng_bin ]]; then
   cache=/var/cache/logship-bench
   if [[ ! -x $cache/root/usr/sbin/syslog-ng ]]; then
     echo "syslog-ng missing: unpacking syslog-ng-core into $cache"
@@ -321,13 +402,14 @@ source s_in { file("$in_file" follow-freq(1) flags(no-parse)); };
 destination d_out { file("$sng_dir/out.log" template("\${MESSAGE}\n")); };
 log { source(s_in); destination(d_out); flags(flow-control); };
 CONF
-else
+elif wanted peers; then
   echo "SKIP syslog-ng: cannot be installed or unpacked"
 fi
 
 # ---------------------------------------------------------------- other agents, when installed
 # Debian has no package of these; a machine that has them installed runs them too, in raw.
-fb_bin=$(command -v fluent-bit || ls /opt/fluent-bit/bin/fluent-bit 2>/dev/null || true)
+fb_bin=""
+wanted peers && fb_bin=$(command -v fluent-bit || ls /opt/fluent-bit/bin/fluent-bit 2>/dev/null || true)
 fb_version="not installed"
 if [[ -n $fb_bin ]]; then
   fb_version=$("$fb_bin" --version | head -1)
@@ -349,7 +431,8 @@ if [[ -n $fb_bin ]]; then
     template {log}
 CONF
 fi
-vector_bin=$(command -v vector || true)
+vector_bin=""
+wanted peers && vector_bin=$(command -v vector || true)
 vector_version="not installed"
 if [[ -n $vector_bin ]]; then
   vector_version=$("$vector_bin" --version | head -1)
@@ -391,15 +474,17 @@ throughput_pass() {
   cpus=$1
   pin=()
   [[ $cpus == 1 ]] && pin=(taskset -c 0)
-  checked_runs raw logship "$raw_out" ndjson 'fresh_data "$raw_conf"' -- "$bin" run -c "$raw_conf"
-  checked_runs raw-text logship "$text_out" plain 'fresh_data "$text_conf"' -- \
+  use_corpus "$main_bytes" "$main_lines" "$in_file"
+  wanted raw && checked_runs raw logship "$raw_out" ndjson 'fresh_data "$raw_conf"' -- \
+    "$bin" run -c "$raw_conf"
+  wanted raw-text && checked_runs raw-text logship "$text_out" plain 'fresh_data "$text_conf"' -- \
     "$bin" run -c "$text_conf"
-  for _ in $(seq "$repeats"); do
+  wanted security && for _ in $(seq "$repeats"); do
     fresh_data "$sec_conf"
     run_measured security logship "file_lines $sec_out" -- "$bin" run -c "$sec_conf" || true
     rm -f "$sec_out"
   done
-  for _ in $(seq "$repeats"); do
+  wanted archive && for _ in $(seq "$repeats"); do
     fresh_data "$arch_conf"
     if run_measured archive logship "metric_sent $port out" -- "$bin" run -c "$arch_conf"; then
       local n=0 tier
@@ -411,21 +496,48 @@ throughput_pass() {
     fi
     rm -rf "$arch_dir"
   done
+  if wanted peers; then
+    peers_pass
+  fi
+  use_corpus "$sec_bytes" "$sec_lines" "$sec_dir/auth.log" "$sec_dir/app.ndjson"
+  # security-full: every input line is one output event; its scrubbing is checked by the tests
+  # (pii_recall), not here.
+  wanted security-full && for _ in $(seq "$repeats"); do
+    fresh_data "$secfull_conf"
+    run_measured security-full logship "file_lines $secfull_out" -- \
+      "$bin" run -c "$secfull_conf" || true
+    rm -f "$secfull_out"
+  done
+  wanted sec-raw && checked_runs sec-raw logship "$secraw_out" ndjson \
+    'fresh_data "$secraw_conf"' -- "$bin" run -c "$secraw_conf"
+  wanted sec-raw-text && checked_runs sec-raw-text logship "$sectext_out" plain \
+    'fresh_data "$sectext_conf"' -- "$bin" run -c "$sectext_conf"
+  if wanted files; then
+    use_corpus "$files_bytes" "$files_lines" "$work/files-1/auth.log"
+    checked_runs files-1 logship "$files1_out" plain 'fresh_data "$files1_conf"' -- \
+      "$bin" run -c "$files1_conf"
+    checked_runs files-1000 logship "$files1000_out" plain 'fresh_data "$files1000_conf"' -- \
+      "$bin" run -c "$files1000_conf"
+  fi
+  return 0
+}
+
+peers_pass() {
   if [[ -n $rsyslog_bin ]]; then
     checked_runs raw rsyslog "$rs_dir/out.log" plain \
       'rm -rf "$rs_dir/work"; mkdir -p "$rs_dir/work"' -- \
       "$rsyslog_bin" -n -f "$rs_dir/rsyslog.conf" -i "$rs_dir/rsyslog.pid"
   else
-    printf '%s\traw\trsyslog\t%s\t-\t-\t-\t-\tskipped: not installable\n' "$cpus" "$in_lines" \
-      >>"$rows"
+    printf '%s\traw\trsyslog\t%s\t-\t-\t-\t-\tskipped: not installable\t%s\n' "$cpus" "$in_lines" \
+      "$in_bytes" >>"$rows"
   fi
   if [[ -n $sng_bin ]]; then
     checked_runs raw syslog-ng "$sng_dir/out.log" plain 'rm -f "$sng_dir/persist"' -- \
       "$sng_bin" "${sng_args[@]}" -F --no-caps -f "$sng_dir/syslog-ng.conf" -R "$sng_dir/persist" \
       -c "$sng_dir/ctl" -p "$sng_dir/pid"
   else
-    printf '%s\traw\tsyslog-ng\t%s\t-\t-\t-\t-\tskipped: not installable\n' "$cpus" "$in_lines" \
-      >>"$rows"
+    printf '%s\traw\tsyslog-ng\t%s\t-\t-\t-\t-\tskipped: not installable\t%s\n' "$cpus" \
+      "$in_lines" "$in_bytes" >>"$rows"
   fi
   if [[ -n $fb_bin ]]; then  # without a tail db it reads from the start each run
     checked_runs raw fluent-bit "$fb_dir/out.log" plain : -- "$fb_bin" -c "$fb_dir/fluent-bit.conf"
@@ -441,6 +553,9 @@ throughput_pass all
 throughput_pass 1
 
 # ---------------------------------------------------------------- logship steady + idle
+steady_lines=- steady_out=- steady_cpu_pct=- steady_wall=- steady_rss=- steady_hwm=-
+latency_p50=- latency_p99=- latency_chunks=- idle_rss=- idle_cpu=- backpressure="-"
+if wanted steady; then
 echo "run: steady 10,000 lines/s for 60 s (logship raw pipeline)"
 d="$work/ls-steady"; mkdir -p "$d"; : >"$d/in.log"
 sconf=$(logship_conf steady "outputs:
@@ -504,7 +619,9 @@ read -r latency_p50 latency_p99 latency_chunks <"$d/latency"
 echo "  $steady_out/$steady_lines lines, CPU ${steady_cpu_pct}% of a core over ${steady_wall}s, RSS $((steady_rss / 1024)) MiB"
 echo "  delivery latency over $latency_chunks chunks of 1000 lines: p50 ${latency_p50} ms, p99 ${latency_p99} ms"
 rm -rf "$d"
+fi
 
+if wanted idle; then
 echo "run: idle 10 s on an empty file"
 d="$work/ls-idle"; mkdir -p "$d"; : >"$d/in.log"
 iconf=$(logship_conf idle "outputs:
@@ -514,15 +631,32 @@ sleep 10
 idle_rss=$(status_kb "$pid" VmRSS); idle_cpu=$(python3 -c "print(f'{$(cpu_ticks "$pid") / $tck:.2f}')")
 stop_agent "$pid"; pid=""
 echo "  RSS $((idle_rss / 1024)) MiB, CPU ${idle_cpu}s in 10 s (including start-up)"
+fi
+
+# 1,000 tailed files behind an output that never answers: peak RSS while the sources are held.
+if wanted backpressure; then
+  echo "run: backpressure, 1,000 tailed files, stalled output"
+  backpressure=$("$here/backpressure_rss.sh" "$bin" 1000 | tail -1)
+  echo "  $backpressure"
+fi
 
 # ---------------------------------------------------------------- report
 cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 mem=$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
-python3 - "$rows" "$results_md" "$in_bytes" "$in_lines" <<PY
-import sys
-rows_p, md_p, in_bytes, in_lines = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+python3 - "$rows" "$results_md" "$main_bytes" "$main_lines" "$sec_bytes" "$sec_lines" \
+  "$files_bytes" "$files_lines" <<PY
+import os, sys
+rows_p, md_p = sys.argv[1], sys.argv[2]
+in_bytes, in_lines, sec_bytes, sec_lines, files_bytes, files_lines = map(int, sys.argv[3:9])
 rows = [r.split("\t") for r in open(rows_p).read().splitlines()]
 mb = in_bytes / 1e6
+# Notes written by hand below this marker survive a new run.
+marker = "<!-- kept by compare.sh: notes below this line -->"
+kept = ""
+if os.path.exists(md_p):
+    old = open(md_p).read()
+    if marker in old:
+        kept = old[old.index(marker):]
 out = []
 out.append("# End-to-end comparison")
 out.append("")
@@ -543,14 +677,27 @@ out.append("- command: \`$cmdline\`")
 out.append("")
 out.append("## Corpus")
 out.append("")
-out.append(f"One file, {in_bytes} bytes ({mb:.1f} MB), {in_lines} lines: ~40% auth syslog lines "
-           "(from linux_syslog_2k.log with varied pids, IPv4 addresses and user names), ~40% app JSON "
-           "lines (an email, IP or token in ~10% of them), ~20% Substrate node lines. Page-cached "
-           "before the runs.")
+if in_bytes:
+    out.append(f"Mixed (raw, raw-text, security, archive, peers, steady): one file, {in_bytes} bytes "
+               f"({mb:.1f} MB), {in_lines} lines: ~40% auth syslog lines (from linux_syslog_2k.log "
+               "with varied pids, IPv4 addresses and user names), ~40% app JSON lines (an email, IP "
+               "or token in ~10% of them), ~20% Substrate node lines. Page-cached before the runs.")
+    out.append("")
+if sec_bytes:
+    out.append(f"Security (security-full, sec-raw, sec-raw-text): \`bench/e2e/security_corpus.py\`, "
+               f"{sec_bytes} bytes ({sec_bytes / 1e6:.1f} MB), {sec_lines} lines, equal bytes of an "
+               "RFC 3164 auth log (~135 B a line: sshd, sudo, PAM, postfix with e-mail addresses, "
+               "CRON, logind) and JSON app events (~317 B a line: an e-mail address and a private "
+               "IPv4 address in each, trace ids, paths, some SQL), both read from the start.")
+    out.append("")
+if files_bytes:
+    out.append(f"Tailed files (files-1, files-1000): the first {files_bytes} bytes "
+               f"({files_bytes / 1e6:.1f} MB, {files_lines} lines) of the security corpus's auth log, "
+               "as one file and cut at line ends into 1,000 files of equal size.")
 out.append("")
 out.append("## Throughput runs")
 out.append("")
-out.append(f"Each run was made {$repeats} times; a table shows the one with least CPU. "
+out.append(f"Each run was made {$repeats} times; a table shows the median by CPU. "
            "MB/s and lines/s: input size over the wall clock from starting the agent until the output "
            "held as many lines as the input (polled every 0.2 s; includes start-up). CPU: user+sys "
            "seconds of the process (all threads) just before it was stopped. Peak RSS: VmHWM.")
@@ -571,9 +718,10 @@ def table(cpus):
     for key in order:
         if key[0] != cpus:
             continue
-        measured = [r for r in runs[key] if r[4] != "-"]
-        best = min(measured, key=lambda r: float(r[5])) if measured else runs[key][0]
-        sc, ag, li, lo, wall, cpu, hwm, chk = best
+        measured = sorted((r for r in runs[key] if r[4] != "-"), key=lambda r: float(r[5]))
+        best = measured[len(measured) // 2] if measured else runs[key][0]
+        sc, ag, li, lo, wall, cpu, hwm, chk, nbytes = best
+        mb = int(nbytes) / 1e6
         others = [r[7] for r in runs[key] if r is not best and r[7] not in ("-", "identical")
                   and not r[7].startswith("archive cat: " + li + " lines")]
         others += ["a run fell short" for r in runs[key] if r[4] != "-" and int(r[3]) < int(r[2])]
@@ -609,7 +757,12 @@ out.append("Scenarios: raw = file source -> file output (logship: NDJSON with th
            "output with \`format: text\`: each line as read, the output rsyslog and syslog-ng write "
            "in raw. security = logship "
            "parse_auth -> scrub_pii (email, ipv4, secret) -> tag_severity -> correlate -> "
-           "classify_tier -> file. archive = logship file -> archive output (zstd level 3; the admin "
+           "classify_tier -> file. security-full = logship on the security corpus, two file sources: "
+           "parse_auth | parse_json -> scrub_pii (email, ipv4, ipv6, card, ssn, phone, jwt, secret; "
+           "redact; every string value of the event) -> tag_severity -> correlate -> classify_tier "
+           "(3 tiers) -> file (NDJSON). sec-raw and sec-raw-text = raw and raw-text on the security "
+           "corpus (both files, one source). files-1 and files-1000 = raw-text on the tailed-files "
+           "corpus. archive = logship file -> archive output (zstd level 3; the admin "
            "server was on in this run only, to read the archive output's sent-events counter). "
            "Content: multiset comparison of output line contents with the input lines.")
 out.append("")
@@ -652,24 +805,56 @@ for other in ("rsyslog", "syslog-ng"):
         ls, o = mbcpu.get((cpus, "raw-text", "logship")), mbcpu.get((cpus, "raw", other))
         cells.append(verdict(None if not (ls and o) else f"{ls / o:.1f}x", bool(ls and o) and ls >= 10 * o))
     out.append(f"| >= 10x {other}, raw (same output) | {' | '.join(cells)} |")
-steady, idle = float("$steady_cpu_pct"), $idle_rss / 1024
-out.append(f"| 10k lines/s <= 2 % of a core | {verdict(f'{steady:.1f} %', steady <= 2)} | - |")
-out.append(f"| idle RSS <= 30 MB | {verdict(f'{idle * 1.048576:.1f} MB', idle * 1.048576 <= 30)} | - |")
+def rss_mb(cpus, sc):  # peak RSS (MB) of the median run
+    measured = sorted((r for r in runs.get((cpus, sc, "logship"), []) if r[4] != "-"),
+                      key=lambda r: float(r[5]))
+    return int(measured[len(measured) // 2][6]) * 1024 / 1e6 if measured else None
+out.append(f"| security-full >= 200 MB per CPU-second | {per_core('security-full', 200)} |")
+cells = []
+for cpus in ("all", "1"):
+    v = rss_mb(cpus, "security-full")
+    cells.append(verdict(None if v is None else f"{v:.0f} MB", v is not None and v <= 48))
+out.append(f"| security-full peak RSS <= 48 MB | {' | '.join(cells)} |")
+out.append(f"| raw file -> file NDJSON >= 1500 MB per CPU-second (sec-raw) | {per_core('sec-raw', 1500)} |")
+out.append(f"| raw file -> file text >= 2500 MB per CPU-second (sec-raw-text) | {per_core('sec-raw-text', 2500)} |")
+cells = []
+for cpus in ("all", "1"):
+    one, many = mbcpu.get((cpus, "files-1", "logship")), mbcpu.get((cpus, "files-1000", "logship"))
+    cells.append(verdict(None if not (one and many) else f"{many:.0f} / {one:.0f} = {many / one:.2f}",
+                         bool(one and many) and many >= 0.9 * one))
+out.append(f"| 1,000 files within 10 % of 1 file (files-1000 / files-1) | {' | '.join(cells)} |")
+bp = "$backpressure"
+bp_mb = float(bp.split("peak RSS ")[1].split(" MB")[0]) if "peak RSS " in bp else None
+out.append(f"| RSS <= 64 MB, 1,000 tailed files, stalled output | "
+           f"{verdict(None if bp_mb is None else f'{bp_mb:.1f} MB', bp_mb is not None and bp_mb <= 64)} | - |")
+if "$steady_cpu_pct" != "-":
+    steady = float("$steady_cpu_pct")
+    out.append(f"| 10k lines/s <= 2 % of a core | {verdict(f'{steady:.1f} %', steady <= 2)} | - |")
+if "$idle_rss" != "-":
+    idle = int("$idle_rss") / 1024
+    out.append(f"| idle RSS <= 30 MB | {verdict(f'{idle * 1.048576:.1f} MB', idle * 1.048576 <= 30)} | - |")
 out.append("")
-out.append("## logship steady rate and idle")
+out.append("## logship steady rate, idle and backpressure")
 out.append("")
 out.append("| measurement | value |")
 out.append("|---|---|")
-out.append(f"| steady: lines written / delivered | $steady_lines / $steady_out |")
-out.append(f"| steady: CPU % of one core while a writer appended 10,000 lines/s ($steady_wall s) | $steady_cpu_pct |")
-out.append(f"| steady: RSS at the end (MiB) | {$steady_rss / 1024:.1f} |")
-out.append(f"| steady: peak RSS (MiB) | {$steady_hwm / 1024:.1f} |")
-out.append(f"| steady: delivery latency p50 / p99 (ms), write() of a 1000-line chunk to its last line "
-           f"in the output, $latency_chunks chunks | $latency_p50 / $latency_p99 |")
-out.append(f"| idle: RSS after 10 s on an empty file (MiB) | {$idle_rss / 1024:.1f} |")
-out.append(f"| idle: CPU seconds in those 10 s, start-up included | $idle_cpu |")
+mib = lambda kb: "-" if kb == "-" else f"{int(kb) / 1024:.1f}"
+if "$steady_lines" != "-":
+    out.append(f"| steady: lines written / delivered | $steady_lines / $steady_out |")
+    out.append(f"| steady: CPU % of one core while a writer appended 10,000 lines/s ($steady_wall s) | $steady_cpu_pct |")
+    out.append(f"| steady: RSS at the end (MiB) | {mib('$steady_rss')} |")
+    out.append(f"| steady: peak RSS (MiB) | {mib('$steady_hwm')} |")
+    out.append(f"| steady: delivery latency p50 / p99 (ms), write() of a 1000-line chunk to its last line "
+               f"in the output, $latency_chunks chunks | $latency_p50 / $latency_p99 |")
+if "$idle_rss" != "-":
+    out.append(f"| idle: RSS after 10 s on an empty file (MiB) | {mib('$idle_rss')} |")
+    out.append(f"| idle: CPU seconds in those 10 s, start-up included | $idle_cpu |")
+if bp != "-":
+    out.append(f"| backpressure (\`bench/e2e/backpressure_rss.sh\`) | {bp} |")
 out.append("")
 text = "\n".join(out)
+if kept:
+    text += "\n" + kept
 open(md_p, "w").write(text)
 print()
 print(text)

@@ -89,8 +89,33 @@ bool FileOutput::openFile() {
   return true;
 }
 
-bool FileOutput::writeAll(const std::string& data) {
-  return appendWhole(fd_, data) && (!config_.fsync || sync_(fd_) == 0);
+bool FileOutput::append(const Batch& batch, size_t& size) {
+  size = 0;
+  if (text_) {
+    size = encodeText(batch);
+    if (!appendWhole(fd_, pieces_)) return false;
+  } else {
+    // Encoded and written a piece at a time, each still in the CPU's cache when the kernel copies
+    // it: a batch's NDJSON is several MB, more than the cache holds.
+    constexpr size_t kPieceBytes = 256 << 10;
+    buffer_.clear();
+    for (const Event& e : batch.events()) {
+      encoder_.encodeEvent(batch, e, buffer_);
+      if (buffer_.size() < kPieceBytes) continue;
+      if (!appendWhole(fd_, buffer_)) {
+        cutEnd(fd_, size);
+        return false;
+      }
+      size += buffer_.size();
+      buffer_.clear();
+    }
+    if (!appendWhole(fd_, buffer_)) {
+      cutEnd(fd_, size);
+      return false;
+    }
+    size += buffer_.size();
+  }
+  return !config_.fsync || sync_(fd_) == 0;
 }
 
 void FileOutput::consume(SharedBatch batch, AckToken ack) {
@@ -98,26 +123,54 @@ void FileOutput::consume(SharedBatch batch, AckToken ack) {
   if (!retry_scheduled_) flush();
 }
 
-void FileOutput::encode(const Batch& batch) {
+namespace {
+// The line is still in the batch's raw buffer, followed there by its newline: it can be written
+// from there as it is.
+bool inRawWithNewline(std::string_view raw, std::string_view line) {
+  const auto begin = reinterpret_cast<uintptr_t>(raw.data());
+  const auto at = reinterpret_cast<uintptr_t>(line.data());
+  return at >= begin && at + line.size() < begin + raw.size() && line.data()[line.size()] == '\n';
+}
+}  // namespace
+
+size_t FileOutput::encodeText(const Batch& batch) {
   buffer_.clear();
-  if (!text_) {
-    encoder_.encode(batch, buffer_);
-    return;
-  }
-  size_t size = 0;
-  for (const Event& e : batch.events()) size += e.message.size() + 1;
-  buffer_.reserve(size);
+  pieces_.clear();
+  // Lines as read are written from the raw buffer, runs of adjacent ones as one piece; the others
+  // (rewritten, joined, the last line of a file without its newline) are copied with a newline.
+  const std::string_view raw = batch.raw();
+  size_t copied = 0;
   for (const Event& e : batch.events()) {
+    if (!inRawWithNewline(raw, e.message)) copied += e.message.size() + 1;
+  }
+  buffer_.reserve(copied);  // no reallocation below: pieces point into it
+  size_t size = 0;
+  auto add = [&](const char* at, size_t n) {
+    size += n;
+    if (!pieces_.empty() && pieces_.back().data() + pieces_.back().size() == at) {
+      pieces_.back() = std::string_view(pieces_.back().data(), pieces_.back().size() + n);
+    } else {
+      pieces_.emplace_back(at, n);
+    }
+  };
+  for (const Event& e : batch.events()) {
+    if (inRawWithNewline(raw, e.message)) {
+      add(e.message.data(), e.message.size() + 1);
+      continue;
+    }
+    const size_t from = buffer_.size();
     buffer_.append(e.message);
     buffer_.push_back('\n');
+    add(buffer_.data() + from, e.message.size() + 1);
   }
+  return size;
 }
 
 void FileOutput::flush() {
   while (!pending_.empty()) {
     auto& [batch, ack] = pending_.front();
-    encode(*batch);
-    if (!openFile() || !writeAll(buffer_)) {
+    size_t size = 0;
+    if (!openFile() || !append(*batch, size)) {
       if (fd_ >= 0) {
         std::string why = "write to " + config_.path + " failed: " + std::strerror(errno);
         if (healthy_)
@@ -135,7 +188,7 @@ void FileOutput::flush() {
       return;
     }
     healthy_ = true;
-    context_->metrics().sent(batch->events().size(), buffer_.size());
+    context_->metrics().sent(batch->events().size(), size);
     ack.resolve(AckStatus::kDelivered);
     pending_.pop_front();
   }

@@ -5,6 +5,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "agent/api/component.h"
 #include "agent/api/registry.h"
@@ -43,14 +45,19 @@ class FileOutput final : public Sink {
  private:
   bool openFile();
   void flush();
-  void encode(const Batch& batch);
-  bool writeAll(const std::string& data);
+  // Appends the batch to the file, all of it or (after a failed write) none; `size` gets its
+  // bytes.
+  bool append(const Batch& batch, size_t& size);
+  // Fills pieces_ (and buffer_, which pieces may point into) with the batch's lines; returns
+  // their size.
+  size_t encodeText(const Batch& batch);
 
   FileOutputConfig config_;
   bool text_;  // format: text
   ComponentContext* context_ = nullptr;
   NdjsonEncoder encoder_;
   std::string buffer_;
+  std::vector<std::string_view> pieces_;  // what one write appends, in order
   int fd_ = -1;
   std::deque<std::pair<SharedBatch, AckToken>> pending_;
   std::unique_ptr<boost::asio::steady_timer> retry_timer_;

@@ -46,7 +46,7 @@ struct FileSource::PositionsChanged {
     boost::asio::post(*self->io, [self] {
       self->queued = false;
       std::lock_guard lock(self->mutex);
-      if (self->source != nullptr) self->source->save(Durability::kPageCache);
+      if (self->source != nullptr) self->source->saveAcknowledged();
     });
   }
 };
@@ -87,6 +87,7 @@ void FileSource::start(SourceContext& context) {
   }
   read_timer_ = std::make_unique<boost::asio::steady_timer>(context.io());
   checkpoint_timer_ = std::make_unique<boost::asio::steady_timer>(context.io());
+  acknowledged_timer_ = std::make_unique<boost::asio::steady_timer>(context.io());
   auto& registry = context.metricsRegistry();
   read_bytes_family_ = &prometheus::BuildCounter()
                             .Name("logship_file_read_bytes_total")
@@ -149,6 +150,7 @@ void FileSource::stop() {
   timer_armed_ = false;
   if (read_timer_) read_timer_->cancel();
   if (checkpoint_timer_) checkpoint_timer_->cancel();
+  if (acknowledged_timer_) acknowledged_timer_->cancel();
   if (watcher_) watcher_->stop();
 }
 
@@ -218,12 +220,13 @@ void FileSource::place(const std::string& path, const struct stat& st, bool star
   }
   reported_errors_.erase(path);
   uint64_t size = static_cast<uint64_t>(st.st_size);
-  Head head;
-  readHead(fd, static_cast<uint32_t>(config_.fingerprint_bytes.bytes), head);
+  FileStart start;
+  start.read(fd, static_cast<uint32_t>(config_.fingerprint_bytes.bytes));
+  const Head& head = start.head();
 
   if (pass == 0) {
     Head saved_head;
-    bool same = Head::parse(saved->second.cursor, saved_head) && hasHead(fd, saved_head);
+    bool same = Head::parse(saved->second.cursor, saved_head) && start.has(saved_head);
     if (same && size >= saved->second.offset) {
       uint64_t offset = saved->second.offset;
       saved_.erase(saved);
@@ -237,7 +240,7 @@ void FileSource::place(const std::string& path, const struct stat& st, bool star
   // A copytruncate copy continues the stream of the file it was copied from.
   if (head.length > 0) {
     for (auto it = predecessors_.begin(); it != predecessors_.end(); ++it) {
-      if (it->head.length > 0 && hasHead(fd, it->head) && size >= it->consumed) {
+      if (it->head.length > 0 && start.has(it->head) && size >= it->consumed) {
         Predecessor p = std::move(*it);
         predecessors_.erase(it);
         rotations_->Add({{"component_id", id_}, {"kind", "copy"}}).Increment();
@@ -249,7 +252,7 @@ void FileSource::place(const std::string& path, const struct stat& st, bool star
     for (auto it = saved_.begin(); it != saved_.end(); ++it) {
       Head saved_head;
       if (it->first == key || !Head::parse(it->second.cursor, saved_head) ||
-          saved_head.length == 0 || it->second.offset > size || !hasHead(fd, saved_head)) {
+          saved_head.length == 0 || it->second.offset > size || !start.has(saved_head)) {
         continue;
       }
       uint64_t offset = it->second.offset;
@@ -267,7 +270,7 @@ void FileSource::place(const std::string& path, const struct stat& st, bool star
     if (t->head.length == 0) continue;
     Head tail_start;
     bool starts_like = head.length >= t->head.length
-                           ? hasHead(fd, t->head)
+                           ? start.has(t->head)
                            : !t->gone && t->path != path &&
                                  readHead(t->fd, head.length, tail_start) && tail_start == head;
     if (!starts_like) continue;
@@ -480,7 +483,10 @@ void FileSource::pump() {
   // One batch per call, from the files in turn: every file gets its share, and the outputs on this
   // worker run between batches instead of after a whole round. Files at their end are looked at
   // again when inotify reports a change, or on the poll interval (a sweep over all of them).
-  bool sweep = Clock::now() - last_sweep_ >= sweepInterval();
+  // sweepInterval() looks at every file: asked only once the shortest interval it gives is over.
+  const Duration since_sweep = Clock::now() - last_sweep_;
+  bool sweep = since_sweep >= std::min(config_.poll_interval, flush_after_) &&
+               since_sweep >= sweepInterval();
   if (sweep) {
     last_sweep_ = Clock::now();
     for (auto& [key, t] : tails_) t->active = true;

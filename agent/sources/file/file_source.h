@@ -100,6 +100,7 @@ class FileSource final : public Source {
   bool excluded(const std::string& path) const;
   CheckpointStore::Map snapshot() const;
   void save(Durability durability);
+  void saveAcknowledged();
   struct PositionsChanged;
   std::shared_ptr<OrderedAckTracker> newTracker(uint64_t offset);
 
@@ -113,6 +114,9 @@ class FileSource final : public Source {
   std::unique_ptr<FileWatcher> watcher_;
   std::unique_ptr<boost::asio::steady_timer> read_timer_;
   std::unique_ptr<boost::asio::steady_timer> checkpoint_timer_;
+  std::unique_ptr<boost::asio::steady_timer> acknowledged_timer_;
+  bool acknowledged_save_armed_ = false;
+  Clock::time_point next_acknowledged_save_;
   bool pump_posted_ = false;
   bool timer_armed_ = false;
   bool rescan_requested_ = false;

@@ -60,4 +60,24 @@ bool hasHead(int fd, const Head& head) {
          fnv1a64(std::string_view(buf.data(), head.length)) == head.hash;
 }
 
+bool FileStart::read(int fd, uint32_t max_bytes) {
+  fd_ = fd;
+  max_bytes_ = max_bytes;
+  bytes_.resize(max_bytes);
+  ssize_t n = preadFully(fd, bytes_.data(), max_bytes);
+  if (n < 0) return false;
+  bytes_.resize(static_cast<size_t>(n));
+  head_ = Head{static_cast<uint32_t>(n), fnv1a64(bytes_)};
+  return true;
+}
+
+bool FileStart::has(const Head& head) const {
+  if (head.length == head_.length) return head.hash == head_.hash;
+  if (head.length < head_.length) {
+    return fnv1a64(std::string_view(bytes_).substr(0, head.length)) == head.hash;
+  }
+  // Longer than what was read: a head saved with a larger fingerprint size.
+  return head_.length == max_bytes_ && hasHead(fd_, head);
+}
+
 }  // namespace logship

@@ -25,4 +25,21 @@ bool readHead(int fd, uint32_t max_bytes, Head& out);
 // True when the first `head.length` bytes of `fd` hash to `head.hash`.
 bool hasHead(int fd, const Head& head);
 
+// The first bytes of a file, read once, to compare with many heads (every file read, when a new
+// one is placed) without a read for each.
+class FileStart {
+ public:
+  // Reads up to `max_bytes` from the start of `fd`; false on a read error.
+  bool read(int fd, uint32_t max_bytes);
+  const Head& head() const { return head_; }
+  // hasHead(fd, head), from the bytes read where they suffice.
+  bool has(const Head& head) const;
+
+ private:
+  int fd_ = -1;
+  uint32_t max_bytes_ = 0;
+  std::string bytes_;
+  Head head_;
+};
+
 }  // namespace logship

@@ -252,8 +252,8 @@ void SyslogSource::listen() {
       acceptNext();
       sweepIdle();
     } else {
-      const int fd_size = static_cast<int>(
-          std::min<uint64_t>(config_.receive_buffer_bytes.bytes, 1u << 30));
+      const int fd_size =
+          static_cast<int>(std::min<uint64_t>(config_.receive_buffer_bytes.bytes, 1u << 30));
       auto enlarge = [&](int fd) {
         // As root, SO_RCVBUFFORCE passes net.core.rmem_max; otherwise the kernel caps the size.
         if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &fd_size, sizeof fd_size) != 0) {
@@ -458,8 +458,8 @@ void SyslogSource::readDatagrams() {
     }
     const bool truncated = static_cast<size_t>(n) > max || (msg.msg_flags & MSG_TRUNC) != 0;
     std::string_view message(datagram_buffer_.get(), std::min(static_cast<size_t>(n), max));
-    while (!message.empty() && (message.back() == '\n' || message.back() == '\r' ||
-                                message.back() == '\0')) {
+    while (!message.empty() &&
+           (message.back() == '\n' || message.back() == '\r' || message.back() == '\0')) {
       message.remove_suffix(1);
     }
     if (!message.empty()) add(message, truncated, now, ip, port);
@@ -578,8 +578,8 @@ void SyslogSource::stop() {
   for (auto& c : connections_) c->close();
   connections_.clear();
   paused_.clear();
-  for (auto* timer : {batch_timer_.get(), resume_timer_.get(), sweep_timer_.get(),
-                      retry_timer_.get()}) {
+  for (auto* timer :
+       {batch_timer_.get(), resume_timer_.get(), sweep_timer_.get(), retry_timer_.get()}) {
     if (timer != nullptr) timer->cancel();
   }
 }

@@ -22,8 +22,8 @@ namespace logship {
 
 // Builds the transform that turns received syslog lines into the fields parse_syslog gives. The
 // composition root supplies it, since sources do not know the parsers.
-using SyslogParserFactory = std::function<std::unique_ptr<Transform>(
-    const SyslogSourceConfig& config, BuildContext& ctx)>;
+using SyslogParserFactory =
+    std::function<std::unique_ptr<Transform>(const SyslogSourceConfig& config, BuildContext& ctx)>;
 
 // Receives syslog over UDP, TCP (plain or TLS, octet-counted or newline-framed) or a unix datagram
 // socket on its worker. Messages from all senders are gathered into batches (cut at batch_bytes or
@@ -84,7 +84,7 @@ class SyslogSource final : public Source {
   std::unique_ptr<Pending> pending_;
   std::unique_ptr<ParsedEmitter> emitter_;
   std::unique_ptr<char[]> datagram_buffer_;  // one datagram, max_message_bytes + 1
-  uint32_t kernel_drops_seen_ = 0;  // the socket's running drop count (SO_MEMINFO)
+  uint32_t kernel_drops_seen_ = 0;           // the socket's running drop count (SO_MEMINFO)
   std::atomic<uint64_t> messages_{0};
   std::atomic<uint64_t> connections_open_{0};
   LogThrottle refused_log_;

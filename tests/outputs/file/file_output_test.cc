@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "tests/outputs/common/http_test_support.h"
 
@@ -29,10 +30,12 @@ class FileOutputFsyncTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  std::unique_ptr<FileOutput> build(const std::string& options) {
+  std::unique_ptr<FileOutput> build(const std::string& options,
+                                    const std::string& format = "text") {
     Diagnostics diag;
     auto out = testing::buildOutput<FileOutput>(
-        "file", "{path: '" + path_ + "', format: text, retry_interval: 10ms" + options + "}",
+        "file",
+        "{path: '" + path_ + "', format: " + format + ", retry_interval: 10ms" + options + "}",
         context_->global_, diag);
     EXPECT_TRUE(diag.ok()) << diag.errors()[0];
     out->setSync([this](int fd) {
@@ -100,6 +103,39 @@ TEST_F(FileOutputFsyncTest, AFailedSyncHoldsTheAcknowledgementAndIsRetried) {
   // line is there, the first possibly twice (at least once, never lost).
   std::string text = testing::readFile(path_);
   EXPECT_TRUE(text == "a\na\nb\n" || text == "a\nb\n") << text;
+  out->stop();
+}
+
+using FileOutputTest = FileOutputFsyncTest;
+
+TEST_F(FileOutputTest, TextLinesComeFromTheRawBufferOrACopyInTheirOrder) {
+  auto out = build("");
+  auto batch = testing::makeBatch({"one", "two", "three", "four"}, AckToken());
+  batch->events()[1].message = batch->arena().copy("TWO, rewritten");
+  // A last line without its newline (shipped after idle_flush): the raw buffer ends with it.
+  auto raw = std::make_unique<char[]>(4);
+  std::memcpy(raw.get(), "x\nyz", 4);
+  auto unterminated = std::make_shared<Batch>(std::move(raw), 4, AckToken());
+  unterminated->events().emplace_back().message = unterminated->raw().substr(0, 1);
+  unterminated->events().emplace_back().message = unterminated->raw().substr(2, 2);
+  out->consume(batch, log_.token(1));
+  out->consume(unterminated, log_.token(2));
+  EXPECT_EQ(testing::readFile(path_), "one\nTWO, rewritten\nthree\nfour\nx\nyz\n");
+  out->stop();
+}
+
+TEST_F(FileOutputTest, NdjsonLargerThanOneWriteIsTheEncodersOutputWhole) {
+  auto out = build("", "ndjson");
+  std::vector<std::string> lines;
+  for (int i = 0; i < 6000; ++i)
+    lines.push_back("line " + std::to_string(i) + std::string(150, 'x'));
+  auto batch = testing::makeBatch(lines, AckToken());
+  std::string expected;
+  NdjsonEncoder(context_->global_).encode(*batch, expected);
+  ASSERT_GT(expected.size(), 1u << 20);  // several write pieces
+  out->consume(batch, log_.token(1));
+  EXPECT_EQ(log_.entries, (std::vector<std::string>{"ack 1 delivered"}));
+  EXPECT_EQ(testing::readFile(path_), expected);
   out->stop();
 }
 
