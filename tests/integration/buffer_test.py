@@ -16,12 +16,10 @@ import time
 import traceback
 import urllib.request
 
-from testlib import free_port, missing, ndjson_records
+from testlib import free_port, missing, ndjson_records, sanitized
 
 BIN = os.path.abspath(sys.argv[1])
-# AddressSanitizer's redzones and shadow memory more than triple the agent's own RSS.
-SANITIZED = "libasan" in subprocess.run(["ldd", BIN], capture_output=True, text=True).stdout
-RSS_BOUND = (450 if SANITIZED else 150) * 2**20
+RSS_BOUND = (450 if sanitized(BIN) else 150) * 2**20
 
 
 class Agent:

@@ -38,6 +38,12 @@ def finish():
     sys.exit(1 if _results["failed"] else 0)
 
 
+def sanitized(binary):
+    """Whether `binary` is built with AddressSanitizer, whose shadow memory and redzones more than
+    triple the agent's RSS (memory bounds are scaled for it)."""
+    return "libasan" in subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
