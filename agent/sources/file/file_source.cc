@@ -147,6 +147,7 @@ void FileSource::start(SourceContext& context) {
 
 void FileSource::stop() {
   stopped_ = true;
+  *alive_ = false;
   timer_armed_ = false;
   if (read_timer_) read_timer_->cancel();
   if (checkpoint_timer_) checkpoint_timer_->cancel();
@@ -543,7 +544,8 @@ Duration FileSource::sweepInterval() const {
 void FileSource::pumpSoon() {
   if (pump_posted_) return;
   pump_posted_ = true;
-  boost::asio::post(context_->io(), [this] {
+  boost::asio::post(context_->io(), [this, alive = alive_] {
+    if (!*alive) return;
     pump_posted_ = false;
     pump();
   });
@@ -552,8 +554,8 @@ void FileSource::pumpSoon() {
 void FileSource::scheduleRead(Duration delay) {
   timer_armed_ = true;
   read_timer_->expires_after(delay);
-  read_timer_->async_wait([this](const boost::system::error_code& ec) {
-    if (ec || !timer_armed_) return;
+  read_timer_->async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+    if (ec || !*alive || !timer_armed_) return;
     timer_armed_ = false;
     pump();
   });

@@ -137,6 +137,9 @@ class FileSource final : public Source {
   std::chrono::steady_clock::time_point last_scan_;
   bool first_scan_ = true;
   bool stopped_ = false;
+  // Cleared by stop() on the worker: a handler still queued then (a posted pump, a timer that
+  // fired as it was cancelled) must not touch a source the topology may already have freed.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
   std::map<std::string, PathMetrics> path_metrics_;
   prometheus::Family<prometheus::Counter>* read_bytes_family_ = nullptr;

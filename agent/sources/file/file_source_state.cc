@@ -10,8 +10,8 @@ namespace logship {
 
 void FileSource::scheduleCheckpoint() {
   checkpoint_timer_->expires_after(config_.checkpoint_interval);
-  checkpoint_timer_->async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopped_) return;
+  checkpoint_timer_->async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+    if (ec || !*alive) return;
     saveState();
     scheduleCheckpoint();
   });
@@ -42,10 +42,10 @@ void FileSource::saveAcknowledged() {
     if (acknowledged_save_armed_) return;
     acknowledged_save_armed_ = true;
     acknowledged_timer_->expires_at(next_acknowledged_save_);
-    acknowledged_timer_->async_wait([this](const boost::system::error_code& ec) {
-      if (ec) return;
+    acknowledged_timer_->async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+      if (ec || !*alive) return;
       acknowledged_save_armed_ = false;
-      if (!stopped_) saveAcknowledged();
+      saveAcknowledged();
     });
     return;
   }
