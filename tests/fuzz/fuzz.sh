@@ -49,6 +49,7 @@ declare -A sources=(
 transform_common="parsers/common/parser_support.cc agent/support/timestamp.cc agent/api/api.cc agent/api/config.cc agent/support/units.cc agent/support/json_writer.cc agent/support/utf8.cc"
 libs="-lyaml-cpp -lsimdjson -lre2 -lcrypto -lz"
 agent_dir=$out/cmake
+flags+=(-I"$agent_dir/agent/support/otlp")  # the OTLP messages protoc generates in the agent build
 agent_targets="logship_components logship_parsers logship_pipelines logship_outputs logship_core"
 # The OTLP messages (the opentelemetry source and output) are built in their own folder.
 agent_libs="-Wl,--start-group $(for l in $agent_targets; do printf '%s ' "$agent_dir/lib$l.a"; done)"
